@@ -1,0 +1,105 @@
+"""Creating users and TV device tokens (actions: the caller owns the transaction)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import email_validator
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.db.types import utcnow
+from backend.models import DeviceToken, Seller
+from backend.models._common import ROLES
+from backend.passwords import PasswordError, hash_password
+
+DEVICE_TOKEN_PREFIX = "wrtv_"
+PALETTE = (
+    "#4C8DFF",
+    "#FF8A3D",
+    "#2BD9A6",
+    "#F25C9B",
+    "#B38CFF",
+    "#FFD23F",
+    "#3DD1F2",
+    "#FF5D5D",
+    "#9BE15D",
+    "#F2A65A",
+    "#6C7BFF",
+    "#E27CFF",
+)
+
+
+# Accounts are internal: allow intranet addresses such as ``admin@winroom.local`` (the demo's),
+# which email-validator otherwise refuses as a special-use domain.
+if "local" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+    email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("local")
+
+
+class AccountError(ValueError):
+    """A user or token could not be created; the message is one sentence."""
+
+
+def normalize_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise AccountError(f"invalid email {email!r}: {exc}") from None
+
+
+def create_user(session: Session, *, email: str, name: str, role: str, password: str) -> Seller:
+    email = normalize_email(email)
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise AccountError("the name must have 1 to 120 characters")
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r} (use one of {', '.join(ROLES)})")
+    try:
+        password_hash = hash_password(password)
+    except PasswordError as exc:
+        raise AccountError(str(exc)) from None
+    if session.scalar(select(Seller.id).where(Seller.email == email)) is not None:
+        raise AccountError(f"a user with email {email} already exists")
+    count = session.query(Seller).count()
+    user = Seller(
+        email=email,
+        name=name,
+        role=role,
+        password_hash=password_hash,
+        color=PALETTE[count % len(PALETTE)],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def hash_device_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_device_token(session: Session, name: str) -> str:
+    """Create a TV token; returns the token itself (only its hash is stored)."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise AccountError("the device name must have 1 to 120 characters")
+    existing = session.scalar(select(DeviceToken).where(DeviceToken.name == name))
+    if existing is not None and existing.revoked_at is None:
+        raise AccountError(f"a device token named {name!r} already exists (revoke it first)")
+    token = DEVICE_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    if existing is not None:
+        existing.token_hash = hash_device_token(token)
+        existing.revoked_at = None
+        existing.created_at = utcnow()
+    else:
+        session.add(DeviceToken(name=name, token_hash=hash_device_token(token)))
+    session.flush()
+    return token
+
+
+def revoke_device_token(session: Session, name: str) -> None:
+    dev = session.scalar(select(DeviceToken).where(DeviceToken.name == name.strip()))
+    if dev is None or dev.revoked_at is not None:
+        raise AccountError(f"no active device token named {name!r}")
+    dev.revoked_at = utcnow()

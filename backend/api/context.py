@@ -1,0 +1,41 @@
+"""What the API needs at run time, built once per app: settings, database, rate limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from backend.api.ratelimit import RateLimits
+from backend.ingest.rates import DolarRate
+from backend.runtime import Database
+from backend.settings import Settings
+
+
+@dataclass
+class ApiContext:
+    settings: Settings
+    db: Database
+    limits: RateLimits = field(init=False)
+
+    _dolar: DolarRate | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.limits = RateLimits(self.settings)
+
+    def try_per_usd(self) -> Decimal | None:
+        """TRY per USD from the core database's ``dolar`` setting (cached for an hour)."""
+        if self._dolar is None:
+            self._dolar = DolarRate(self._read_dolar)
+        return self._dolar.get()
+
+    def _read_dolar(self) -> str | None:
+        from backend.core.adapter import CoreDatabase
+
+        try:
+            core = CoreDatabase(self.settings.core_db_url)
+            try:
+                return core.setting("dolar")
+            finally:
+                core.dispose()
+        except Exception:
+            return None

@@ -1,0 +1,137 @@
+"""Dependencies of the routes (``Annotated`` aliases, FastAPI-template style).
+
+Authentication and authorization happen in the app-wide dependency :func:`authorize`, which
+FastAPI solves before the route's own dependencies and before the body is validated: it
+looks the matched route up in :mod:`backend.api.authz`'s TABLE, resolves the bearer token
+(seller JWT or TV device token, checked against the database on every request) and raises
+401/403. (Malformed JSON is parsed even earlier; the 400 handler runs the same check first,
+so a forbidden caller gets 403 for any body.) Routes then read the caller with ``PrincipalDep``
+(any token), ``SellerDep`` (a seller login: ``principal.seller_id`` is set) and the app's
+context with ``CtxDep`` / ``DbDep`` / ``SettingsDep``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from backend.api import authz
+from backend.api.context import ApiContext
+from backend.api.errors import ApiError, error_response
+from backend.auth import AuthError, Principal, bearer_token, resolve_token
+from backend.runtime import Database
+from backend.settings import Settings
+
+MAX_BODY_BYTES = 64 * 1024
+
+_bearer = HTTPBearer(auto_error=False, description="a seller JWT or a TV device token")
+
+
+def get_ctx(request: Request) -> ApiContext:
+    ctx: ApiContext = request.app.state.ctx
+    return ctx
+
+
+CtxDep = Annotated[ApiContext, Depends(get_ctx)]
+
+
+def get_db(ctx: CtxDep) -> Database:
+    return ctx.db
+
+
+def get_settings(ctx: CtxDep) -> Settings:
+    return ctx.settings
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_principal(request: Request, _creds: Any = Depends(_bearer)) -> Principal:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:  # only on a PUBLIC route that still asks for a caller
+        raise ApiError(401, "not_authenticated", "Log in first (no token was sent).")
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_seller(principal: PrincipalDep) -> Principal:
+    if principal.seller_id is None:
+        raise ApiError(403, "forbidden", "This needs a seller login.")
+    return principal
+
+
+SellerDep = Annotated[Principal, Depends(get_seller)]
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def authorize_request(request: Request) -> Principal | None:
+    """The authz TABLE for the matched route: 401 without a valid token, 403 for a role
+    that may not call it (raises ApiError); returns the caller (None on PUBLIC routes)."""
+    route = request.scope.get("route")
+    path = str(getattr(route, "path_format", None) or getattr(route, "path", ""))
+    rule = authz.rule_for(request.method, path)
+    if rule == authz.PUBLIC:
+        return None
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise ApiError(401, "not_authenticated", "Log in first (no token was sent).")
+    ctx = get_ctx(request)
+    try:
+        with ctx.db.read() as s:
+            principal = resolve_token(s, ctx.settings, token)
+    except AuthError as exc:
+        raise ApiError(401, exc.code, exc.message) from None
+    if not authz.allowed(rule, principal.role):
+        raise ApiError(403, "forbidden", "Your role may not use this endpoint.")
+    return principal
+
+
+def authorize(request: Request) -> None:
+    """App-wide dependency: runs before every route's own dependencies and body checks."""
+    request.state.principal = authorize_request(request)
+
+
+class BodyLimitMiddleware:
+    """Pure ASGI middleware: bodies over MAX_BODY_BYTES get 413 with the envelope."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for key, value in scope["headers"]:
+            if key.lower() == b"content-length":
+                length = value.decode("latin-1")
+                if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+                    resp = error_response(
+                        413, "payload_too_large", "The request body is too large."
+                    )
+                    await resp(scope, receive, send)
+                    return
+        await self.app(scope, _limited_receive(receive), send)
+
+
+def _limited_receive(receive: Receive) -> Receive:
+    seen = 0
+
+    async def wrapped() -> Any:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY_BYTES:
+                raise ApiError(413, "payload_too_large", "The request body is too large.")
+        return message
+
+    return wrapped

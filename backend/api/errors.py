@@ -1,0 +1,144 @@
+"""The error envelope ``{"error": {"code", "message", ...}}`` and its exception handlers.
+
+Every error leaves as that envelope: our own :class:`ApiError`, FastAPI's validation errors
+(422, malformed JSON 400), Starlette's 404/405, and — as a last resort — 500 without any
+detail (never a stack trace in a response).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "rate_limited",
+    501: "not_implemented",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """Raise from a route or dependency to answer with the envelope."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+        self.extra = extra
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message, **extra), status_code=status, headers=headers)
+
+
+def not_implemented() -> ApiError:
+    return ApiError(501, "not_implemented", "This endpoint comes with a later batch.")
+
+
+def _describe(err: dict[str, Any]) -> str:
+    loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    where = ".".join(loc)
+    msg = str(err.get("msg", "invalid value"))
+    return f"{where}: {msg}" if where else msg
+
+
+async def _api_error(_req: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.code, exc.message, exc.headers, **exc.extra)
+
+
+async def _action_error(_req: Request, exc: Exception) -> JSONResponse:
+    from backend.actions.errors import ActionError
+
+    assert isinstance(exc, ActionError)
+    return error_response(exc.status, exc.code, exc.message, **exc.extra)
+
+
+async def _game_error(_req: Request, exc: Exception) -> JSONResponse:
+    from backend.game.read import GameError
+
+    assert isinstance(exc, GameError)
+    return error_response(exc.status, exc.code, str(exc))
+
+
+async def _validation_error(_req: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    from starlette.concurrency import run_in_threadpool
+
+    from backend.api.deps import authorize_request
+
+    try:  # who may not call the endpoint hears 401/403 whatever the body holds
+        await run_in_threadpool(authorize_request, _req)
+    except ApiError as denied:
+        return await _api_error(_req, denied)
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return error_response(400, "malformed_json", "The request body is not valid JSON.")
+    fields = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())), "problem": str(e.get("msg", ""))}
+        for e in errors[:10]
+    ]
+    first = _describe(errors[0]) if errors else "invalid request"
+    return error_response(
+        422, "invalid_request", f"The request is not valid ({first}).", fields=fields
+    )
+
+
+async def _http_error(_req: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _STATUS_CODES.get(exc.status_code, "error")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    message = {
+        404: "There is nothing at this address.",
+        405: "This method is not allowed here.",
+    }.get(exc.status_code, detail or "The request failed.")
+    return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+
+
+async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error while handling a request", exc_info=exc)
+    return error_response(500, "internal_error", "Something went wrong on the server.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    from backend.actions.errors import ActionError
+    from backend.game.read import GameError
+
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(ActionError, _action_error)
+    app.add_exception_handler(GameError, _game_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,79 @@
+"""Login, the caller's own identity, and registering users (admin)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backend.accounts import AccountError, create_user
+from backend.api.deps import CtxDep, PrincipalDep, client_address
+from backend.api.errors import ApiError
+from backend.api.schemas import LoginIn, LoginOut, RegisterIn, UserEnvelope, UserOut
+from backend.auth import issue_token
+from backend.models import Seller
+from backend.passwords import DUMMY_HASH, verify_password
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+def user_out(seller: Seller) -> UserOut:
+    return UserOut(
+        id=seller.id, email=seller.email, name=seller.name, role=seller.role, color=seller.color
+    )
+
+
+@router.post(
+    "/login",
+    response_model=LoginOut,
+    responses={401: {"description": "wrong email or password"}, 429: {"description": "too many"}},
+)
+def login(body: LoginIn, request: Request, ctx: CtxDep) -> LoginOut:
+    email = body.email.strip().lower()
+    address = client_address(request)
+    if not ctx.limits.login_allowed(email, address):
+        raise ApiError(429, "rate_limited", "Too many failed logins; wait a few minutes.")
+    with ctx.db.read() as s:
+        seller = s.scalar(select(Seller).where(Seller.email == email))
+        ok = verify_password(body.password, seller.password_hash if seller else DUMMY_HASH)
+        if seller is None or not ok or not seller.is_active:
+            ctx.limits.login_failed(email, address)
+            raise ApiError(401, "invalid_credentials", "The email or the password is wrong.")
+        token = issue_token(ctx.settings, seller)
+        return LoginOut(token=token, user=user_out(seller))
+
+
+@router.get("/me", response_model=UserEnvelope)
+def me(principal: PrincipalDep, ctx: CtxDep) -> UserEnvelope:
+    if principal.is_tv:
+        return UserEnvelope(user=UserOut(role="tv", name=principal.name))
+    with ctx.db.read() as s:
+        seller = s.get(Seller, principal.seller_id)
+        if seller is None:
+            raise ApiError(401, "invalid_token", "The account of this token no longer exists.")
+        return UserEnvelope(user=user_out(seller))
+
+
+@router.post(
+    "/register",
+    status_code=201,
+    response_model=UserEnvelope,
+    responses={409: {"description": "email_taken"}},
+)
+def register(body: RegisterIn, principal: PrincipalDep, ctx: CtxDep) -> UserEnvelope:
+    email_taken = ApiError(409, "email_taken", "A user with this email already exists.")
+    try:
+        with ctx.db.transaction() as s:
+            if s.scalar(select(Seller.id).where(Seller.email == body.email.strip().lower())):
+                raise email_taken
+            try:
+                seller = create_user(
+                    s, email=body.email, name=body.name, role=body.role, password=body.password
+                )
+            except AccountError as exc:
+                if "already exists" in str(exc):
+                    raise email_taken from None
+                raise ApiError(422, "invalid_request", str(exc).capitalize() + ".") from None
+            return UserEnvelope(user=user_out(seller))
+    except IntegrityError:
+        raise email_taken from None

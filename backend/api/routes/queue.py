@@ -1,0 +1,147 @@
+"""The live queue, manual entries, the claim and recent claims."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backend.actions.claims import ClaimResult, claim_item, claim_out, describe_conflict
+from backend.actions.errors import ActionError
+from backend.actions.queue_manual import add_manual_item
+from backend.api.deps import CtxDep, PrincipalDep, SellerDep
+from backend.api.errors import ApiError
+from backend.api.schemas import (
+    ClaimEnvelope,
+    ClaimIn,
+    ClaimOut,
+    ItemEnvelope,
+    ManualIn,
+    QueueOut,
+    RecentClaim,
+    RecentClaimsOut,
+)
+from backend.models import Claim, QueueItem, Seller
+from backend.schemas.common import mask_email, money
+from backend.schemas.queue import queue_item_out
+
+router = APIRouter(prefix="/api", tags=["queue"])
+
+QUEUE_CAP = 1000
+
+
+@router.get("/queue", response_model=QueueOut)
+def get_queue(principal: PrincipalDep, ctx: CtxDep) -> QueueOut:
+    with ctx.db.read() as s:
+        items = s.scalars(
+            select(QueueItem)
+            .where(QueueItem.status == "pending")
+            .order_by(QueueItem.created_at.desc(), QueueItem.id.desc())
+            .limit(QUEUE_CAP)
+        )
+        return QueueOut(items=[queue_item_out(i, mask=principal.is_tv) for i in items])
+
+
+@router.post("/queue/manual", status_code=201, response_model=ItemEnvelope)
+def manual_entry(body: ManualIn, seller: SellerDep, ctx: CtxDep) -> ItemEnvelope:
+    assert seller.seller_id is not None
+    with ctx.db.transaction() as s:
+        item = add_manual_item(
+            s,
+            created_by=seller.seller_id,
+            customer_email=body.customer_email.strip(),
+            customer_name=body.customer_name.strip(),
+            campaign_id=body.campaign_id,
+            amount=body.amount,
+            currency=body.currency,
+            note=body.note,
+            settings=ctx.settings,
+            try_per_usd=ctx.try_per_usd() if body.currency.upper() == "TRY" else None,
+        )
+        return ItemEnvelope(item=queue_item_out(item))
+
+
+def _claim_envelope(s: object, result: ClaimResult) -> ClaimEnvelope:
+    from sqlalchemy.orm import Session
+
+    assert isinstance(s, Session)
+    item = s.get(QueueItem, result.claim.queue_id)
+    return ClaimEnvelope(claim=ClaimOut(**claim_out(result.claim, item)))
+
+
+@router.post(
+    "/claim",
+    status_code=201,
+    response_model=ClaimEnvelope,
+    responses={
+        404: {"description": "unknown queue item"},
+        409: {"description": "already_claimed (error.claimed_by) or not_claimable"},
+        429: {"description": "claim rate limit"},
+    },
+)
+def claim(
+    body: ClaimIn,
+    seller: SellerDep,
+    ctx: CtxDep,
+    idempotency_key: Annotated[str | None, Header(min_length=1, max_length=100)] = None,
+) -> ClaimEnvelope:
+    assert seller.seller_id is not None
+    if not ctx.limits.hit_claim(seller.seller_id):
+        raise ApiError(429, "rate_limited", "Too many claims; wait a moment.")
+    try:
+        with ctx.db.transaction() as s:
+            result = claim_item(
+                s,
+                seller_id=seller.seller_id,
+                queue_id=body.queue_id,
+                claim_type=body.claim_type,
+                installment_plan_id=body.installment_plan_id,
+                idempotency_key=idempotency_key,
+                settings=ctx.settings,
+            )
+            return _claim_envelope(s, result)
+    except IntegrityError:
+        pass  # lost a race at the database: tell who won (or the idempotent first answer)
+    with ctx.db.read() as s:
+        outcome = describe_conflict(s, seller.seller_id, body.queue_id, idempotency_key)
+        if isinstance(outcome, ActionError):
+            raise outcome
+        return _claim_envelope(s, outcome)
+
+
+@router.get("/claims/recent", response_model=RecentClaimsOut)
+def recent_claims(
+    principal: PrincipalDep, ctx: CtxDep, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> RecentClaimsOut:
+    with ctx.db.read() as s:
+        rows = s.execute(
+            select(Claim, Seller, QueueItem)
+            .join(Seller, Seller.id == Claim.claimed_by)
+            .join(QueueItem, QueueItem.id == Claim.queue_id)
+            .order_by(Claim.claimed_at.desc(), Claim.id.desc())
+            .limit(limit)
+        ).all()
+        claims = [
+            RecentClaim(
+                id=c.id,
+                queue_id=c.queue_id,
+                subscription_id=c.subscription_id,
+                seller_id=seller.id,
+                seller_name=seller.name,
+                seller_color=seller.color,
+                claim_type=c.claim_type,
+                finance_status=c.finance_status,
+                claimed_at=c.claimed_at.isoformat(),
+                revenue_usd=money(item.revenue_usd),
+                is_jackpot=item.is_jackpot,
+                customer_name=item.customer_name,
+                customer_email=(
+                    mask_email(item.customer_email) if principal.is_tv else item.customer_email
+                ),
+                campaign_name=item.campaign_name,
+            )
+            for c, seller, item in rows
+        ]
+        return RecentClaimsOut(claims=claims)

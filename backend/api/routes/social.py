@@ -1,0 +1,128 @@
+"""Chat, emoji reactions and presence (CONTRACT §4).
+
+Who may call what is in ``backend/api/authz.py`` (staff: sales, sales_lead, finance, admin;
+never TVs). Moderation rules: ``backend/social/moderation.py``; the actions that write rows
+and events: ``backend/social/actions.py``; presence over the socket:
+``backend/social/realtime.py``.
+
+``POST /api/chats`` answers 201 ``{"message", "warnings"}`` when the message was posted
+(``warnings`` lists what moderation changed: masked words, removed links), 422 ``moderated``
+with ``reason``/``reasons`` when it was not sent (spam, shouting, only a link), 429 ``muted``
+with ``reason`` and ``muted_until`` when the sender is (or just became) muted, and 422
+``empty_message`` / ``message_too_long`` (over 500 characters) before any moderation.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from backend.actions.errors import ActionError
+from backend.api.deps import CtxDep, DbDep, PrincipalDep, SellerDep, SettingsDep
+from backend.api.errors import ApiError
+from backend.social import actions
+from backend.social.moderation import REASON_MESSAGES
+from backend.social.realtime import live_for
+from backend.social.wordlists import word_list
+
+router = APIRouter(prefix="/api", tags=["social"])
+
+
+class ChatIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    message: str
+
+
+class EmojiIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    target_type: Literal["queue", "achievement", "chat"]
+    target_id: int
+    emoji: str
+
+
+def _api(exc: ActionError) -> ApiError:
+    return ApiError(exc.status, exc.code, exc.message, **exc.extra)
+
+
+@router.get("/chats")
+def list_chats(principal: PrincipalDep, db: DbDep) -> dict[str, Any]:
+    with db.read() as s:
+        messages = actions.recent_chats(s)
+        muted_until = actions.muted_state(s, principal.seller_id) if principal.seller_id else None
+    return {
+        "messages": messages,
+        "muted_until": muted_until.isoformat() if muted_until else None,
+    }
+
+
+@router.post("/chats", status_code=201)
+def post_chat(
+    body: ChatIn, principal: SellerDep, db: DbDep, settings: SettingsDep
+) -> dict[str, Any]:
+    assert principal.seller_id is not None
+    words = word_list(settings.data_dir)
+    try:
+        with db.transaction() as s:
+            outcome = actions.post_chat(
+                s, seller_id=principal.seller_id, text=body.message, words=words
+            )
+    except ActionError as exc:
+        raise _api(exc) from None
+    v = outcome.verdict
+    reasons = list(v.reasons)
+    if v.action in ("mute", "muted"):
+        assert v.muted_until is not None
+        raise ApiError(
+            429,
+            "muted",
+            v.message,
+            reason=v.reason,
+            reasons=reasons,
+            muted_until=v.muted_until.isoformat(),
+        )
+    if v.action == "reject":
+        raise ApiError(422, "moderated", v.message, reason=v.reason, reasons=reasons)
+    return {
+        "message": outcome.message,
+        "warnings": [{"reason": r, "message": REASON_MESSAGES[r]} for r in reasons],
+    }
+
+
+def _react(body: EmojiIn, principal: SellerDep, db: DbDep, *, add: bool) -> dict[str, Any]:
+    """Add or remove one's own reaction; answers with the target's reactions after it."""
+    assert principal.seller_id is not None
+    change = actions.add_reaction if add else actions.remove_reaction
+    try:
+        with db.transaction() as s:
+            changed = change(
+                s,
+                seller_id=principal.seller_id,
+                target_type=body.target_type,
+                target_id=body.target_id,
+                emoji=body.emoji,
+            )
+            reactions = actions.reaction_summary(s, body.target_type, body.target_id)
+    except ActionError as exc:
+        raise _api(exc) from None
+    return {"added" if add else "removed": changed, "reactions": reactions}
+
+
+@router.post("/emojis", status_code=201)
+def add_emoji(body: EmojiIn, principal: SellerDep, db: DbDep) -> dict[str, Any]:
+    return _react(body, principal, db, add=True)
+
+
+@router.delete("/emojis")
+def remove_emoji(body: EmojiIn, principal: SellerDep, db: DbDep) -> dict[str, Any]:
+    """Idempotent: taking off a reaction that is not there answers ``removed: false``."""
+    return _react(body, principal, db, add=False)
+
+
+@router.get("/presence")
+def presence(principal: PrincipalDep, db: DbDep, ctx: CtxDep) -> dict[str, Any]:
+    statuses, typing = live_for(ctx).statuses()
+    with db.read() as s:
+        people = actions.presence_list(s, dict(statuses), typing)
+    return {"people": people}

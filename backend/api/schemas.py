@@ -1,0 +1,241 @@
+"""Request and response bodies of the HTTP API (OpenAPI response models).
+
+Request bodies are strict (``extra="forbid"``, no type coercion: ``"5"`` is not a number);
+response models of the game side allow extra fields so the game engine can add detail.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from backend.schemas.queue import QueueItemOut
+
+MAX_ID = 2**62
+Id = Field(ge=1, le=MAX_ID)
+ClaimType = Literal["first_sales", "remarketing", "upgrade", "installment"]
+Role = Literal["sales", "sales_lead", "finance", "admin"]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# ---- auth ------------------------------------------------------------------------------
+
+
+class LoginIn(Body):
+    email: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class RegisterIn(Body):
+    email: str = Field(min_length=3, max_length=254)
+    name: str = Field(min_length=1, max_length=120)
+    password: str = Field(min_length=8, max_length=72)
+    role: Role
+
+
+class UserOut(BaseModel):
+    id: int | None = None
+    email: str | None = None
+    name: str
+    role: str
+    color: str | None = None
+
+
+class UserEnvelope(BaseModel):
+    user: UserOut
+
+
+class LoginOut(BaseModel):
+    token: str
+    user: UserOut
+
+
+# ---- queue and claims ------------------------------------------------------------------
+
+
+class QueueOut(BaseModel):
+    items: list[QueueItemOut]
+
+
+class ItemEnvelope(BaseModel):
+    item: QueueItemOut
+
+
+class ManualIn(Body):
+    customer_email: str = Field(min_length=3, max_length=254)
+    customer_name: str = Field(min_length=1, max_length=200)
+    campaign_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    amount: Decimal
+    currency: str = Field(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")
+    note: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _amount(cls, v: Any) -> Decimal:
+        if isinstance(v, bool) or not isinstance(v, str | int | float):
+            raise ValueError("must be a number or a decimal string")
+        try:
+            d = Decimal(v.strip()) if isinstance(v, str) else Decimal(repr(v))
+        except InvalidOperation:
+            raise ValueError("must be a number or a decimal string") from None
+        if not d.is_finite() or d < 0 or d > Decimal("10000000"):
+            raise ValueError("must be between 0 and 10000000")
+        return d
+
+
+class ClaimIn(Body):
+    queue_id: int = Id
+    claim_type: ClaimType
+    installment_plan_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class ClaimOut(BaseModel):
+    id: int
+    queue_id: int
+    subscription_id: int | None
+    seller_id: int
+    claim_type: str
+    finance_status: str
+    installment_plan_id: int | None
+    claimed_at: str
+    revenue_usd: str | None = None
+
+
+class ClaimEnvelope(BaseModel):
+    claim: ClaimOut
+
+
+class RecentClaim(BaseModel):
+    id: int
+    queue_id: int
+    subscription_id: int | None
+    seller_id: int
+    seller_name: str
+    seller_color: str | None
+    claim_type: str
+    finance_status: str
+    claimed_at: str
+    revenue_usd: str | None
+    is_jackpot: bool
+    customer_name: str | None
+    customer_email: str | None
+    campaign_name: str | None
+
+
+class RecentClaimsOut(BaseModel):
+    claims: list[RecentClaim]
+
+
+# ---- achievements, promotions, objections -----------------------------------------------
+
+
+class AchievementsOut(BaseModel):
+    achievements: list[dict[str, Any]]
+
+
+class PromotionOut(BaseModel):
+    id: int
+    variant: str
+    title: str
+    body: str
+    starts_at: str
+    ends_at: str
+
+
+class PromotionsOut(BaseModel):
+    promotions: list[PromotionOut]
+
+
+class ObjectionIn(Body):
+    claim_id: int = Id
+    reason: Literal["wrong_owner", "duplicate", "refund", "other"]
+    details: str | None = Field(default=None, max_length=2000)
+
+
+class ObjectionOut(BaseModel):
+    id: int
+    claim_id: int
+    raised_by: int
+    reason: str
+    details: str | None
+    status: str
+    resolution: str | None
+    resolved_at: str | None
+    created_at: str
+
+
+class ObjectionEnvelope(BaseModel):
+    objection: ObjectionOut
+
+
+class ObjectionsOut(BaseModel):
+    objections: list[ObjectionOut]
+
+
+# ---- game (shapes from backend.game.read; extra fields allowed) --------------------------
+
+
+class LeaderboardEntry(Out):
+    seller_id: int
+    name: str
+    value: Any
+    normalized: float | None = None
+    rank: int
+
+
+class LeaderboardOut(Out):
+    board: str
+    period: str
+    entries: list[LeaderboardEntry]
+
+
+class GoalsOut(BaseModel):
+    goals: list[dict[str, Any]]
+
+
+class MetricsOut(Out):
+    period: str
+
+
+class PointsOut(Out):
+    points: int
+    level: int
+
+
+class PointsHistoryOut(BaseModel):
+    entries: list[dict[str, Any]]
+
+
+class BadgesOut(BaseModel):
+    badges: list[dict[str, Any]]
+
+
+class ChallengesOut(BaseModel):
+    challenges: list[dict[str, Any]]
+
+
+class SpinsOut(BaseModel):
+    spins: list[dict[str, Any]]
+
+
+class SpinDrawOut(Out):
+    prize: Any
+    draw: Any
+
+
+class TeamOverviewOut(Out):
+    period: str
+    sellers: list[dict[str, Any]]
+
+
+class StatusOut(BaseModel):
+    status: str

@@ -1,0 +1,125 @@
+"""Who is calling: seller JWTs (HS256) and TV device tokens.
+
+A seller token carries ``seller_id, email, role, iat, exp`` and is signed with
+(a SHA-256 of) ``settings.jwt_key()``; only HS256 is accepted (``alg: none`` and other algorithms are
+refused), the signature and the expiry are checked, and the seller must still exist and be
+active (the database's role wins over the token's). A TV device token (``wrtv_...``) is
+looked up by its SHA-256; it never expires but is refused once ``revoked_at`` is set. Both
+checks run on every request and every socket connect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import jwt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.accounts import DEVICE_TOKEN_PREFIX, hash_device_token
+from backend.models import DeviceToken, Seller
+from backend.settings import Settings
+
+ALGORITHM = "HS256"
+TV_ROLE = "tv"
+
+
+class AuthError(Exception):
+    """The token is missing, malformed, tampered, expired or revoked (HTTP 401)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller: a seller (``seller_id`` set) or a TV (``device_id`` set, role ``tv``)."""
+
+    role: str
+    name: str
+    seller_id: int | None = None
+    email: str | None = None
+    device_id: int | None = None
+
+    @property
+    def is_tv(self) -> bool:
+        return self.role == TV_ROLE
+
+    def rooms(self) -> list[str]:
+        """The Socket.IO rooms this caller joins."""
+        if self.is_tv:
+            return ["everyone", "tv-display"]
+        return ["everyone", "staff", f"user:{self.seller_id}"]
+
+
+def signing_key(settings: Settings) -> bytes:
+    """The HMAC key: SHA-256 of ``settings.jwt_key()`` (always 32 bytes, as RFC 7518 asks
+    of HS256 keys, whatever the length of the configured secret)."""
+    return hashlib.sha256(settings.jwt_key().encode()).digest()
+
+
+def issue_token(settings: Settings, seller: Seller, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    claims = {
+        "seller_id": seller.id,
+        "email": seller.email,
+        "role": seller.role,
+        "iat": int(now.timestamp()),
+        "exp": int((now + settings.jwt_lifetime).timestamp()),
+    }
+    return jwt.encode(claims, signing_key(settings), algorithm=ALGORITHM)
+
+
+def decode_token(settings: Settings, token: str) -> dict[str, object]:
+    """The verified claims of a seller token; raises AuthError."""
+    try:
+        claims = jwt.decode(
+            token,
+            signing_key(settings),
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "iat", "seller_id", "role"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise AuthError("token_expired", "Your session has expired; log in again.") from None
+    except jwt.InvalidTokenError:
+        raise AuthError("invalid_token", "The token is not valid.") from None
+    if not isinstance(claims.get("seller_id"), int) or isinstance(claims["seller_id"], bool):
+        raise AuthError("invalid_token", "The token is not valid.")
+    return claims
+
+
+def resolve_token(session: Session, settings: Settings, token: str | None) -> Principal:
+    """The principal for a bearer token (seller JWT or TV device token); raises AuthError."""
+    if not token:
+        raise AuthError("not_authenticated", "Log in first (no token was sent).")
+    token = token.strip()
+    if len(token) > 4096:
+        raise AuthError("invalid_token", "The token is not valid.")
+    if token.startswith(DEVICE_TOKEN_PREFIX):
+        dev = session.scalar(
+            select(DeviceToken).where(DeviceToken.token_hash == hash_device_token(token))
+        )
+        if dev is None:
+            raise AuthError("invalid_token", "The token is not valid.")
+        if dev.revoked_at is not None:
+            raise AuthError("token_revoked", "This device token has been revoked.")
+        return Principal(role=TV_ROLE, name=dev.name, device_id=dev.id)
+    claims = decode_token(settings, token)
+    seller = session.get(Seller, claims["seller_id"])
+    if seller is None or not seller.is_active:
+        raise AuthError("invalid_token", "The account of this token no longer exists.")
+    return Principal(role=seller.role, name=seller.name, seller_id=seller.id, email=seller.email)
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer ...`` header (None when absent)."""
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()

@@ -1,0 +1,215 @@
+"""``winroom-backend``: migrate, create-user, device-token, serve, worker, simulate, demo.
+
+Every command exits non-zero with one clear line on bad input (``winroom-backend: ...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from backend.settings import Settings, SettingsError, load_settings
+
+PROG = "winroom-backend"
+
+
+class CliError(Exception):
+    """A one-line failure shown to the operator (exit code ``code``)."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number (1-65535), got {text!r}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, exit 2
+        sys.stderr.write(f"{self.prog}: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Win Room backend: API, live events, ingestion worker.")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    sub.add_parser("migrate", help="create or upgrade the schema on WINROOM_DATABASE_URL")
+
+    cu = sub.add_parser("create-user", help="create a user (password read from stdin)")
+    cu.add_argument("--email", required=True)
+    cu.add_argument("--name", required=True)
+    cu.add_argument("--role", required=True, choices=["sales", "sales_lead", "finance", "admin"])
+    cu.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="read the password from the first line of standard input",
+    )
+
+    dt = sub.add_parser("device-token", help="issue (or --revoke) a read-only TV token")
+    g = dt.add_mutually_exclusive_group(required=True)
+    g.add_argument("--name", help="a name for the screen, e.g. 'Floor TV 1'")
+    g.add_argument("--revoke", metavar="NAME", help="revoke the token of that name")
+
+    sv = sub.add_parser("serve", help="HTTP API and Socket.IO on one port (+ worker)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=_port, default=8000)
+    sv.add_argument("--no-worker", action="store_true", help="do not run the poller and jobs")
+
+    sub.add_parser("worker", help="the core-database poller and the scheduled jobs alone")
+
+    sm = sub.add_parser("simulate", help="write realistic fake sales into the core database")
+    sm.add_argument("--count", type=_positive_int, help="sales to write (default: until stopped)")
+    sm.add_argument("--rate", type=_positive_float, default=0.2, help="sales per second (0.2)")
+    sm.add_argument("--seed", type=int, help="random seed for a reproducible floor")
+
+    dm = sub.add_parser("demo", help="everything the demo needs in one process tree")
+    dm.add_argument("--port", type=_port, default=8000)
+    dm.add_argument("--data-dir", help="where the demo databases live (default: the data dir)")
+    dm.add_argument("--rate", type=_positive_float, default=0.2, help="simulated sales per second")
+    dm.add_argument(
+        "--no-bots", action="store_true", help="no demo sellers claiming sales by themselves"
+    )
+    return p
+
+
+def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.db.migrate import upgrade
+
+    upgrade(settings.db_url)
+    print(f"migrated {settings.db_url.split('@')[-1]} to the latest schema")
+    return 0
+
+
+def _cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.accounts import AccountError, create_user
+    from backend.runtime import open_database
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise CliError("no password on standard input (pipe it in: echo ... | create-user ...)")
+    db = open_database(settings)
+    try:
+        with db.transaction() as s:
+            user = create_user(
+                s, email=args.email, name=args.name, role=args.role, password=password
+            )
+            print(f"created {user.role} {user.email} (id {user.id})")
+    except AccountError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        db.dispose()
+    return 0
+
+
+def _cmd_device_token(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.accounts import AccountError, issue_device_token, revoke_device_token
+    from backend.runtime import open_database
+
+    db = open_database(settings)
+    try:
+        with db.transaction() as s:
+            if args.revoke is not None:
+                revoke_device_token(s, args.revoke)
+                print(f"revoked the device token {args.revoke!r}")
+            else:
+                token = issue_device_token(s, args.name)
+                print(f"device token for {args.name!r} (role tv, read-only, never expires):")
+                print(token)
+    except AccountError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        db.dispose()
+    return 0
+
+
+def _lazy(module: str, func: str) -> Callable[[Settings, argparse.Namespace], int]:
+    def run(settings: Settings, args: argparse.Namespace) -> int:
+        import importlib
+
+        fn = getattr(importlib.import_module(module), func)
+        return int(fn(settings, args) or 0)
+
+    return run
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "migrate": _cmd_migrate,
+    "create-user": _cmd_create_user,
+    "device-token": _cmd_device_token,
+    "serve": _lazy("backend.server", "serve_command"),
+    "worker": _lazy("backend.ingest.worker", "worker_command"),
+    "simulate": _lazy("backend.simulate", "simulate_command"),
+    "demo": _lazy("backend.demo", "demo_command"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not args.verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    from sqlalchemy.exc import OperationalError
+
+    from backend.db.migrate import NotMigrated
+
+    try:
+        overrides = {}
+        if getattr(args, "data_dir", None):
+            from pathlib import Path
+
+            overrides["data_dir"] = Path(args.data_dir)
+        settings = load_settings(**overrides)
+        return COMMANDS[args.command](settings, args)
+    except SettingsError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    except NotMigrated as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 1
+    except CliError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return exc.code
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        print(f"{PROG}: cannot reach the database: {reason}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

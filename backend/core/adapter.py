@@ -1,0 +1,277 @@
+"""Read-only access to the company's core database (CONTRACT §3) through one small class.
+
+Everything Win Room needs from the core database goes through :class:`CoreDatabase`, so
+another company's schema can be mapped by changing this module (or the tables in
+``backend.core.tables``) alone. The engine is the core URL's own: no ``search_path=wr``.
+On PostgreSQL its sessions are ``READ ONLY``; on SQLite ``PRAGMA query_only``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import QueryableAttribute
+
+from backend.core import tables as t
+from backend.db.urls import database_file, is_sqlite, normalize_url
+
+CHUNK = 900  # ids per IN (...) list: below SQLite's old 999-variable limit
+
+
+def parse_timestamp(raw: object) -> datetime | None:
+    """A core timestamp (a datetime, or ISO text on SQLite) as an aware UTC datetime."""
+    if isinstance(raw, datetime):
+        value = raw
+    elif isinstance(raw, str):
+        try:
+            value = datetime.fromisoformat(raw.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def naive_utc(value: datetime) -> datetime:
+    """How a moment is compared with core ``TIMESTAMP`` columns (naive UTC)."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+class CoreSubscription(NamedTuple):
+    """One subscriptions row, values as the driver gave them (parsed by the worker).
+
+    Named tuples (not dataclasses): a backlog builds hundreds of thousands of them."""
+
+    id: int
+    user_id: Any
+    campaign_id: Any
+    subs_amount: Any
+    currency: Any
+    status: Any
+    is_free: Any
+    payment_channel: Any
+    stripe_sub_id: Any
+    paypal_sub_id: Any
+    created_at: Any
+    updated_at: Any
+
+
+class CoreCampaign(NamedTuple):
+    id: int
+    name: str | None
+    campaign_length: Any
+    per_week: Any
+    lesson_duration: Any
+
+
+class CoreUser(NamedTuple):
+    id: int
+    email: str | None
+    name: str | None
+    created_at: Any
+
+
+# the columns in the order of the tuples above (rows are built positionally)
+_SUB_COLS = [t.subscriptions.c[name] for name in CoreSubscription._fields]
+_CAMPAIGN_COLS = [t.campaigns.c[name] for name in CoreCampaign._fields]
+_USER_COLS = [t.users.c[name] for name in CoreUser._fields]
+
+
+def make_core_engine(url: str, *, read_only: bool = True) -> Engine:
+    url = normalize_url(url)
+    if is_sqlite(url):
+        path = database_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_pre_ping=False
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _rec: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA busy_timeout=30000")
+            if read_only:
+                cur.execute("PRAGMA query_only=ON")
+            cur.close()
+
+        return engine
+    options = "-c default_transaction_read_only=on" if read_only else ""
+    return create_engine(
+        url,
+        connect_args={"options": options} if options else {},
+        pool_size=5,
+        max_overflow=5,
+        pool_pre_ping=True,
+    )
+
+
+def any_of(
+    column: ColumnElement[Any] | QueryableAttribute[Any], values: Sequence[Any], dialect: str
+) -> ColumnElement[bool]:
+    """``column IN (values)``. On PostgreSQL ``column = ANY(:array)``: one parameter, so the
+    statement stays short and the driver does not re-parse a long ``IN (…)`` list each time.
+    """
+    if dialect == "postgresql":
+        expr = column.expression if isinstance(column, QueryableAttribute) else column
+        return expr == any_(bindparam(None, list(values), type_=ARRAY(expr.type)))
+    return column.in_(values)
+
+
+def chunked(values: Sequence[Any], dialect: str) -> Iterator[Sequence[Any]]:
+    """``values`` in pieces for :func:`any_of`: all at once on PostgreSQL, else ``CHUNK``."""
+    size = max(len(values), 1) if dialect == "postgresql" else CHUNK
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+class CoreDatabase:
+    """The core database, read-only. Every method is one short read transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalize_url(url)
+        self.engine = make_core_engine(self.url)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def _connect(self) -> Connection:
+        return self.engine.connect()
+
+    def _in(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+        return any_of(column, values, self.engine.dialect.name)
+
+    def _chunks(self, ids: Iterable[int]) -> Iterator[Sequence[int]]:
+        return chunked(sorted(set(ids)), self.engine.dialect.name)
+
+    def ready(self, *tables: str) -> bool:
+        """Whether the tables the worker reads (or the ones named) exist yet."""
+        with self._connect() as conn:
+            names = set(inspect(conn).get_table_names())
+        return set(tables or ("subscriptions", "campaigns", "users")) <= names
+
+    # ---- subscriptions ---------------------------------------------------------------
+
+    def changed_after(
+        self, updated_at: datetime, last_id: int, limit: int
+    ) -> list[CoreSubscription]:
+        """Subscriptions after the cursor (``updated_at``, ``id``), in that order."""
+        s = t.subscriptions
+        q = (
+            select(*_SUB_COLS)
+            .where(tuple_(s.c.updated_at, s.c.id) > tuple_(naive_utc(updated_at), last_id))
+            .order_by(s.c.updated_at, s.c.id)
+            .limit(limit)
+        )
+        with self._connect() as conn:
+            return [CoreSubscription._make(row) for row in conn.execute(q)]
+
+    def versions_between(
+        self, since: datetime, until: datetime, until_id: int
+    ) -> list[tuple[int, Any, Any]]:
+        """``(id, status, updated_at)`` of the subscriptions from ``since`` up to the cursor
+        ``(until, until_id)`` inclusive, in the same order as :meth:`changed_after`."""
+        s = t.subscriptions
+        q = select(s.c.id, s.c.status, s.c.updated_at).where(
+            s.c.updated_at >= naive_utc(since),
+            tuple_(s.c.updated_at, s.c.id) <= tuple_(naive_utc(until), until_id),
+        )
+        with self._connect() as conn:
+            return [(r[0], r[1], r[2]) for r in conn.execute(q)]
+
+    def subscriptions_by_ids(self, ids: Iterable[int]) -> list[CoreSubscription]:
+        s = t.subscriptions
+        out: list[CoreSubscription] = []
+        with self._connect() as conn:
+            for chunk in self._chunks(ids):
+                q = select(*_SUB_COLS).where(self._in(s.c.id, chunk)).order_by(s.c.id)
+                out.extend(CoreSubscription._make(row) for row in conn.execute(q))
+        return out
+
+    def payment_infos(self, subscription_ids: Iterable[int]) -> dict[int, list[tuple[Any, Any]]]:
+        p = t.payment_infos
+        out: dict[int, list[tuple[Any, Any]]] = {}
+        with self._connect() as conn:
+            for chunk in self._chunks(subscription_ids):
+                q = (
+                    select(p.c.subscription_id, p.c.paid_price, p.c.currency)
+                    .where(self._in(p.c.subscription_id, chunk))
+                    .order_by(p.c.id)
+                )
+                for row in conn.execute(q):
+                    out.setdefault(int(row[0]), []).append((row[1], row[2]))
+        return out
+
+    # ---- customers, campaigns, settings ----------------------------------------------
+
+    def users(self, ids: Iterable[int]) -> dict[int, CoreUser]:
+        u = t.users
+        out: dict[int, CoreUser] = {}
+        with self._connect() as conn:
+            for chunk in self._chunks(ids):
+                q = select(*_USER_COLS).where(self._in(u.c.id, chunk))
+                for row in conn.execute(q):
+                    out[int(row[0])] = CoreUser._make(row)
+        return out
+
+    def campaigns(self, ids: Iterable[int]) -> dict[int, CoreCampaign]:
+        c = t.campaigns
+        out: dict[int, CoreCampaign] = {}
+        with self._connect() as conn:
+            for chunk in self._chunks(ids):
+                q = select(*_CAMPAIGN_COLS).where(self._in(c.c.id, chunk))
+                for row in conn.execute(q):
+                    out[int(row[0])] = CoreCampaign._make(row)
+        return out
+
+    def setting(self, key: str) -> str | None:
+        """A ``custom_settings`` value (None when the row or the table is missing)."""
+        cs = t.custom_settings
+        with self._connect() as conn:
+            if not inspect(conn).has_table("custom_settings"):
+                return None
+            value = conn.execute(select(cs.c.value).where(cs.c.key == key)).scalar()
+        return None if value is None else str(value)
+
+    def lead_counts(self, start: datetime, end: datetime) -> dict[str, int]:
+        """Leads assigned per seller email (lower-cased) in ``[start, end)``."""
+        la = t.lead_assignments
+        email = func.lower(func.trim(la.c.seller_email))
+        q = (
+            select(email, func.count())
+            .where(la.c.assigned_at >= naive_utc(start), la.c.assigned_at < naive_utc(end))
+            .where(la.c.seller_email.is_not(None))
+            .group_by(email)
+        )
+        with self._connect() as conn:
+            if not inspect(conn).has_table("lead_assignments"):
+                return {}
+            return {str(r[0]): int(r[1]) for r in conn.execute(q) if r[0]}
+
+
+def create_core_tables(url: str) -> None:
+    """Create the core tables when missing (for ``simulate`` and tests only)."""
+    engine = make_core_engine(url, read_only=False)
+    try:
+        if engine.dialect.name == "sqlite" and database_file(engine.url.render_as_string()):
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        t.metadata.create_all(engine)
+    finally:
+        engine.dispose()

@@ -1,0 +1,1 @@
+"""Win Room's own database: URLs, engine and session factory, declarative base."""

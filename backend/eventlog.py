@@ -1,0 +1,229 @@
+"""Appending events in the caller's transaction, and waking the relay after commit.
+
+Ids are strictly increasing in commit order: on PostgreSQL an appending transaction takes a
+transaction-scoped advisory lock before its first event insert, so no later id can commit
+before an earlier one (SQLite writers are serialized by ``BEGIN IMMEDIATE`` already). The
+relay can then read ``id > cursor`` without ever skipping a late commit. On PostgreSQL the
+transaction also issues ``pg_notify`` (delivered at commit) so other processes wake at once.
+
+Deferred events (:func:`defer_events`, the claim path): the transaction's events are kept in
+memory and inserted in ONE statement right before its commit (the ``before_commit`` session
+hook; an ORM query of the events table inside the transaction inserts them first), so the
+ordering lock is taken — if the transaction has not taken it already — only for that insert
+and the commit. Same guarantees: stored in the same transaction, ids in commit order,
+wakers after commit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+
+from backend.db.types import utcnow
+from backend.models.events import Event
+
+EVENT_LOCK_KEY = 0x57520001  # "WR" + 1
+NOTIFY_CHANNEL = "winroom_events"
+_INFO_KEY = "winroom_events_appended"
+_LOCKED_KEY = "winroom_events_locked"  # the ordering lock is held (PostgreSQL)
+_DEFER_KEY = "winroom_events_deferred"  # list of Event objects waiting for the commit
+_MARKS_KEY = "winroom_events_savepoints"  # SAVEPOINT -> deferred count when it began
+
+_wakers: list[Callable[[], None]] = []
+_wakers_lock = threading.Lock()
+
+
+def add_commit_waker(fn: Callable[[], None]) -> Callable[[], None]:
+    """Call ``fn`` (from any thread) after every commit that appended events."""
+    with _wakers_lock:
+        _wakers.append(fn)
+
+    def remove() -> None:
+        with _wakers_lock:
+            if fn in _wakers:
+                _wakers.remove(fn)
+
+    return remove
+
+
+def take_order_lock(session: Session) -> None:
+    """Take the event ordering lock now (PostgreSQL; re-entrant, one round trip per
+    transaction) and queue the commit-time ``pg_notify``. SQLite: nothing to do."""
+    if session.info.get(_LOCKED_KEY):
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        sql, params = ORDER_LOCK_SQL
+        session.connection().exec_driver_sql(sql, params)
+    session.info[_LOCKED_KEY] = True
+
+
+# The lock statement (psycopg style), for callers that send it in a pipeline with other
+# statements; they call :func:`mark_order_locked` once it has run.
+ORDER_LOCK_SQL = (
+    "SELECT pg_advisory_xact_lock(%(k)s), pg_notify(%(c)s, '')",
+    {"k": EVENT_LOCK_KEY, "c": NOTIFY_CHANNEL},
+)
+
+
+def order_locked(session: Session) -> bool:
+    return bool(session.info.get(_LOCKED_KEY))
+
+
+def mark_order_locked(session: Session) -> None:
+    session.info[_LOCKED_KEY] = True
+
+
+def defer_events(session: Session) -> None:
+    """From now on in this transaction, :func:`append_event` keeps its events in memory
+    (their ``id`` is set when they are inserted, right before the commit)."""
+    session.info.setdefault(_DEFER_KEY, [])
+
+
+def flush_deferred(session: Session) -> None:
+    """Insert the deferred events now (in order, one statement), under the ordering lock."""
+    pending: list[Event] | None = session.info.get(_DEFER_KEY)
+    if not pending:
+        return
+    take_order_lock(session)
+    rows = [
+        {
+            "type": ev.type,
+            "room": ev.room,
+            "payload": ev.payload,
+            "subscription_id": ev.subscription_id,
+            "actor": ev.actor,
+            "created_at": ev.created_at,
+        }
+        for ev in pending
+    ]
+    session.info[_DEFER_KEY] = []
+    table = cast(Table, Event.__table__)
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids: list[Any] = list(session.connection().execute(stmt, rows).scalars())
+    for ev, id_ in zip(pending, ids, strict=True):
+        ev.id = int(id_)
+
+
+def append_event(
+    session: Session,
+    type: str,
+    payload: dict[str, Any],
+    *,
+    room: str | None = None,
+    subscription_id: int | None = None,
+    actor: int | None = None,
+) -> Event:
+    """Add one event to the current transaction and flush it (its id is then known;
+    in a :func:`defer_events` transaction: at the commit).
+
+    The payload is validated against its typed schema (``backend.schemas.events``); the
+    room defaults to the type's room there (``everyone`` for most).
+    """
+    from backend.schemas.events import ROOMS, validate_payload
+
+    payload = validate_payload(type, payload)
+    room = room or ROOMS.get(type, "everyone")
+    session.info[_INFO_KEY] = True
+    deferred: list[Event] | None = session.info.get(_DEFER_KEY)
+    if deferred is not None:
+        ev = Event(
+            type=type,
+            room=room,
+            payload=payload,
+            subscription_id=subscription_id,
+            actor=actor,
+            created_at=utcnow(),
+        )
+        deferred.append(ev)
+        return ev
+    take_order_lock(session)
+    ev = Event(type=type, room=room, payload=payload, subscription_id=subscription_id, actor=actor)
+    session.add(ev)
+    session.flush()
+    return ev
+
+
+def append_events(
+    session: Session,
+    events: list[tuple[str, dict[str, Any], int | None]],
+) -> list[int]:
+    """Add many events ``(type, payload, subscription_id)`` in one INSERT (the ingest worker's
+    batches); same validation, rooms, ordering lock and wake-up as :func:`append_event`.
+    Returns their ids, in order."""
+    from backend.schemas.events import ROOMS, validate_payload
+
+    if not events:
+        return []
+    rows = [
+        {
+            "type": type_,
+            "room": ROOMS.get(type_, "everyone"),
+            "payload": validate_payload(type_, payload),
+            "subscription_id": sid,
+        }
+        for type_, payload, sid in events
+    ]
+    flush_deferred(session)  # earlier deferred events keep their place in the order
+    take_order_lock(session)
+    session.info[_INFO_KEY] = True
+    stmt = insert(Event).returning(Event.id, sort_by_parameter_order=True)
+    return [int(i) for i in session.scalars(stmt, rows)]
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if not session.in_nested_transaction():  # not a SAVEPOINT release: the real commit
+        flush_deferred(session)
+
+
+@sa_event.listens_for(Session, "do_orm_execute")
+def _read_your_events(state: ORMExecuteState) -> None:
+    """An ORM query of the events table sees this transaction's deferred events."""
+    if state.session.info.get(_DEFER_KEY) and any(m.class_ is Event for m in state.all_mappers):
+        flush_deferred(state.session)
+
+
+@sa_event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        deferred = session.info.get(_DEFER_KEY)
+        marks = session.info.setdefault(_MARKS_KEY, {})
+        marks[transaction] = (
+            None if deferred is None else len(deferred),
+            bool(session.info.get(_LOCKED_KEY)),
+        )
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT release: nothing is committed yet
+        return
+    for key in (_LOCKED_KEY, _DEFER_KEY, _MARKS_KEY):
+        session.info.pop(key, None)
+    if session.info.pop(_INFO_KEY, False):
+        with _wakers_lock:
+            wakers = list(_wakers)
+        for fn in wakers:
+            fn()
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:  # ROLLBACK TO SAVEPOINT: undo what happened inside it
+        mark = session.info.get(_MARKS_KEY, {}).pop(savepoint, None)
+        if mark is not None:
+            count, locked = mark
+            deferred = session.info.get(_DEFER_KEY)
+            if count is not None and deferred is not None:
+                del deferred[count:]  # the events deferred inside the savepoint
+            if not locked:  # a lock taken inside a savepoint is released with it
+                session.info.pop(_LOCKED_KEY, None)
+        return
+    for key in (_INFO_KEY, _LOCKED_KEY, _DEFER_KEY, _MARKS_KEY):
+        session.info.pop(key, None)

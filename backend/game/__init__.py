@@ -1,0 +1,1 @@
+"""The gamification engine: streaks, milestones, badges, goals, boards, points, challenges."""

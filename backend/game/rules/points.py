@@ -1,0 +1,71 @@
+"""Points (CONTRACT §6), the level curve and the daily activity streak."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+CLAIM_POINTS = 10
+JACKPOT_BONUS = 50
+STREAK_MULTIPLIER = Decimal("1.5")
+MILESTONE_POINTS = 25
+BADGE_POINTS = 50
+GOAL_POINTS = 100
+DAILY_STREAK_POINTS = 5
+
+
+@dataclass(frozen=True)
+class Award:
+    points: int
+    source: str
+    reason: str
+
+
+def claim_awards(is_jackpot: bool, streak_count: int, streak_fires: bool) -> list[Award]:
+    """Base points of a claim, the jackpot bonus, and the streak multiplier's extra
+    (×1.5 on the claim's points from the 3rd consecutive claim on)."""
+    awards = [Award(CLAIM_POINTS, "claim", "Claimed a sale")]
+    if is_jackpot:
+        awards.append(Award(JACKPOT_BONUS, "jackpot_bonus", "Jackpot sale bonus"))
+    if streak_fires:
+        base = sum(a.points for a in awards)
+        extra = int((base * (STREAK_MULTIPLIER - 1)).to_integral_value(ROUND_HALF_UP))
+        awards.append(
+            Award(
+                extra, "streak_multiplier", f"Streak ×{STREAK_MULTIPLIER} ({streak_count} in a row)"
+            )
+        )
+    return awards
+
+
+def xp_for_level(level: int) -> int:
+    """Total XP level ``level`` needs: round(100 × n^1.5) (level 0 needs nothing)."""
+    if level <= 0:
+        return 0
+    return int((Decimal(100) * Decimal(level) ** Decimal("1.5")).to_integral_value(ROUND_HALF_UP))
+
+
+def level_for_xp(xp: int) -> int:
+    """The highest level whose XP requirement ``xp`` meets."""
+    level = 0
+    while xp >= xp_for_level(level + 1):
+        level += 1
+    return level
+
+
+@dataclass(frozen=True)
+class DayStreak:
+    streak: int
+    last_active_day: date
+    award: bool  # True on the first activity of a new day
+
+
+def next_day_streak(last_active_day: date | None, streak: int, today: date) -> DayStreak:
+    """The daily activity streak after activity on local ``today``: +1 after yesterday,
+    1 after a gap, unchanged (no award) when already active today."""
+    if last_active_day == today:
+        return DayStreak(streak, today, award=False)
+    if last_active_day == today - timedelta(days=1):
+        return DayStreak(streak + 1, today, award=True)
+    return DayStreak(1, today, award=True)

@@ -1,0 +1,237 @@
+"""The event relay: committed events, read by id, sent to Socket.IO rooms in id order.
+
+Wake-ups: after every in-process commit that appended events (``add_commit_waker``, made
+thread-safe with ``call_soon_threadsafe``), on PostgreSQL on ``LISTEN winroom_events``
+(other processes' commits), and a short poll as a safety net (SQLite: the only way to see
+another process's commits). Each wake-up reads ``events WHERE id > cursor ORDER BY id``
+and emits every row to its room (TVs get a copy with customer emails masked), locally
+(``ignore_queue``): with a Redis manager every instance runs its own relay for its own
+clients, so nothing is sent twice.
+
+Replay (:meth:`EventRelay.attach`): a connecting client with ``since`` first gets the stored
+events after ``since`` it may see, read in chunks; the last chunk is read and sent while
+holding the relay's delivery lock, and the client joins its rooms under that same lock, so
+the first live event it receives is exactly the one after the last replayed: no gap, no
+duplicate, even when events commit during the replay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from backend.auth import Principal
+from backend.eventlog import NOTIFY_CHANNEL, add_commit_waker
+from backend.models import Event
+from backend.realtime.envelopes import EVERYONE, STAFF, TV, envelope, mask_emails, tv_copy
+from backend.realtime.retention import pruned_through
+from backend.runtime import Database
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+SQLITE_POLL_S = 0.15
+POSTGRES_POLL_S = 1.0
+
+
+@dataclass
+class StoredEvent:
+    id: int
+    room: str
+    env: dict[str, Any]
+
+
+class EventRelay:
+    def __init__(self, db: Database, sio: Any, *, poll_interval: float | None = None) -> None:
+        self.db = db
+        self.sio = sio
+        self.is_postgres = db.engine.dialect.name == "postgresql"
+        self.poll_interval = poll_interval or (
+            POSTGRES_POLL_S if self.is_postgres else SQLITE_POLL_S
+        )
+        self.cursor = 0
+        self.lock = asyncio.Lock()
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._remove_waker: Any = None
+        self._stopping = False
+        self.delivered = 0
+
+    # ---- lifecycle ------------------------------------------------------------------
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.cursor = await asyncio.to_thread(self._max_id)
+        self._remove_waker = add_commit_waker(self.wake_threadsafe)
+        self._tasks.append(asyncio.create_task(self._run(), name="event-relay"))
+        if self.is_postgres:
+            self._tasks.append(asyncio.create_task(self._listen(), name="event-relay-listen"))
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._remove_waker is not None:
+            self._remove_waker()
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await t
+        self._tasks.clear()
+
+    def wake_threadsafe(self) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._wake.set)
+
+    # ---- the loop ---------------------------------------------------------------------
+    async def _run(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            self._wake.clear()
+            try:
+                await self.pump()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("event relay: reading or sending events failed; retrying")
+                await asyncio.sleep(0.5)
+
+    async def pump(self) -> int:
+        """Send every committed event after the cursor; returns how many were sent."""
+        sent = 0
+        while True:
+            rows = await asyncio.to_thread(self._fetch, self.cursor, None, None, BATCH)
+            if not rows:
+                return sent
+            async with self.lock:
+                for ev in rows:
+                    if ev.id <= self.cursor:
+                        continue
+                    await self._broadcast(ev)
+                    self.cursor = ev.id
+                    sent += 1
+            self.delivered += sent
+            if len(rows) < BATCH:
+                return sent
+
+    async def _broadcast(self, ev: StoredEvent) -> None:
+        name = ev.env["type"]
+        if ev.room == EVERYONE:
+            masked = tv_copy(ev.env)
+            if masked["payload"] != ev.env["payload"]:
+                await self.sio.emit(name, ev.env, to=STAFF, ignore_queue=True)
+                await self.sio.emit(name, masked, to=TV, ignore_queue=True)
+                return
+        elif ev.room == TV:
+            await self.sio.emit(name, tv_copy(ev.env), to=TV, ignore_queue=True)
+            return
+        await self.sio.emit(name, ev.env, to=ev.room, ignore_queue=True)
+
+    # ---- replay -------------------------------------------------------------------------
+    async def attach(self, sid: str, principal: Principal, since: int | None) -> None:
+        """Replay what ``sid`` missed after ``since`` (or send ``resync.required``), then
+        join its rooms for live events — with no gap and no duplicate in between.
+
+        ``since`` None is a fresh client (it loads its state over HTTP): it only joins its
+        rooms and gets live events; ``resync.required`` is for a ``since`` outside the kept
+        history (CONTRACT §5)."""
+        rooms = principal.rooms()
+        if since is None:
+            async with self.lock:
+                for room in rooms:
+                    await self.sio.enter_room(sid, room)
+            return
+        pos: int | None = since
+        if since is not None:
+            latest, pruned = await asyncio.to_thread(self._bounds)
+            if since > latest or since < pruned:
+                pos = None
+            else:
+                # another instance may have sent the client events this relay has not
+                # sent yet: wait until we are past them (never send one twice)
+                for _ in range(200):
+                    if self.cursor >= since:
+                        break
+                    self._wake.set()
+                    await asyncio.sleep(0.01)
+                # the bulk of the replay, without holding up live delivery
+                for _ in range(20):
+                    if pos is None or pos >= self.cursor:
+                        break
+                    _n, pos = await self._replay_chunk(sid, principal, rooms, pos, self.cursor)
+        async with self.lock:
+            if pos is None:
+                await self.sio.emit(
+                    "resync.required", {"latest_id": self.cursor}, to=sid, ignore_queue=True
+                )
+            elif pos < self.cursor:
+                await self._replay_chunk(sid, principal, rooms, pos, self.cursor)
+            for room in rooms:
+                await self.sio.enter_room(sid, room)
+
+    async def _replay_chunk(
+        self, sid: str, principal: Principal, rooms: list[str], after: int, upto: int
+    ) -> tuple[int, int]:
+        """Send the visible events in (after, upto], in id order; returns (count, new pos)."""
+        total = 0
+        while after < upto:
+            rows = await asyncio.to_thread(self._fetch, after, upto, rooms, BATCH)
+            if not rows:
+                return total, upto
+            for ev in rows:
+                env = tv_copy(ev.env) if principal.is_tv else ev.env
+                await self.sio.emit(env["type"], env, to=sid, ignore_queue=True)
+            total += len(rows)
+            after = rows[-1].id
+            if len(rows) < BATCH:
+                return total, upto
+        return total, upto
+
+    # ---- database (blocking: run in a thread) ---------------------------------------------
+    def _max_id(self) -> int:
+        with self.db.read() as s:
+            return int(s.scalar(select(func.max(Event.id))) or 0)
+
+    def _bounds(self) -> tuple[int, int]:
+        with self.db.read() as s:
+            latest = int(s.scalar(select(func.max(Event.id))) or 0)
+            return latest, pruned_through(s)
+
+    def _fetch(
+        self, after: int, upto: int | None, rooms: list[str] | None, limit: int
+    ) -> list[StoredEvent]:
+        stmt = select(Event).where(Event.id > after).order_by(Event.id).limit(limit)
+        if upto is not None:
+            stmt = stmt.where(Event.id <= upto)
+        if rooms is not None:
+            stmt = stmt.where(Event.room.in_(rooms))
+        with self.db.read() as s:
+            return [StoredEvent(ev.id, ev.room, envelope(ev)) for ev in s.scalars(stmt)]
+
+    # ---- PostgreSQL LISTEN --------------------------------------------------------------
+    async def _listen(self) -> None:
+        import psycopg
+
+        url = self.db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while not self._stopping:
+            try:
+                async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                    await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self._wake.set()  # catch up on anything committed while not listening
+                    async for _n in conn.notifies():
+                        self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("event relay: LISTEN connection lost (%s); reconnecting", exc)
+                await asyncio.sleep(1.0)
+
+
+__all__ = ["EventRelay", "mask_emails"]

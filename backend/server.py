@@ -1,0 +1,219 @@
+"""``winroom-backend serve``: the HTTP API and Socket.IO as one ASGI app under uvicorn.
+
+``create_app(settings, db)`` builds ``socketio.ASGIApp(sio, other_asgi_app=fastapi_app)``
+(Socket.IO at ``/socket.io``, everything else FastAPI). Its lifespan starts the event relay
+and — unless ``worker=False`` — the ingest worker and scheduled jobs in a thread; on
+shutdown it tells connected sockets (``sio.shutdown()``), stops the worker and the relay.
+``run_server_in_process`` runs the whole thing in a background thread (tests, the demo).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import socketio
+import uvicorn
+from fastapi import FastAPI
+
+from backend.api.app import create_api
+from backend.api.context import ApiContext
+from backend.realtime.relay import EventRelay
+from backend.realtime.sockets import SocketServer, make_sio
+from backend.runtime import Database, open_database
+from backend.settings import Settings
+
+log = logging.getLogger(__name__)
+GRACEFUL_SHUTDOWN_S = 5
+
+
+@dataclass
+class WinRoomApp:
+    """Everything one server process runs; ``asgi`` is what uvicorn serves."""
+
+    ctx: ApiContext
+    api: FastAPI
+    sio: socketio.AsyncServer
+    relay: EventRelay
+    sockets: SocketServer
+    asgi: Any
+    worker: bool = False
+    _worker_stop: threading.Event = field(default_factory=threading.Event)
+    _worker_thread: threading.Thread | None = None
+
+    async def startup(self) -> None:
+        await self.relay.start()
+        if self.worker:
+            self._start_worker()
+
+    async def shutdown(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.sio.shutdown()
+        await self.sockets.stop()
+        self._worker_stop.set()
+        if self._worker_thread is not None:
+            await asyncio.to_thread(self._worker_thread.join, 10)
+        await self.relay.stop()
+
+    def _start_worker(self) -> None:
+        try:
+            from backend.ingest.worker import run_worker
+        except ImportError as exc:
+            log.warning("ingest worker not available (%s): serving without it", exc)
+            return
+        self._worker_thread = threading.Thread(
+            target=self._run_worker, args=(run_worker,), name="ingest-worker", daemon=True
+        )
+        self._worker_thread.start()
+
+    def _run_worker(self, run_worker: Any) -> None:
+        try:
+            run_worker(self.ctx.db, self.ctx.settings, self._worker_stop)
+        except Exception:
+            log.exception("the ingest worker stopped with an error")
+
+
+def create_app(settings: Settings, db: Database | None = None, *, worker: bool = False) -> Any:
+    """The ASGI app (Socket.IO + FastAPI); ``app.winroom`` is its :class:`WinRoomApp`."""
+    return build(settings, db, worker=worker).asgi
+
+
+def build(settings: Settings, db: Database | None = None, *, worker: bool = False) -> WinRoomApp:
+    db = db or open_database(settings, migrate=True)
+    ctx = ApiContext(settings, db)
+    holder: dict[str, WinRoomApp] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        server = holder["app"]
+        await server.startup()
+        try:
+            yield
+        finally:
+            await server.shutdown()
+
+    api = create_api(ctx, lifespan=lifespan)
+    sio = make_sio(settings.redis_url)
+    relay = EventRelay(db, sio)
+    sockets = SocketServer(sio, ctx, relay)
+    asgi = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
+    app = WinRoomApp(
+        ctx=ctx, api=api, sio=sio, relay=relay, sockets=sockets, asgi=asgi, worker=worker
+    )
+    asgi.winroom = app
+    holder["app"] = app
+    return app
+
+
+def uvicorn_config(app: Any, host: str, port: int, **kwargs: Any) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        lifespan="on",
+        log_level=kwargs.pop("log_level", "info"),
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        ws="websockets-sansio",
+        **kwargs,
+    )
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, exiting 0 after a graceful SIGTERM/SIGINT shutdown (uvicorn would
+    re-raise the signal once shut down, ending the process by that signal)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        sigs = (signal.SIGINT, signal.SIGTERM)
+        old = {sig: signal.signal(sig, self.handle_exit) for sig in sigs}
+        try:
+            yield
+        finally:
+            for sig, handler in old.items():
+                signal.signal(sig, handler)
+
+
+def serve_command(settings: Settings, args: argparse.Namespace) -> int:
+    """``winroom-backend serve [--host] [--port] [--no-worker]`` until Ctrl+C / SIGTERM."""
+    from backend.cli import CliError
+
+    db = open_database(settings, migrate=True)
+    app = create_app(settings, db, worker=not args.no_worker)
+    log.info(
+        "serving on http://%s:%d (worker %s)",
+        args.host,
+        args.port,
+        "off" if args.no_worker else "on",
+    )
+    try:
+        server = _Server(uvicorn_config(app, args.host, args.port))
+        server.run()
+        if not server.started:
+            raise CliError(f"could not listen on {args.host}:{args.port}")
+    finally:
+        db.dispose()
+    return 0
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    """A server running in a background thread; ``stop()`` shuts it down gracefully."""
+
+    url: str
+    port: int
+    app: WinRoomApp
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def run_server_in_process(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    db: Database | None = None,
+    worker: bool = False,
+    log_level: str = "warning",
+    startup_timeout: float = 30.0,
+) -> RunningServer:
+    """Start the API + Socket.IO server in a thread of this process; returns once it listens."""
+    port = port or free_port(host)
+    app = build(settings, db, worker=worker)
+    server = uvicorn.Server(uvicorn_config(app.asgi, host, port, log_level=log_level))
+    thread = threading.Thread(target=server.run, name=f"winroom-server-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + startup_timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError(f"the server did not start on {host}:{port}")
+        time.sleep(0.01)
+    return RunningServer(f"http://{host}:{port}", port, app, server, thread)

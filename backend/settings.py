@@ -1,0 +1,196 @@
+"""Settings from the environment (prefix ``WINROOM_``, also read from ``.env``).
+
+CONTRACT §2. A bad value stops the program at start with one line naming the setting:
+``load_settings()`` raises :class:`SettingsError` whose message is that line.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from backend.db.urls import database_file, is_sqlite, normalize_url
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
+_DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_RATE = re.compile(r"^\s*(\d+)\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day)s?\s*$", re.I)
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; ``str(err)`` is one line naming it."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """``7d``, ``12h``, ``30m``, ``45s`` or plain seconds."""
+    m = _DURATION.match(str(text))
+    if not m or int(m.group(1)) <= 0:
+        raise ValueError("expected a positive duration such as 7d, 12h, 30m or 3600")
+    return timedelta(seconds=int(m.group(1)) * _DURATION_UNITS[m.group(2)])
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("winroom", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WINROOM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    core_database_url: str | None = None
+    redis_url: str | None = None
+    jwt_secret: str | None = None
+    jwt_expires: str = "7d"
+    poller_interval_ms: int = Field(default=2000, ge=50, le=3_600_000)
+    poller_batch_size: int = Field(default=500, ge=1, le=100_000)
+    ingest_lookback_hours: int = Field(default=24, ge=0, le=24 * 365)
+    timezone: str = "Europe/Istanbul"
+    trial_campaign_ids: str = "65"
+    jackpot_threshold_try: Decimal = Decimal("40000")
+    sar_per_usd: Decimal = Decimal("3.75")
+    claim_rate_limit: str = "10/minute"
+    event_retention_days: int = Field(default=7, ge=1, le=3650)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+    @field_validator("jwt_expires")
+    @classmethod
+    def _exp(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+    @field_validator("trial_campaign_ids")
+    @classmethod
+    def _trials(cls, v: str) -> str:
+        parts = [p.strip() for p in str(v).split(",") if p.strip()]
+        if not all(p.isdigit() for p in parts):
+            raise ValueError("expected comma-separated campaign ids such as 65,66")
+        return ",".join(parts)
+
+    @field_validator("jackpot_threshold_try", "sar_per_usd")
+    @classmethod
+    def _positive(cls, v: Decimal) -> Decimal:
+        if not v.is_finite() or v <= 0:
+            raise ValueError("must be a positive number")
+        return v
+
+    @field_validator("claim_rate_limit")
+    @classmethod
+    def _rate(cls, v: str) -> str:
+        from limits import parse
+
+        try:
+            parse(v)
+        except ValueError as exc:
+            raise ValueError("expected a rate such as 10/minute") from exc
+        return v
+
+    @field_validator("database_url", "core_database_url", "redis_url", "jwt_secret")
+    @classmethod
+    def _empty_is_none(cls, v: str | None) -> str | None:
+        return v if v not in ("", None) else None
+
+    # ---- derived values -------------------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def trial_ids(self) -> frozenset[int]:
+        return frozenset(int(p) for p in self.trial_campaign_ids.split(",") if p)
+
+    @property
+    def jwt_lifetime(self) -> timedelta:
+        return parse_duration(self.jwt_expires)
+
+    @property
+    def poller_interval(self) -> float:
+        return self.poller_interval_ms / 1000.0
+
+    @property
+    def db_url(self) -> str:
+        return normalize_url(self.database_url or f"sqlite:///{self.data_dir / 'winroom.db'}")
+
+    @property
+    def core_db_url(self) -> str:
+        return normalize_url(self.core_database_url or f"sqlite:///{self.data_dir / 'core.db'}")
+
+    def jwt_key(self) -> str:
+        """The JWT secret: the setting, or one generated once and kept in the data dir."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        path = self.data_dir / "jwt_secret"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key
+
+    def check(self) -> Settings:
+        """Cross-field rules; raises SettingsError."""
+        for name, url in (
+            ("DATABASE_URL", self.database_url),
+            ("CORE_DATABASE_URL", self.core_database_url),
+        ):
+            if url is not None:
+                try:
+                    normalize_url(url)
+                except Exception as exc:  # sqlalchemy ArgumentError or ValueError
+                    raise SettingsError(
+                        f"WINROOM_{name}: not a usable database URL ({exc})"
+                    ) from None
+        if not is_sqlite(self.db_url) and not self.jwt_secret:
+            raise SettingsError(
+                "WINROOM_JWT_SECRET: required when WINROOM_DATABASE_URL is not SQLite"
+            )
+        if self.jwt_secret is not None and len(self.jwt_secret) < 16:
+            raise SettingsError("WINROOM_JWT_SECRET: must be at least 16 characters")
+        a, b = database_file(self.db_url), database_file(self.core_db_url)
+        if a is not None and a == b:
+            raise SettingsError(
+                "WINROOM_CORE_DATABASE_URL: names the same SQLite file as WINROOM_DATABASE_URL"
+            )
+        if self.redis_url is not None and not self.redis_url.startswith(
+            ("redis://", "rediss://", "unix://")
+        ):
+            raise SettingsError("WINROOM_REDIS_URL: expected a redis:// URL")
+        return self
+
+
+def _format_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = str(err["loc"][0]).upper() if err.get("loc") else "?"
+    msg = str(err.get("msg", "invalid value"))
+    msg = msg.removeprefix("Value error, ")
+    return f"WINROOM_{loc}: {msg}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the settings; raises SettingsError with one line."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_format_error(exc)) from None
+    except (ValueError, InvalidOperation) as exc:  # pragma: no cover - defensive
+        raise SettingsError(f"settings: {exc}") from None
+    return settings.check()

@@ -1,0 +1,230 @@
+"""Ingest benchmark: a backlog of core subscriptions, and INSERT → ``queue.new`` latency.
+
+    .venv/bin/python bench/ingest.py [--quick] [--rows N] [--pg URL]
+
+- backlog: N rows (100,000; ``--quick``: 10,000) written into an empty core database, then
+  one worker ingests them all: rows/s and the process's peak RSS.
+- latency: a worker polling at the default 2000 ms; 30 sales (``--quick``: 10) are inserted
+  at random moments; latency = the ``queue.new`` event's commit − the core INSERT's commit.
+
+Runs on SQLite, and on PostgreSQL when ``--pg`` or ``WINROOM_TEST_POSTGRES_URL`` gives a
+server (throwaway databases are created and dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy.engine import make_url
+
+from backend.core import CoreDatabase
+from backend.core import tables as t
+from backend.core.adapter import create_core_tables, make_core_engine
+from backend.db.migrate import upgrade
+from backend.db.types import utcnow
+from backend.eventlog import add_commit_waker
+from backend.ingest.worker import IngestWorker
+from backend.models import Event
+from backend.runtime import database_for_url
+from backend.settings import load_settings
+from backend.simulate import campaign_catalog
+
+
+def load() -> str:
+    """The machine's 1-minute load average (other processes share the 2 cores)."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def databases(kind: str, pg: str | None) -> Iterator[tuple[str, str]]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as d:
+            yield f"sqlite:///{d}/winroom.db", f"sqlite:///{d}/core.db"
+        return
+    assert pg
+    admin = make_url(pg).set(drivername="postgresql+psycopg")
+    eng = create_engine(admin, isolation_level="AUTOCOMMIT")
+    names = [f"wr_bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    with eng.connect() as c:
+        for n in names:
+            c.execute(text(f'CREATE DATABASE "{n}"'))
+    try:
+        yield tuple(admin.set(database=n).render_as_string(hide_password=False) for n in names)  # type: ignore[misc]
+    finally:
+        with eng.connect() as c:
+            for n in names:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)'))
+        eng.dispose()
+
+
+def seed_core(url: str, users: int) -> None:
+    create_core_tables(url)
+    eng = make_core_engine(url, read_only=False)
+    now = utcnow().replace(tzinfo=None)
+    with eng.begin() as c:
+        c.execute(insert(t.campaigns), campaign_catalog())
+        c.execute(insert(t.custom_settings), [{"key": "dolar", "value": "34,25"}])
+        c.execute(
+            insert(t.users),
+            [
+                {
+                    "id": i,
+                    "name": f"Müşteri {i}",
+                    "email": f"m{i}@example.com",
+                    "created_at": now - timedelta(days=10),
+                }
+                for i in range(1, users + 1)
+            ],
+        )
+    eng.dispose()
+
+
+def sale(i: int, at: object, users: int) -> dict[str, object]:
+    return {
+        "user_id": 1 + i % users,
+        "campaign_id": 1 + i % 16,
+        "subs_amount": Decimal("1000.00") + i % 997,
+        "currency": ("TRY", "USD", "SAR")[i % 3],
+        "status": "paid",
+        "is_free": 0,
+        "payment_channel": "Stripe",
+        "stripe_sub_id": None,
+        "paypal_sub_id": None,
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
+def backlog(kind: str, pg: str | None, rows: int) -> dict[str, float]:
+    with databases(kind, pg) as (wr_url, core_url):
+        upgrade(wr_url)
+        users = rows  # one sale per customer: no duplicates, everything is queued
+        seed_core(core_url, users)
+        eng = make_core_engine(core_url, read_only=False)
+        start = utcnow().replace(tzinfo=None) - timedelta(hours=20)
+        for lo in range(0, rows, 10_000):
+            with eng.begin() as c:
+                c.execute(
+                    insert(t.subscriptions),
+                    [
+                        sale(i, start + timedelta(seconds=i * 0.5), users)
+                        for i in range(lo, min(rows, lo + 10_000))
+                    ],
+                )
+        eng.dispose()
+        db = database_for_url(wr_url)
+        core = CoreDatabase(core_url)
+        settings = load_settings(data_dir=Path(tempfile.gettempdir()) / "wr-bench")
+        worker = IngestWorker(db, core, settings)
+        t0 = time.perf_counter()
+        done = 0
+        while (n := worker.poll_once()) > 0:
+            done += n
+        elapsed = time.perf_counter() - t0
+        with db.read() as s:
+            queued = len(s.scalars(select(Event.id).where(Event.type == "queue.new")).all())
+        core.dispose()
+        db.dispose()
+        assert queued == rows, (queued, rows)
+        return {"rows": rows, "seconds": elapsed, "rows_per_s": rows / elapsed, "rss_mb": rss_mb()}
+
+
+def latency(kind: str, pg: str | None, inserts: int) -> dict[str, float]:
+    with databases(kind, pg) as (wr_url, core_url):
+        upgrade(wr_url)
+        seed_core(core_url, inserts)
+        db = database_for_url(wr_url)
+        core = CoreDatabase(core_url)
+        settings = load_settings(data_dir=Path(tempfile.gettempdir()) / "wr-bench")
+        assert settings.poller_interval_ms == 2000
+        committed: list[float] = []
+        remove = add_commit_waker(lambda: committed.append(time.perf_counter()))
+        stop = threading.Event()
+        worker = IngestWorker(db, core, settings)
+        th = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+        th.start()
+        time.sleep(0.5)
+        eng = make_core_engine(core_url, read_only=False)
+        rng = random.Random(1)
+        samples: list[float] = []
+        for i in range(inserts):
+            time.sleep(rng.uniform(0.3, 2.5))
+            before = len(committed)
+            with eng.begin() as c:
+                now = utcnow().replace(tzinfo=None)
+                c.execute(insert(t.subscriptions).values(**sale(i, now, inserts)))
+            t_insert = time.perf_counter()
+            while len(committed) == before:
+                time.sleep(0.001)
+            samples.append((committed[before] - t_insert) * 1000)
+        stop.set()
+        th.join(10)
+        remove()
+        eng.dispose()
+        core.dispose()
+        db.dispose()
+        q = statistics.quantiles(samples, n=20)
+        return {
+            "n": inserts,
+            "p50_ms": statistics.median(samples),
+            "p95_ms": q[18],
+            "max_ms": max(samples),
+        }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--rows", type=int)
+    p.add_argument("--pg", default=os.environ.get("WINROOM_TEST_POSTGRES_URL"))
+    p.add_argument("--skip-latency", action="store_true")
+    args = p.parse_args()
+    rows = args.rows or (10_000 if args.quick else 100_000)
+    inserts = 10 if args.quick else 30
+    kinds = ["sqlite"] + (["postgres"] if args.pg else [])
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    for kind in kinds:
+        before = load()
+        r = backlog(kind, args.pg, rows)
+        print(
+            f"{kind:8s} backlog {r['rows']:,} rows in {r['seconds']:.1f} s = "
+            f"{r['rows_per_s']:,.0f} rows/s, peak RSS {r['rss_mb']:.0f} MB "
+            f"(load {before} → {load()})",
+            flush=True,
+        )
+    if not args.skip_latency:
+        for kind in kinds:
+            before = load()
+            lat = latency(kind, args.pg, inserts)
+            print(
+                f"{kind:8s} INSERT→queue.new at 2000 ms: p50 {lat['p50_ms']:.0f} ms, "
+                f"p95 {lat['p95_ms']:.0f} ms, max {lat['max_ms']:.0f} ms (n={lat['n']}) "
+                f"(load {before} → {load()})",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

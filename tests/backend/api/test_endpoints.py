@@ -1,0 +1,336 @@
+"""Every endpoint of CONTRACT §4 this service owns, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from backend.db.types import utcnow
+from backend.models import (
+    Attribution,
+    AttributionShareEntry,
+    Claim,
+    Event,
+    Installment,
+    Promotion,
+    QueueItem,
+)
+from backend.runtime import Database
+from backend.server import WinRoomApp
+from tests.backend.realtime.support import People, TestClient, add_item
+
+
+def claim(client: TestClient, people: People, qid: int, role: str = "sales", **extra: object):  # type: ignore[no-untyped-def]
+    headers = {**people.headers(role), **extra.pop("headers", {})}  # type: ignore[dict-item]
+    return client.post(
+        "/api/claim", json={"queue_id": qid, "claim_type": "first_sales", **extra}, headers=headers
+    )
+
+
+def test_queue_lists_pending_items_with_masked_emails_for_tv(
+    client: TestClient, people: People, db: Database
+) -> None:
+    a = add_item(db, email="ayse@gmail.com")
+    add_item(db, status="claimed")
+    add_item(db, status="excluded")
+    seller = client.get("/api/queue", headers=people.headers("sales")).json()["items"]
+    tv = client.get("/api/queue", headers=people.headers("tv")).json()["items"]
+    assert [i["id"] for i in seller] == [a] == [i["id"] for i in tv]
+    assert seller[0]["customer"]["email"] == "ayse@gmail.com"
+    assert tv[0]["customer"]["email"] == "a•••@gmail.com"
+    for key in (
+        "subscription_id",
+        "campaign",
+        "revenue_usd",
+        "cost_usd",
+        "margin_amount_usd",
+        "margin_percent",
+        "is_jackpot",
+        "tts_days",
+        "margin_quality",
+        "finance_status",
+        "problem_reason",
+        "created_at",
+    ):
+        assert key in seller[0]
+    assert seller[0]["revenue_usd"] == "100.00"
+
+
+def test_claim_writes_claim_attribution_share_event(
+    client: TestClient, people: People, db: Database
+) -> None:
+    qid = add_item(db, revenue="250.50", finance_status="approved", subscription_id=4242)
+    resp = claim(client, people, qid)
+    assert resp.status_code == 201, resp.json()
+    c = resp.json()["claim"]
+    assert (c["queue_id"], c["seller_id"], c["claim_type"], c["finance_status"]) == (
+        qid,
+        people.ids["sales"],
+        "first_sales",
+        "approved",
+    )
+    with db.read() as s:
+        assert s.get(QueueItem, qid).status == "claimed"  # type: ignore[union-attr]
+        attr = s.scalar(select(Attribution).where(Attribution.claim_id == c["id"]))
+        assert attr is not None and attr.closer_seller_id == people.ids["sales"]
+        assert attr.closer_share == Decimal(1)
+        shares = list(
+            s.scalars(
+                select(AttributionShareEntry).where(AttributionShareEntry.claim_id == c["id"])
+            )
+        )
+        assert [(e.seller_id, e.share, e.revenue_usd, e.margin_usd) for e in shares] == [
+            (people.ids["sales"], Decimal(1), Decimal("250.5"), Decimal("210.5"))
+        ]
+        ev = s.scalar(select(Event).where(Event.type == "claimed"))
+        assert ev is not None and ev.payload["claim_id"] == c["id"]
+        assert ev.payload["seller_name"] == "Sales" and ev.payload["revenue_usd"] == "250.50"
+        assert ev.subscription_id == 4242 and ev.actor == people.ids["sales"]
+    # the loser learns who won
+    lost = claim(client, people, qid, role="sales_lead")
+    assert lost.status_code == 409
+    assert lost.json()["error"]["code"] == "already_claimed"
+    assert lost.json()["error"]["claimed_by"] == {"id": people.ids["sales"], "name": "Sales"}
+
+
+def test_claim_excluded_unknown_and_installment(
+    client: TestClient, people: People, db: Database
+) -> None:
+    excluded = add_item(db, status="excluded")
+    resp = claim(client, people, excluded)
+    assert resp.status_code == 409 and resp.json()["error"]["code"] == "not_claimable"
+    resp = claim(client, people, 999999)
+    assert resp.status_code == 404
+    qid = add_item(db)
+    resp = claim(client, people, qid, installment_plan_id=77)
+    assert resp.status_code == 404 and resp.json()["error"]["code"] == "unknown_installment_plan"
+    with db.transaction() as s:
+        plan = Installment(total_installments=3)
+        s.add(plan)
+        s.flush()
+        plan_id = plan.id
+    resp = client.post(
+        "/api/claim",
+        json={"queue_id": qid, "claim_type": "installment", "installment_plan_id": plan_id},
+        headers=people.headers("admin"),
+    )
+    assert resp.status_code == 201 and resp.json()["claim"]["installment_plan_id"] == plan_id
+
+
+def test_idempotency_key_returns_the_first_answer(
+    client: TestClient, people: People, db: Database
+) -> None:
+    qid = add_item(db)
+    first = claim(client, people, qid, headers={"Idempotency-Key": "k-1"})
+    again = claim(client, people, qid, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    other = claim(client, people, qid, role="sales_lead", headers={"Idempotency-Key": "k-1"})
+    assert other.status_code == 409
+    with db.read() as s:
+        assert len(list(s.scalars(select(Claim)))) == 1
+        assert len(list(s.scalars(select(Event).where(Event.type == "claimed")))) == 1
+
+
+def test_claim_rate_limit(
+    client: TestClient, people: People, db: Database, server_app: WinRoomApp
+) -> None:
+    from limits import parse
+
+    server_app.ctx.limits.claim = parse("3/minute")
+    qid = add_item(db)
+    statuses = [claim(client, people, qid).status_code for _ in range(4)]
+    assert statuses == [201, 409, 409, 429]
+    resp = claim(client, people, qid)
+    assert resp.json()["error"]["code"] == "rate_limited"
+    assert claim(client, people, qid, role="admin").status_code == 409  # per seller
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"queue_id": "1", "claim_type": "first_sales"}, 422),
+        ({"queue_id": 1.5, "claim_type": "first_sales"}, 422),
+        ({"queue_id": -1, "claim_type": "first_sales"}, 422),
+        ({"queue_id": 10**30, "claim_type": "first_sales"}, 422),
+        ({"queue_id": 1, "claim_type": "gift"}, 422),
+        ({"queue_id": 1, "claim_type": "first_sales", "bonus": True}, 422),
+        ({"claim_type": "first_sales"}, 422),
+        ([1, 2], 422),
+        ("just a string", 422),
+        (None, 422),
+    ],
+)
+def test_claim_bad_input(client: TestClient, people: People, body: object, status: int) -> None:
+    resp = client.post("/api/claim", json=body, headers=people.headers("sales"))
+    assert resp.status_code == status
+    assert resp.json()["error"]["code"] == "invalid_request"
+    assert "Traceback" not in resp.text
+
+
+def test_malformed_and_oversized_bodies(client: TestClient, people: People) -> None:
+    headers = {**people.headers("sales"), "Content-Type": "application/json"}
+    resp = client.post("/api/claim", content=b'{"queue_id": 1,', headers=headers)
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "malformed_json"
+    big = b'{"queue_id": 1, "claim_type": "' + b"x" * 70_000 + b'"}'
+    resp = client.post("/api/claim", content=big, headers=headers)
+    assert resp.status_code == 413 and resp.json()["error"]["code"] == "payload_too_large"
+    resp = client.get("/api/nope", headers=people.headers("sales"))
+    assert resp.status_code == 404 and resp.json()["error"]["code"] == "not_found"
+    resp = client.put("/api/queue", headers=people.headers("sales"))
+    assert resp.status_code == 405 and "error" in resp.json()
+
+
+def test_manual_entry(client: TestClient, people: People, db: Database) -> None:
+    body = {
+        "customer_email": "mehmet@x.com",
+        "customer_name": "Mehmet",
+        "campaign_id": 12,
+        "amount": "375.00",
+        "currency": "SAR",
+        "note": "walk-in",
+    }
+    resp = client.post("/api/queue/manual", json=body, headers=people.headers("sales_lead"))
+    assert resp.status_code == 201, resp.json()
+    item = resp.json()["item"]
+    assert item["revenue_usd"] == "100.00" and item["source"] == "manual"
+    assert item["customer"] == {"email": "mehmet@x.com", "name": "Mehmet"}
+    with db.read() as s:
+        ev = s.scalar(select(Event).where(Event.type == "queue.new"))
+        assert ev is not None and ev.payload["item"]["id"] == item["id"]
+    usd = client.post(
+        "/api/queue/manual",
+        json={**body, "amount": 19.99, "currency": "usd"},
+        headers=people.headers("admin"),
+    )
+    assert usd.status_code == 201 and usd.json()["item"]["revenue_usd"] == "19.99"
+    for bad in (
+        {**body, "amount": -5},
+        {**body, "amount": "1e12"},
+        {**body, "amount": True},
+        {**body, "currency": "EURO"},
+        {**body, "extra": 1},
+        {**body, "campaign_id": "12"},
+    ):
+        r = client.post("/api/queue/manual", json=bad, headers=people.headers("admin"))
+        assert r.status_code == 422, bad
+    r = client.post(
+        "/api/queue/manual", json={**body, "currency": "EUR"}, headers=people.headers("admin")
+    )
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unknown_currency"
+
+
+def test_recent_claims_newest_first_with_names(
+    client: TestClient, people: People, db: Database
+) -> None:
+    ids = [add_item(db, email=f"c{i}@mail.com") for i in range(3)]
+    for qid, role in zip(ids, ("sales", "sales_lead", "admin"), strict=True):
+        assert claim(client, people, qid, role=role).status_code == 201
+    got = client.get("/api/claims/recent?limit=2", headers=people.headers("tv")).json()["claims"]
+    assert [c["queue_id"] for c in got] == [ids[2], ids[1]]
+    assert [c["seller_name"] for c in got] == ["Admin", "Sales_Lead"]
+    assert got[0]["customer_email"] == "c•••@mail.com"
+    seller = client.get("/api/claims/recent", headers=people.headers("finance")).json()["claims"]
+    assert len(seller) == 3 and seller[0]["customer_email"] == "c2@mail.com"
+    assert client.get("/api/claims/recent?limit=0", headers=people.headers("tv")).status_code == 422
+
+
+def test_achievements_and_promotions(client: TestClient, people: People, db: Database) -> None:
+    resp = client.get("/api/achievements", headers=people.headers("tv"))
+    assert resp.status_code == 200 and isinstance(resp.json()["achievements"], list)
+    assert (
+        client.get("/api/achievements?limit=101", headers=people.headers("tv")).status_code == 422
+    )
+    now = utcnow()
+    with db.transaction() as s:
+        s.add(
+            Promotion(
+                variant="promo",
+                title="Now",
+                body="b",
+                starts_at=now - timedelta(hours=1),
+                ends_at=now + timedelta(hours=1),
+            )
+        )
+        s.add(
+            Promotion(
+                variant="info",
+                title="Later",
+                body="b",
+                starts_at=now + timedelta(hours=1),
+                ends_at=now + timedelta(hours=2),
+            )
+        )
+    promos = client.get("/api/promotions/active", headers=people.headers("tv")).json()["promotions"]
+    assert [p["title"] for p in promos] == ["Now"]
+    assert set(promos[0]) >= {"variant", "title", "body", "starts_at", "ends_at"}
+
+
+def test_objections(client: TestClient, people: People, db: Database) -> None:
+    qid = add_item(db)
+    claim_id = claim(client, people, qid).json()["claim"]["id"]
+    body = {"claim_id": claim_id, "reason": "wrong_owner", "details": "I spoke to them first"}
+    resp = client.post("/api/objections", json=body, headers=people.headers("sales_lead"))
+    assert resp.status_code == 201
+    assert resp.json()["objection"]["status"] == "pending"
+    again = client.post("/api/objections", json=body, headers=people.headers("sales_lead"))
+    assert again.status_code == 409
+    mine = client.get("/api/me/objections", headers=people.headers("sales_lead")).json()[
+        "objections"
+    ]
+    assert [o["claim_id"] for o in mine] == [claim_id]
+    assert (
+        client.get("/api/me/objections", headers=people.headers("sales")).json()["objections"] == []
+    )
+    missing = client.post(
+        "/api/objections", json={**body, "claim_id": 99999}, headers=people.headers("sales")
+    )
+    assert missing.status_code == 404
+    bad = client.post(
+        "/api/objections", json={**body, "reason": "angry"}, headers=people.headers("sales")
+    )
+    assert bad.status_code == 422
+
+
+def test_game_endpoints_shapes(client: TestClient, people: People) -> None:
+    h = people.headers("sales")
+    for board in ("wins", "revenue", "margin", "conversion"):
+        for period in ("today", "15d", "month"):
+            r = client.get(
+                f"/api/leaderboard/{board}?period={period}", headers=people.headers("tv")
+            )
+            assert r.status_code == 200
+            assert (r.json()["board"], r.json()["period"]) == (board, period)
+            assert isinstance(r.json()["entries"], list)
+    assert client.get("/api/leaderboard/karma", headers=h).status_code == 422
+    assert client.get("/api/leaderboard/wins?period=year", headers=h).status_code == 422
+    assert isinstance(client.get("/api/goals/progress", headers=h).json()["goals"], list)
+    assert isinstance(client.get("/api/me/goals", headers=h).json()["goals"], list)
+    assert client.get("/api/me/metrics?period=15d", headers=h).json()["period"] == "15d"
+    assert client.get("/api/me/metrics?period=x", headers=h).status_code == 422
+    pts = client.get("/api/me/points", headers=h).json()
+    assert {"points", "level"} <= set(pts)
+    assert isinstance(client.get("/api/me/points/history", headers=h).json()["entries"], list)
+    assert isinstance(client.get("/api/me/badges", headers=h).json()["badges"], list)
+    assert isinstance(
+        client.get("/api/challenges", headers=people.headers("tv")).json()["challenges"], list
+    )
+    assert isinstance(client.get("/api/me/spins", headers=h).json()["spins"], list)
+    spin = client.post("/api/me/spins/424242", headers=h)
+    assert spin.status_code == 404 and spin.json()["error"]["code"] == "not_found"
+    assert client.post("/api/me/spins/-1", headers=h).status_code == 422
+    team = client.get("/api/team/overview?period=month", headers=people.headers("finance")).json()
+    assert team["period"] == "month" and isinstance(team["sellers"], list)
+
+
+def test_health_and_openapi(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ready"}
+    spec = client.get("/openapi.json").json()
+    assert "/api/claim" in spec["paths"]
+    ok = spec["paths"]["/api/claim"]["post"]["responses"]["201"]["content"]["application/json"]
+    assert ok["schema"]["$ref"].endswith("/ClaimEnvelope")
+    assert client.get("/docs").status_code == 200

@@ -1,0 +1,206 @@
+"""The claim's hot path: deferred events (inserted right before the commit) keep the event
+log's guarantees, and the batched writes leave the same numbers the general path keeps."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select, text
+
+from backend import eventlog
+from backend.game import actions, daystats
+from backend.game.claimpath import level_for_xp
+from backend.game.rules import points as prules
+from backend.game.rules.periods import DayRange, local_day, utc_bounds
+from backend.models import Event, PointsEntry, SellerBadge
+from backend.models.game import SellerDayStats, SellerStats
+from backend.runtime import Database
+from backend.settings import Settings
+from tests.backend.game.floor import add_item, add_seller, claim, events
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def test_deferred_events_commit_in_id_order_under_concurrent_writers(
+    db: Database, settings: Settings
+) -> None:
+    """A reader that only ever asks for ``id > cursor`` (the relay) sees every event while
+    claims (deferred events) and plain appenders (immediate events) commit concurrently."""
+    with db.transaction() as s:
+        sellers = [add_seller(s, f"S{i}").id for i in range(4)]
+        items = [[add_item(s, "100", "10", at=NOW).id for _ in range(4)] for _ in sellers]
+    stop = threading.Event()
+    seen: list[int] = []
+    errors: list[BaseException] = []
+
+    def relay() -> None:
+        cursor = 0
+        try:
+            while True:
+                last_round = stop.is_set()
+                with db.read() as s:
+                    ids = list(
+                        s.scalars(select(Event.id).where(Event.id > cursor).order_by(Event.id))
+                    )
+                if ids:
+                    seen.extend(ids)
+                    cursor = ids[-1]
+                if last_round:
+                    return
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def claimer(n: int) -> None:
+        try:
+            for k, item in enumerate(items[n]):
+                with db.transaction() as s:
+                    claim(s, sellers[n], item, settings, NOW + timedelta(seconds=10 * n + k))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def appender() -> None:
+        try:
+            for _ in range(8):
+                with db.transaction() as s:
+                    eventlog.append_event(s, "leaderboard:refresh", {"boards": ["wins"]})
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    watcher = threading.Thread(target=relay)
+    watcher.start()
+    writers = [threading.Thread(target=claimer, args=(n,)) for n in range(len(sellers))]
+    writers.append(threading.Thread(target=appender))
+    for th in writers:
+        th.start()
+    for th in writers:
+        th.join(60)
+    stop.set()
+    watcher.join(60)
+    assert not errors, errors
+    with db.read() as s:
+        stored = list(s.scalars(select(Event.id).order_by(Event.id)))
+        claimed = s.scalar(select(func.count()).where(Event.type == "claimed"))
+    assert claimed == 16
+    assert seen == stored  # nothing skipped, nothing twice, in order
+
+
+def test_deferred_events_follow_savepoints_and_wake_once(db: Database) -> None:
+    woken: list[int] = []
+    remove = eventlog.add_commit_waker(lambda: woken.append(1))
+    try:
+        with db.transaction() as s:
+            eventlog.defer_events(s)
+            a = eventlog.append_event(s, "leaderboard:refresh", {"boards": ["a"]})
+            with s.begin_nested():
+                eventlog.append_event(s, "leaderboard:refresh", {"boards": ["kept"]})
+            try:
+                with s.begin_nested():
+                    eventlog.append_event(s, "leaderboard:refresh", {"boards": ["dropped"]})
+                    raise RuntimeError("roll the savepoint back")
+            except RuntimeError:
+                pass
+            # a SAVEPOINT release is no commit: nothing inserted, nobody woken yet
+            assert s.execute(text("SELECT count(*) FROM events")).scalar() == 0
+            assert woken == []
+            assert a.id is None
+            eventlog.append_event(s, "leaderboard:refresh", {"boards": ["c"]})
+        assert woken == [1]
+        assert a.id is not None
+        with db.read() as s:
+            boards = [e.payload["boards"] for e in events(s)]
+        assert boards == [["a"], ["kept"], ["c"]]
+
+        # an ORM query of the events table inside the transaction sees its deferred events
+        with db.transaction() as s:
+            eventlog.defer_events(s)
+            eventlog.append_event(s, "leaderboard:refresh", {"boards": ["d"]})
+            assert [e.payload["boards"] for e in events(s, after=a.id)][-1] == ["d"]
+        # rolled back: nothing stored, nobody woken
+        try:
+            with db.transaction() as s:
+                eventlog.defer_events(s)
+                eventlog.append_event(s, "leaderboard:refresh", {"boards": ["e"]})
+                raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+        assert woken == [1, 1]
+        with db.read() as s:
+            assert [e.payload["boards"] for e in events(s)][-1] == ["d"]
+    finally:
+        remove()
+
+
+def test_claim_path_keeps_boards_points_and_badges_exact(db: Database, settings: Settings) -> None:
+    """Claims (jackpots, streaks, milestones, badges, a goal) through the hot path, then the
+    stored numbers against what the base rows say."""
+    with db.transaction() as s:
+        ayse, burak = add_seller(s, "Ayse"), add_seller(s, "Burak")
+        actions.create_personal_goal(
+            s,
+            seller_id=ayse.id,
+            title="Five",
+            period="day",
+            target_type="count",
+            target=Decimal(5),
+            actor_id=ayse.id,
+            now=NOW,
+        )
+    plan = [ayse.id] * 12 + [burak.id] * 2 + [ayse.id] * 3
+    for k, sid in enumerate(plan):
+        with db.transaction() as s:
+            item = add_item(s, "1000", "250.123457", jackpot=k % 5 == 0, at=NOW)
+            claim(s, sid, item.id, settings, NOW + timedelta(minutes=k))
+    with db.read() as s:
+        day = local_day(NOW, settings.tz)
+        start, end = utc_bounds(DayRange(day, day), settings.tz)
+        exact = daystats.compute_range(s, start, end)
+        stored = {
+            r.seller_id: (r.wins, r.revenue, r.margin)
+            for r in s.scalars(select(SellerDayStats).where(SellerDayStats.day == day))
+        }
+        assert stored == {sid: (n.wins, n.revenue, n.margin) for sid, n in exact.items()}
+        assert stored[ayse.id][0] == 15
+        for sid in (ayse.id, burak.id):
+            ledger = s.scalar(
+                select(func.sum(PointsEntry.points)).where(PointsEntry.seller_id == sid)
+            )
+            stats = s.get(SellerStats, sid)
+            assert stats is not None and stats.points == ledger and stats.xp == ledger
+            assert stats.level == prules.level_for_xp(ledger)
+            assert stats.daily_streak == 1 and stats.last_active_day == day
+            # each badge once, and its +50 once
+            badges = s.scalars(select(SellerBadge.badge_id).where(SellerBadge.seller_id == sid))
+            badge_ids = list(badges)
+            assert len(badge_ids) == len(set(badge_ids))
+            badge_points = s.scalar(
+                select(func.count()).where(
+                    PointsEntry.seller_id == sid, PointsEntry.source == "badge"
+                )
+            )
+            assert badge_points == len(badge_ids)
+        sources = dict(
+            s.execute(
+                select(PointsEntry.source, func.count())
+                .where(PointsEntry.seller_id == ayse.id)
+                .group_by(PointsEntry.source)
+            ).all()
+        )
+        assert sources["claim"] == 15 and sources["daily_streak"] == 1
+        assert sources["jackpot_bonus"] == 4  # claims 0, 5, 10 and 15
+        assert sources["goal"] == 1
+        # every points.awarded to Ayse carries the running total, ending at the stored one
+        totals = [
+            e.payload["total"]
+            for e in events(s, types=("points.awarded",))
+            if e.room == f"user:{ayse.id}"
+        ]
+        stats = s.get(SellerStats, ayse.id)
+        assert stats is not None and totals[-1] == stats.points
+        assert totals == sorted(totals)
+
+
+def test_level_thresholds_match_the_rule() -> None:
+    for xp in [0, 1, 99, 100, 101, 282, 283, 520, 10_000, 123_456]:
+        assert level_for_xp(xp) == prules.level_for_xp(xp)

@@ -1,0 +1,146 @@
+"""``winroom-backend``: one-line errors, user and token flows, worker and simulate."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from backend.cli import main
+from backend.core import tables as t
+from backend.core.adapter import make_core_engine
+
+
+@pytest.fixture
+def env(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("WINROOM_DATA_DIR", str(data_dir))
+    return data_dir
+
+
+def one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["simulate", "--count", "0"],
+        ["simulate", "--rate", "fast"],
+        ["demo", "--port", "70000"],
+        ["create-user", "--email", "a@b.co", "--name", "A", "--role", "king", "--password-stdin"],
+        ["nonsense"],
+    ],
+)
+def test_bad_flags_exit_2_with_one_line(
+    argv: list[str], env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert one_line(capsys.readouterr().err).startswith("winroom-backend")
+
+
+def test_worker_on_an_unmigrated_database(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["worker"]) == 1
+    assert "winroom-backend migrate" in one_line(capsys.readouterr().err)
+
+
+def test_bad_setting_names_it(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WINROOM_POLLER_BATCH_SIZE", "lots")
+    assert main(["worker"]) == 2
+    assert "WINROOM_POLLER_BATCH_SIZE" in one_line(capsys.readouterr().err)
+
+
+def test_create_user_and_device_token_flows(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-password\n"))
+    argv = ["create-user", "--email", "ayse@winroom.local", "--name", "Ayşe Yılmaz"]
+    assert main([*argv, "--role", "sales", "--password-stdin"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-password\n"))
+    capsys.readouterr()
+    assert main([*argv, "--role", "sales", "--password-stdin"]) == 1
+    assert "already exists" in one_line(capsys.readouterr().err)
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert main([*argv, "--role", "sales", "--password-stdin"]) == 1
+    assert "password" in one_line(capsys.readouterr().err)
+
+    assert main(["device-token", "--name", "Floor TV 1"]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    assert token.startswith("wrtv_") and len(token) > 30
+    assert main(["device-token", "--revoke", "Floor TV 1"]) == 0
+    capsys.readouterr()
+    assert main(["device-token", "--revoke", "Floor TV 9"]) == 1
+    assert "Floor TV 9" in one_line(capsys.readouterr().err)
+
+
+def _core_rows(data_dir: Path) -> list[tuple]:
+    engine = make_core_engine(f"sqlite:///{data_dir / 'core.db'}")
+    try:
+        with engine.connect() as conn:
+            s = t.subscriptions
+            subs = conn.execute(
+                select(
+                    s.c.id,
+                    s.c.user_id,
+                    s.c.campaign_id,
+                    s.c.subs_amount,
+                    s.c.currency,
+                    s.c.status,
+                    s.c.is_free,
+                    s.c.payment_channel,
+                    s.c.stripe_sub_id,
+                ).order_by(s.c.id)
+            ).all()
+            users = conn.execute(
+                select(t.users.c.name, t.users.c.email).order_by(t.users.c.id)
+            ).all()
+            leads = conn.execute(select(t.lead_assignments.c.seller_email)).all()
+            dolar = conn.execute(select(t.custom_settings.c.value)).all()
+        return [tuple(r) for r in subs + users + leads + dolar]
+    finally:
+        engine.dispose()
+
+
+def test_simulate_is_reproducible_with_a_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dirs = [tmp_path / "a", tmp_path / "b"]
+    for d in dirs:
+        monkeypatch.setenv("WINROOM_DATA_DIR", str(d))
+        assert main(["simulate", "--count", "40", "--rate", "10000", "--seed", "7"]) == 0
+    assert "wrote 40 sales" in capsys.readouterr().out
+    a, b = (_core_rows(d) for d in dirs)
+    assert a == b and len(a) > 40
+    statuses = {r[5] for r in a if len(r) > 5}
+    assert "paid" in statuses
+    assert ("34,25",) in a
+
+
+def test_demo_credentials_are_written_privately(env: Path) -> None:
+    from backend.demo import CREDENTIALS_FILE, prepare_demo
+    from backend.runtime import open_database
+    from backend.settings import load_settings
+
+    settings = load_settings()
+    db = open_database(settings, migrate=True)
+    try:
+        first = prepare_demo(settings, db, 8123)
+        again = prepare_demo(settings, db, 8123)  # idempotent: same people, same TV token
+    finally:
+        db.dispose()
+    path = env / CREDENTIALS_FILE
+    assert path.stat().st_mode & 0o777 == 0o600
+    data = json.loads(path.read_text())
+    assert data == again and first["tv_token"] == again["tv_token"]
+    assert data["server"] == "http://127.0.0.1:8123"
+    assert "Ayşe Yılmaz" in {s["name"] for s in data["sellers"]} and len(data["sellers"]) == 8
+    assert data["admin"]["email"] == "admin@winroom.local"

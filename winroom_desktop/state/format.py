@@ -1,0 +1,117 @@
+"""Formatting for screens: money, percentages, times, masked emails (plain Python)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from backend.schemas.common import mask_email as _mask
+
+
+def _dec(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def money_card(value: Any) -> str:
+    """``"1449.28"`` → ``$1,449.28`` (cards)."""
+    d = _dec(value)
+    if d is None:
+        return "—"
+    sign = "-" if d < 0 else ""
+    q = abs(d).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{sign}${q:,.2f}"
+
+
+def money_short(value: Any) -> str:
+    """``"12400"`` → ``$12.4k`` (boards): one decimal for k/M, none under 1,000."""
+    d = _dec(value)
+    if d is None:
+        return "—"
+    sign = "-" if d < 0 else ""
+    a = abs(d)
+    if a >= 1_000_000:
+        return f"{sign}${(a / 1_000_000).quantize(Decimal('0.1'), ROUND_HALF_UP)}M"
+    if a >= 1000:
+        k = (a / 1000).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return f"{sign}${k:.1f}k" if k < 100 else f"{sign}${k:.0f}k"
+    return f"{sign}${a.quantize(Decimal('1'), ROUND_HALF_UP)}"
+
+
+def percent(fraction: Any, places: int = 0) -> str:
+    """``0.3856`` → ``39%``."""
+    d = _dec(fraction)
+    if d is None:
+        return "—"
+    return f"{(d * 100).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)}%"
+
+
+def board_value(board: str, value: Any) -> str:
+    if board in ("revenue", "margin"):
+        return money_short(value)
+    if board == "conversion":
+        return percent(value)
+    d = _dec(value)
+    return "—" if d is None else f"{int(d):,}"
+
+
+def mask_email(email: str | None) -> str:
+    """What a TV shows of a customer's email (idempotent: an already masked one stays)."""
+    return _mask(email) or ""
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def hhmm(dt: datetime | None) -> str:
+    """Local wall-clock ``14:32``."""
+    if dt is None:
+        return "—"
+    return dt.astimezone().strftime("%H:%M")
+
+
+def ago(value: str | None, now: datetime | None = None) -> str:
+    dt = parse_time(value)
+    if dt is None:
+        return ""
+    secs = int(((now or datetime.now(UTC)) - dt).total_seconds())
+    if secs < 60:
+        return "just now"
+    if secs < 3600:
+        return f"{secs // 60} min ago"
+    if secs < 86400:
+        return f"{secs // 3600} h ago"
+    return f"{secs // 86400} d ago"
+
+
+def tts(days: int | None) -> str:
+    """Time to sale."""
+    if days is None:
+        return ""
+    if days == 0:
+        return "same day"
+    return "1 day" if days == 1 else f"{days} days"
+
+
+MARGIN_LABELS = {
+    "high": "High",
+    "healthy": "Healthy",
+    "risky": "Risky",
+    "watch": "Watch",
+}
+
+
+def margin_label(quality: str) -> str:
+    return MARGIN_LABELS.get(quality.lower(), quality.capitalize() if quality else "")

@@ -1,0 +1,157 @@
+"""The header: title and date, the promotion banner (rotating), the clock and the
+connection state; and the discreet reconnect banner shown while disconnected."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QWidget
+
+from winroom_desktop.state import format as fmt
+from winroom_desktop.state.models import Promotion
+from winroom_desktop.views.theme import (
+    GOAL,
+    MUTED,
+    PANEL_HI,
+    PROMO_COLORS,
+    TEXT,
+    WARNING,
+    Scale,
+    with_alpha,
+)
+from winroom_desktop.views.tv.paint import CENTER, LEFT, RIGHT, TvWidget, rounded, text
+
+PROMO_ICONS = {"promo": "🎉", "info": "ℹ️", "success": "✅", "warning": "⚠️"}
+
+
+class HeaderBar(TvWidget):
+    def __init__(self, scale: Scale, parent: QWidget | None = None) -> None:
+        super().__init__(scale, parent)
+        self.promotions: tuple[Promotion, ...] = ()
+        self.promo_index = 0
+        self.connection = "connecting"
+        self.now = datetime.now().astimezone()
+        self.muted = False
+
+    def set_promotions(self, promotions: tuple[Promotion, ...]) -> None:
+        self.promotions = promotions
+        if self.promo_index >= len(promotions):
+            self.promo_index = 0
+        self.update()
+
+    def next_promotion(self) -> None:
+        if len(self.promotions) > 1:
+            self.promo_index = (self.promo_index + 1) % len(self.promotions)
+            self.update()
+
+    def set_connection(self, state: str) -> None:
+        self.connection = state
+        self.update()
+
+    def set_time(self, now: datetime) -> None:
+        self.now = now
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        s = self.scale
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = float(self.width()), float(self.height())
+        left_w = s.pxf(330)
+        right_w = s.pxf(330)
+        text(p, s, QRectF(0, 0, left_w, h * 0.6), "WIN ROOM", 44, TEXT, weight=800)
+        text(
+            p,
+            s,
+            QRectF(0, h * 0.58, left_w, h * 0.42),
+            self.now.strftime("%A %d %B"),
+            28,
+            MUTED,
+        )
+        # clock + connection
+        text(
+            p,
+            s,
+            QRectF(w - right_w, 0, right_w, h * 0.62),
+            self.now.strftime("%H:%M"),
+            56,
+            TEXT,
+            weight=700,
+            align=RIGHT,
+        )
+        live = self.connection == "connected"
+        label = "● LIVE" if live else "● OFFLINE"
+        if self.muted:
+            label = "🔇  " + label
+        text(
+            p,
+            s,
+            QRectF(w - right_w, h * 0.6, right_w, h * 0.4),
+            label,
+            28,
+            GOAL if live else WARNING,
+            weight=700,
+            align=RIGHT,
+        )
+        # promotion banner
+        if self.promotions:
+            promo = self.promotions[self.promo_index % len(self.promotions)]
+            color = PROMO_COLORS.get(promo.variant, MUTED)
+            r = QRectF(left_w + s.px(24), s.px(4), w - left_w - right_w - s.px(48), h - s.px(8))
+            rounded(p, r, s.px(18), with_alpha(color, 0.16))
+            rounded(p, QRectF(r.x(), r.y(), s.px(10), r.height()), s.px(5), color)
+            pad = s.pxf(30)
+            icon = PROMO_ICONS.get(promo.variant, "")
+            title_w = min(r.width() * 0.5, s.metrics(36, 700).horizontalAdvance(promo.title) + pad)
+            text(
+                p,
+                s,
+                QRectF(r.x() + pad, r.y(), title_w + s.px(60), r.height()),
+                f"{icon} {promo.title}",
+                36,
+                TEXT,
+                weight=700,
+            )
+            bx = r.x() + pad + title_w + s.px(72)
+            text(
+                p,
+                s,
+                QRectF(bx, r.y(), r.right() - bx - pad, r.height()),
+                promo.body,
+                30,
+                TEXT,
+                align=LEFT,
+            )
+        p.end()
+
+
+class ReconnectBanner(TvWidget):
+    """ "Reconnecting… last update 14:32": discreet, never modal, never blanks the screen."""
+
+    def __init__(self, scale: Scale, parent: QWidget | None = None) -> None:
+        super().__init__(scale, parent)
+        self.last_update: datetime | None = None
+        self.hide()
+
+    def message(self) -> str:
+        if self.last_update is None:
+            return "Connecting to the Win Room server…"
+        return f"Reconnecting… last update {fmt.hhmm(self.last_update)}"
+
+    def set_last_update(self, last_update: datetime | None) -> None:
+        self.last_update = last_update
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        s = self.scale
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = QRectF(self.rect())
+        rounded(p, r, r.height() / 2, with_alpha(PANEL_HI, 0.95))
+        p.setPen(with_alpha(WARNING, 0.9))
+        p.setBrush(with_alpha(WARNING, 0.0))
+        p.drawRoundedRect(r.adjusted(1, 1, -1, -1), r.height() / 2, r.height() / 2)
+        text(p, s, r, self.message(), 28, WARNING, weight=600, align=CENTER)
+        p.end()
