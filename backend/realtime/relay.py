@@ -153,14 +153,12 @@ class EventRelay:
             latest, pruned = await asyncio.to_thread(self._bounds)
             if since > latest or since < pruned:
                 pos = None
-            else:
-                # another instance may have sent the client events this relay has not
-                # sent yet: wait until we are past them (never send one twice)
-                for _ in range(200):
-                    if self.cursor >= since:
-                        break
-                    self._wake.set()
-                    await asyncio.sleep(0.01)
+            # Catch up first. Replay: another instance may have sent the client events this
+            # relay has not sent yet — wait until we are past them (never send one twice).
+            # Resync: the ``latest_id`` we name is our cursor — let it reach the latest
+            # committed event, so the client's fresh snapshot and its new ``since`` agree.
+            await self._catch_up(latest if pos is None else since)
+            if pos is not None:
                 # the bulk of the replay, without holding up live delivery
                 for _ in range(20):
                     if pos is None or pos >= self.cursor:
@@ -175,6 +173,14 @@ class EventRelay:
                 await self._replay_chunk(sid, principal, rooms, pos, self.cursor)
             for room in rooms:
                 await self.sio.enter_room(sid, room)
+
+    async def _catch_up(self, target: int) -> None:
+        """Wake the loop until the cursor reaches ``target`` (at most ~2 s)."""
+        for _ in range(200):
+            if self.cursor >= target:
+                return
+            self._wake.set()
+            await asyncio.sleep(0.01)
 
     async def _replay_chunk(
         self, sid: str, principal: Principal, rooms: list[str], after: int, upto: int
