@@ -10,7 +10,8 @@ then handles what every mode does the same way:
 - ``--quit-after S`` alone: exit 0 after S seconds;
 - no display (no ``DISPLAY``/``WAYLAND_DISPLAY``, ``QT_QPA_PLATFORM`` unset): say so in one
   line and run on the ``offscreen`` platform;
-- cleanups (``ctx.on_exit(coro_fn)``) run before the loop closes, so feeds disconnect.
+- cleanups (``ctx.on_exit(coro_fn)``) run before the loop closes, so feeds disconnect;
+- the cyclic garbage collector runs on the Qt thread only (:class:`QtThreadGc`).
 
 Blocking calls on the Qt thread are not allowed: network goes through ``winroom_desktop.net``
 (async on this loop).
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -82,6 +84,42 @@ def ensure_platform(quiet: bool = False) -> bool:
     return False
 
 
+class QtThreadGc:
+    """Run Python's cyclic garbage collector on the Qt thread only.
+
+    Left automatic, a collection runs in whichever thread allocates when a threshold is hit
+    — an executor thread here — and a Qt object caught in a cycle is then destroyed off the
+    Qt thread, which can crash Qt later. The usual cure (as pyqtgraph's
+    ``GarbageCollector``): turn automatic collection off and collect, generation by
+    generation as the thresholds say, from a Qt timer. Stopping restores the old state."""
+
+    def __init__(self, interval_ms: int = 1000) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.threshold = gc.get_threshold()
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+        self.timer = QTimer()
+        self.timer.timeout.connect(self.check)
+        self.timer.start(interval_ms)
+
+    def check(self) -> None:
+        counts = gc.get_count()
+        generation = -1
+        for gen in range(3):
+            if counts[gen] > self.threshold[gen]:
+                generation = gen
+            else:
+                break
+        if generation >= 0:
+            gc.collect(generation)
+
+    def stop(self) -> None:
+        self.timer.stop()
+        if self.was_enabled:
+            gc.enable()
+
+
 class AppContext:
     def __init__(self, app: Any, loop: asyncio.AbstractEventLoop, args: argparse.Namespace):
         self.app = app
@@ -134,6 +172,7 @@ def run_app(
     asyncio.set_event_loop(loop)
     ctx = AppContext(app, loop, args)
     app.lastWindowClosed.connect(lambda: ctx.quit(0))
+    collector = QtThreadGc()
     shot = getattr(args, "screenshot", None)
     quit_after = getattr(args, "quit_after", None)
     if shot and not quit_after:
@@ -166,5 +205,6 @@ def run_app(
     except KeyboardInterrupt:
         code = 130
     finally:
+        collector.stop()
         asyncio.set_event_loop(None)
     return code
