@@ -22,6 +22,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from backend.db.types import utcnow
@@ -173,6 +174,83 @@ def append_events(
     session.info[_INFO_KEY] = True
     stmt = insert(Event).returning(Event.id, sort_by_parameter_order=True)
     return [int(i) for i in session.scalars(stmt, rows)]
+
+
+def append_events_bulk(
+    session: Session,
+    events: list[tuple[str, dict[str, Any], int | None]],
+    *,
+    validated: bool = False,
+) -> list[int]:
+    """:func:`append_events` for big batches (the ingest worker's backlog): the same rows,
+    rooms, ordering lock and wake-up, written faster on PostgreSQL.
+
+    PostgreSQL: under the ordering lock, the ids are taken from the table's own sequence
+    (one ``nextval`` per event, in one statement) and the rows go in with one ``COPY``; no
+    long ``INSERT … RETURNING`` for the driver to parse. The lock is taken before the ids,
+    so ids stay strictly increasing in commit order. Other databases: :func:`append_events`.
+
+    ``validated=True``: the caller guarantees each payload already IS its validated form
+    (``validate_payload(type, p) == p``; its builder is proven so by a test). Then only
+    the first payload of each type in the call is checked (``ValueError`` if it is not
+    already in validated form), and the rest are stored as given. Returns the ids, in order.
+    """
+    from backend.schemas.events import ROOMS, validate_payload
+
+    if not events:
+        return []
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        if validated:
+            _check_validated(events)
+        return append_events(session, events)
+    if validated:
+        _check_validated(events)
+        payloads = [p for _t, p, _s in events]
+    else:
+        payloads = [validate_payload(t, p) for t, p, _s in events]
+    flush_deferred(session)  # earlier deferred events keep their place in the order
+    take_order_lock(session)
+    session.info[_INFO_KEY] = True
+    table = cast(Table, Event.__table__)
+    conn = session.connection()
+    allocated: list[int] = conn.exec_driver_sql(
+        "SELECT array_agg(nextval(pg_get_serial_sequence(%(t)s, 'id'))) "
+        "FROM generate_series(1, %(n)s)",
+        {"t": table.name, "n": len(events)},
+    ).scalar_one()
+    ids = sorted(int(i) for i in allocated)
+    to_json = table.c.payload.type.bind_processor(dialect)
+    to_ts = table.c.created_at.type.bind_processor(dialect)
+    assert to_json is not None and to_ts is not None
+    prep = dialect.identifier_preparer
+    sql = (
+        f"COPY {prep.format_table(table)} "
+        "(id, type, room, payload, subscription_id, actor, created_at) FROM STDIN"
+    )
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
+    try:
+        with driver.cursor() as cur, cur.copy(sql) as copy:
+            write = copy.write_row
+            for id_, (type_, _p, sid), payload in zip(ids, events, payloads, strict=True):
+                room = ROOMS.get(type_, "everyone")
+                write((id_, type_, room, to_json(payload), sid, None, to_ts(utcnow())))
+    except dbapi_error as exc:
+        raise DBAPIError.instance(sql, None, exc, dbapi_error, dialect=dialect) from exc
+    return ids
+
+
+def _check_validated(events: list[tuple[str, dict[str, Any], int | None]]) -> None:
+    from backend.schemas.events import validate_payload
+
+    checked: set[str] = set()
+    for type_, payload, _sid in events:
+        if type_ not in checked:
+            checked.add(type_)
+            if validate_payload(type_, payload) != payload:
+                raise ValueError(f"a {type_!r} payload is not in its validated form")
 
 
 @sa_event.listens_for(Session, "before_commit")

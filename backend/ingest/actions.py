@@ -12,8 +12,10 @@ dicts for queue rows and records), never ORM objects; the queue ids are taken up
 (:func:`allocate_queue_ids`) so every table is written with one COPY (PostgreSQL) or
 driver executemany (SQLite) per batch (``backend.ingest.bulk``); the ``queue.new`` payload
 is built directly (:func:`queue_new_payload`) and all the batch's events go to
-:func:`backend.eventlog.append_events` at once. Rows loaded from the database (a status
-change, a waiting row turning paid) stay ORM objects, flushed by the session.
+:func:`backend.eventlog.append_events_bulk` at once (sequence ids + COPY on PostgreSQL; the
+payloads are already in validated form, so only the first of each type is validated).
+Rows loaded from the database (a status change, a waiting row turning paid) stay ORM
+objects, flushed by the session.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from backend.core.adapter import (
     parse_timestamp,
 )
 from backend.db.types import utcnow
-from backend.eventlog import append_events
+from backend.eventlog import append_events_bulk
 from backend.ingest.bulk import insert_rows
 from backend.models import IngestRecord, QueueItem, SubscriptionMetrics
 from backend.rules import dedupe, intake, money
@@ -237,8 +239,9 @@ def queue_new_payload(item: dict[str, Any]) -> dict[str, Any]:
     """The ``queue.new`` payload of a new queue row (a dict of its columns), built directly.
 
     Equal to ``{"item": queue_item_out(QueueItem(**item)).model_dump(mode="json")}`` (a test
-    proves it), without building the ORM object and the pydantic models per row;
-    :func:`backend.eventlog.append_events` still validates it against ``QueueNew``.
+    proves it, and that it is already in its validated form: ``validate_payload`` gives it
+    back unchanged), without building the ORM object and the pydantic models per row; so
+    :func:`backend.eventlog.append_events_bulk` validates only the batch's first one.
     """
     return {
         "item": {
@@ -289,10 +292,13 @@ def allocate_queue_ids(session: Session, n: int) -> list[int]:
     conn = session.connection()
     table = QueueItem.__tablename__
     if conn.dialect.name == "postgresql":
+        # one row (an array), not n rows for the driver to fetch one by one
         q = text(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"
+            f"SELECT array_agg(nextval(pg_get_serial_sequence('{table}', 'id'))) "
+            "FROM generate_series(1, :n)"
         )
-        return sorted(int(r[0]) for r in conn.execute(q, {"n": n}))
+        allocated: list[int] = conn.execute(q, {"n": n}).scalar_one()
+        return sorted(int(i) for i in allocated)
     top = conn.execute(text(f"SELECT max(id) FROM {table}")).scalar()
     base = int(top or 0)
     return list(range(base + 1, base + 1 + n))
@@ -579,7 +585,7 @@ class _Batch:
                 events.append(("queue.new", queue_new_payload(item), sid))
                 if item["is_jackpot"]:
                     events.append(("jackpot", jackpot_payload(item), sid))
-            append_events(self.s, events)
+            append_events_bulk(self.s, events, validated=True)
         self.new_items.clear()
         self.new_metrics.clear()
         self.new_records.clear()

@@ -20,21 +20,44 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert
-from sqlalchemy.engine import Connection
+from sqlalchemy import Table, TypeDecorator, insert
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
+
+
+def _converter(column_type: Any, dialect: Dialect) -> Callable[[list[Any]], list[Any]] | None:
+    """A function converting one column's values (a list) as the column's bind processor
+    would, or None when the driver takes the values as they are. A ``TypeDecorator`` over a
+    type the driver takes as is (``Micros``, ``UTCDateTime``, ``JSONText``) calls its
+    ``process_bind_param`` directly in one comprehension (no SQLAlchemy wrapper per value)."""
+    proc = column_type.bind_processor(dialect)
+    if proc is None:
+        return None
+    if isinstance(column_type, TypeDecorator) and (
+        column_type.impl_instance.bind_processor(dialect) is None
+    ):
+        f = column_type.process_bind_param
+        try:
+            none_stays_none = f(None, dialect) is None
+        except Exception:
+            none_stays_none = False
+        if none_stays_none:
+            return lambda vals: [None if v is None else f(v, dialect) for v in vals]
+        return lambda vals: [f(v, dialect) for v in vals]
+    return lambda vals: [proc(v) for v in vals]
 
 
 def _values(
     table: Table, conn: Connection, keys: list[str], rows: Sequence[dict[str, Any]]
-) -> Iterator[list[Any]]:
+) -> Iterator[tuple[Any, ...]]:
+    """The rows' values in ``keys`` order, converted column by column."""
     dialect = conn.dialect
-    procs: list[Callable[[Any], Any] | None] = [
-        table.c[k].type.bind_processor(dialect) for k in keys
-    ]
-    pairs = list(zip(keys, procs, strict=True))
-    for r in rows:
-        yield [r[k] if p is None else p(r[k]) for k, p in pairs]
+    columns: list[list[Any]] = []
+    for k in keys:
+        vals = [r[k] for r in rows]
+        convert = _converter(table.c[k].type, dialect)
+        columns.append(vals if convert is None else convert(vals))
+    return zip(*columns, strict=True)
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

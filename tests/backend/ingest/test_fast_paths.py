@@ -230,3 +230,26 @@ def test_insert_rows_raises_sqlalchemy_errors_and_writes_nothing(db: Database) -
     with pytest.raises(IntegrityError), db.transaction() as s:
         insert_rows(s.connection(), QueueItem.__table__, rows)  # type: ignore[arg-type]
     assert _read_queue(db, [3000, 3001]) == []
+
+
+def test_the_collector_is_paused_during_a_batch_only(
+    db: Database, floor: CoreWriter, make_worker: MakeWorker
+) -> None:
+    import gc
+
+    floor.sub(user_id=1, campaign_id=1)
+    worker = make_worker()
+    during: list[bool] = []
+    worker.after_batch = lambda _result: during.append(gc.isenabled())
+    assert gc.isenabled()
+    worker.catch_up()
+    assert during == [False] and gc.isenabled()
+    # a collector that was off before stays off after
+    floor.sub(user_id=2, campaign_id=2)
+    gc.disable()
+    try:
+        worker.catch_up()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert during == [False, False]
