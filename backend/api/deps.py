@@ -8,6 +8,10 @@ looks the matched route up in :mod:`backend.api.authz`'s TABLE, resolves the bea
 so a forbidden caller gets 403 for any body.) Routes then read the caller with ``PrincipalDep``
 (any token), ``SellerDep`` (a seller login: ``principal.seller_id`` is set) and the app's
 context with ``CtxDep`` / ``DbDep`` / ``SettingsDep``.
+
+Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in
+its thread pool, one thread hop each, and under load every hop waits for the GIL — a claim
+request paid for five of them before its own.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ MAX_BODY_BYTES = 64 * 1024
 _bearer = HTTPBearer(auto_error=False, description="a seller JWT or a TV device token")
 
 
-def get_ctx(request: Request) -> ApiContext:
+async def get_ctx(request: Request) -> ApiContext:
     ctx: ApiContext = request.app.state.ctx
     return ctx
 
@@ -38,11 +42,11 @@ def get_ctx(request: Request) -> ApiContext:
 CtxDep = Annotated[ApiContext, Depends(get_ctx)]
 
 
-def get_db(ctx: CtxDep) -> Database:
+async def get_db(ctx: CtxDep) -> Database:
     return ctx.db
 
 
-def get_settings(ctx: CtxDep) -> Settings:
+async def get_settings(ctx: CtxDep) -> Settings:
     return ctx.settings
 
 
@@ -50,7 +54,7 @@ DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_principal(request: Request, _creds: Any = Depends(_bearer)) -> Principal:
+async def get_principal(request: Request, _creds: Any = Depends(_bearer)) -> Principal:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:  # only on a PUBLIC route that still asks for a caller
         raise ApiError(401, "not_authenticated", "Log in first (no token was sent).")
@@ -60,7 +64,7 @@ def get_principal(request: Request, _creds: Any = Depends(_bearer)) -> Principal
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_seller(principal: PrincipalDep) -> Principal:
+async def get_seller(principal: PrincipalDep) -> Principal:
     if principal.seller_id is None:
         raise ApiError(403, "forbidden", "This needs a seller login.")
     return principal
@@ -84,7 +88,7 @@ def authorize_request(request: Request) -> Principal | None:
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         raise ApiError(401, "not_authenticated", "Log in first (no token was sent).")
-    ctx = get_ctx(request)
+    ctx: ApiContext = request.app.state.ctx
     try:
         with ctx.db.read() as s:
             principal = resolve_token(s, ctx.settings, token)
