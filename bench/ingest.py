@@ -1,9 +1,11 @@
 """Ingest benchmark: a backlog of core subscriptions, and INSERT → ``queue.new`` latency.
 
-    .venv/bin/python bench/ingest.py [--quick] [--rows N] [--pg URL]
+    .venv/bin/python bench/ingest.py [--quick] [--rows N] [--pg URL] [--pg-only]
 
 - backlog: N rows (100,000; ``--quick``: 10,000) written into an empty core database, then
-  one worker ingests them all: rows/s and the process's peak RSS.
+  one worker ingests them all: rows/s, the worker's CPU time per row (this process's), on
+  PostgreSQL the CPU time of the worker's server backends per row (``/proc``: the server
+  must run on this machine), and the process's peak RSS.
 - latency: a worker polling at the default 2000 ms; 30 sales (``--quick``: 10) are inserted
   at random moments; latency = the ``queue.new`` event's commit − the core INSERT's commit.
 
@@ -78,6 +80,29 @@ def databases(kind: str, pg: str | None) -> Iterator[tuple[str, str]]:
         eng.dispose()
 
 
+def server_cpu(pg: str, urls: tuple[str, ...]) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend connected to the databases of
+    ``urls`` (from ``/proc``: the server runs on this machine)."""
+    names = [make_url(u).database for u in urls]
+    admin = create_engine(make_url(pg).set(drivername="postgresql+psycopg"))
+    with admin.connect() as c:
+        pids: list[int] = list(
+            c.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = ANY(:n)"), {"n": names}
+            ).scalars()
+        )
+        out: dict[int, float] = {}
+        tick = os.sysconf("SC_CLK_TCK")
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            out[int(pid)] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    admin.dispose()
+    return out
+
+
 def seed_core(url: str, users: int) -> None:
     create_core_tables(url)
     eng = make_core_engine(url, read_only=False)
@@ -137,17 +162,30 @@ def backlog(kind: str, pg: str | None, rows: int) -> dict[str, float]:
         core = CoreDatabase(core_url)
         settings = load_settings(data_dir=Path(tempfile.gettempdir()) / "wr-bench")
         worker = IngestWorker(db, core, settings)
-        t0 = time.perf_counter()
+        urls = (wr_url, core_url)
+        s0 = server_cpu(pg, urls) if kind == "postgres" and pg else {}
+        t0, c0 = time.perf_counter(), time.process_time()
         done = 0
         while (n := worker.poll_once()) > 0:
             done += n
         elapsed = time.perf_counter() - t0
+        cpu = time.process_time() - c0  # this process: the worker (the server is apart)
+        s1 = server_cpu(pg, urls) if kind == "postgres" and pg else {}
+        # the worker's server backends (opened during the run: they start from 0)
+        server = sum(v - s0.get(pid, 0.0) for pid, v in s1.items())
         with db.read() as s:
             queued = len(s.scalars(select(Event.id).where(Event.type == "queue.new")).all())
         core.dispose()
         db.dispose()
         assert queued == rows, (queued, rows)
-        return {"rows": rows, "seconds": elapsed, "rows_per_s": rows / elapsed, "rss_mb": rss_mb()}
+        return {
+            "rows": rows,
+            "seconds": elapsed,
+            "rows_per_s": rows / elapsed,
+            "cpu_us_per_row": cpu / rows * 1e6,
+            "server_us_per_row": server / rows * 1e6,
+            "rss_mb": rss_mb(),
+        }
 
 
 def latency(kind: str, pg: str | None, inserts: int) -> dict[str, float]:
@@ -199,17 +237,21 @@ def main() -> int:
     p.add_argument("--rows", type=int)
     p.add_argument("--pg", default=os.environ.get("WINROOM_TEST_POSTGRES_URL"))
     p.add_argument("--skip-latency", action="store_true")
+    p.add_argument("--pg-only", action="store_true", help="PostgreSQL only (no SQLite run)")
     args = p.parse_args()
     rows = args.rows or (10_000 if args.quick else 100_000)
     inserts = 10 if args.quick else 30
-    kinds = ["sqlite"] + (["postgres"] if args.pg else [])
+    kinds = ([] if args.pg_only and args.pg else ["sqlite"]) + (["postgres"] if args.pg else [])
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     for kind in kinds:
         before = load()
         r = backlog(kind, args.pg, rows)
         print(
             f"{kind:8s} backlog {r['rows']:,} rows in {r['seconds']:.1f} s = "
-            f"{r['rows_per_s']:,.0f} rows/s, peak RSS {r['rss_mb']:.0f} MB "
+            f"{r['rows_per_s']:,.0f} rows/s, worker CPU {r['cpu_us_per_row']:.0f} µs/row"
+            + (f", server CPU {r['server_us_per_row']:.0f} µs/row" if kind == "postgres" else "")
+            + ", "
+            f"peak RSS {r['rss_mb']:.0f} MB "
             f"(load {before} → {load()})",
             flush=True,
         )

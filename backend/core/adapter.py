@@ -180,7 +180,8 @@ class CoreDatabase:
             .limit(limit)
         )
         with self._connect() as conn:
-            return [CoreSubscription._make(row) for row in conn.execute(q)]
+            rows = conn.execute(q).all()  # one fetchall, not a fetchone per row
+        return list(map(CoreSubscription._make, rows))
 
     def versions_between(
         self, since: datetime, until: datetime, until_id: int
@@ -193,7 +194,8 @@ class CoreDatabase:
             tuple_(s.c.updated_at, s.c.id) <= tuple_(naive_utc(until), until_id),
         )
         with self._connect() as conn:
-            return [(r[0], r[1], r[2]) for r in conn.execute(q)]
+            rows = conn.execute(q).all()
+        return [(r[0], r[1], r[2]) for r in rows]
 
     def subscriptions_by_ids(self, ids: Iterable[int]) -> list[CoreSubscription]:
         s = t.subscriptions
@@ -201,7 +203,7 @@ class CoreDatabase:
         with self._connect() as conn:
             for chunk in self._chunks(ids):
                 q = select(*_SUB_COLS).where(self._in(s.c.id, chunk)).order_by(s.c.id)
-                out.extend(CoreSubscription._make(row) for row in conn.execute(q))
+                out.extend(map(CoreSubscription._make, conn.execute(q).all()))
         return out
 
     def payment_infos(self, subscription_ids: Iterable[int]) -> dict[int, list[tuple[Any, Any]]]:
@@ -214,7 +216,7 @@ class CoreDatabase:
                     .where(self._in(p.c.subscription_id, chunk))
                     .order_by(p.c.id)
                 )
-                for row in conn.execute(q):
+                for row in conn.execute(q).all():
                     out.setdefault(int(row[0]), []).append((row[1], row[2]))
         return out
 
@@ -226,7 +228,7 @@ class CoreDatabase:
         with self._connect() as conn:
             for chunk in self._chunks(ids):
                 q = select(*_USER_COLS).where(self._in(u.c.id, chunk))
-                for row in conn.execute(q):
+                for row in conn.execute(q).all():
                     out[int(row[0])] = CoreUser._make(row)
         return out
 
@@ -236,7 +238,7 @@ class CoreDatabase:
         with self._connect() as conn:
             for chunk in self._chunks(ids):
                 q = select(*_CAMPAIGN_COLS).where(self._in(c.c.id, chunk))
-                for row in conn.execute(q):
+                for row in conn.execute(q).all():
                     out[int(row[0])] = CoreCampaign._make(row)
         return out
 
@@ -262,7 +264,7 @@ class CoreDatabase:
         with self._connect() as conn:
             if not inspect(conn).has_table("lead_assignments"):
                 return {}
-            return {str(r[0]): int(r[1]) for r in conn.execute(q) if r[0]}
+            return {str(r[0]): int(r[1]) for r in conn.execute(q).all() if r[0]}
 
 
 def create_core_tables(url: str) -> None:

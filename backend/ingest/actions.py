@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
@@ -99,7 +99,10 @@ class _Owners:
     paypal: dict[str, int] = field(default_factory=dict)
 
 
-def version_of(row: CoreSubscription) -> tuple[str | None, datetime | None]:
+Version = tuple[str | None, datetime | None]
+
+
+def version_of(row: CoreSubscription) -> Version:
     """What identifies a version of a subscription: (normalized status, updated_at)."""
     return intake.normalize_status(row.status), parse_timestamp(row.updated_at)
 
@@ -120,8 +123,7 @@ def load_metrics(session: Session, ids: Sequence[int]) -> dict[int, Subscription
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class _Fields:
+class _Fields(NamedTuple):
     """A row's parsed ``created_at``, ids and dedupe key (None where unparseable), computed
     once per row for both the owners prefetch and the row itself."""
 
@@ -130,13 +132,14 @@ class _Fields:
     user_id: int | None
     campaign_id: int | None
     dedupe_key: str | None
+    version: Version  # version_of(row)
 
 
-def _fields(row: CoreSubscription) -> _Fields:
+def _fields(row: CoreSubscription, version: Version | None = None) -> _Fields:
     created = parse_timestamp(row.created_at)
     uid, cid = money.parse_int(row.user_id), money.parse_int(row.campaign_id)
     key = dedupe.dedupe_key(uid, cid, created) if created is not None else None
-    return _Fields(row, created, uid, cid, key)
+    return _Fields(row, created, uid, cid, key, version_of(row) if version is None else version)
 
 
 def _prefetch_owners(session: Session, fields: Sequence[_Fields]) -> _Owners:
@@ -321,6 +324,7 @@ class _Batch:
         self.new_metrics: list[NewMetrics] = []
         self.new_records: list[dict[str, Any]] = []
         self.parsed: dict[int, _Fields] = {}
+        self.terms: dict[int, money.CampaignTerms] = {}
 
     def fields(self, row: CoreSubscription) -> _Fields:
         f = self.parsed.get(row.id)
@@ -330,10 +334,11 @@ class _Batch:
 
     def ingest(self, row: CoreSubscription) -> None:
         prev = self.existing.get(row.id)
-        if is_seen(row, prev):
-            self.result.unchanged += 1
+        version = self.fields(row).version
+        if prev is not None and (prev.core_status, prev.core_updated_at) == version:
+            self.result.unchanged += 1  # is_seen(row, prev)
             return
-        status, updated_at = version_of(row)
+        status, updated_at = version
         prev_status = prev.core_status if prev else None
         decision = intake.decide(status, prev.outcome if prev else None, prev_status)
         m: Metrics = prev or NewMetrics(row.id)
@@ -407,12 +412,11 @@ class _Batch:
         cid: int | None,
     ) -> money.Metrics:
         user = self.inputs.users.get(uid) if uid is not None else None
-        camp = self.inputs.campaigns.get(cid) if cid is not None else None
-        terms = (
-            money.CampaignTerms(camp.campaign_length, camp.per_week, camp.lesson_duration)
-            if camp is not None
-            else None
-        )
+        terms = self.terms.get(cid) if cid is not None else None
+        if terms is None and cid is not None and cid in self.inputs.campaigns:
+            camp = self.inputs.campaigns[cid]
+            terms = money.CampaignTerms(camp.campaign_length, camp.per_week, camp.lesson_duration)
+            self.terms[cid] = terms  # this batch's campaign rows: one per campaign
         infos = self.inputs.payment_infos.get(row.id, []) if row.subs_amount is None else []
         return money.compute_metrics(
             subs_amount=row.subs_amount,
@@ -567,15 +571,16 @@ class _Batch:
         """Write what the rows so far decided: one bulk write per table (queue ids taken
         beforehand, so nothing needs RETURNING), then all the events in one append."""
         conn = self.s.connection()
+        memo: dict[Any, Any] = {}  # money converted once for the queue and metrics rows
         if self.new_items:
             ids = allocate_queue_ids(self.s, len(self.new_items))
             for (item, _m), qid in zip(self.new_items, ids, strict=True):
                 item["id"] = qid
-            insert_rows(conn, _QUEUE, [item for item, _m in self.new_items])
+            insert_rows(conn, _QUEUE, [item for item, _m in self.new_items], memo=memo)
             for item, m in self.new_items:
                 m.queue_id = item["id"]  # loaded rows (waiting → queued) are flushed below
         if self.new_metrics:
-            insert_rows(conn, _METRICS, [m.row() for m in self.new_metrics])
+            insert_rows(conn, _METRICS, [m.row() for m in self.new_metrics], memo=memo)
         if self.new_records:
             insert_rows(conn, _RECORDS, self.new_records)
         if self.new_items:
@@ -621,15 +626,18 @@ def ingest_batch(
     *,
     existing: Mapping[int, SubscriptionMetrics] | None = None,
     safe: bool = False,
+    versions: Mapping[int, Version] | None = None,
 ) -> BatchResult:
     """Ingest core subscription versions in the caller's transaction.
 
     ``existing`` is the batch's ``subscription_metrics`` rows (loaded when not given).
     ``safe``: one savepoint per row; a row that raises is recorded as rejected.
+    ``versions``: ``{id: version_of(row)}`` when the caller has it already.
     """
     if existing is None:
         existing = load_metrics(session, [r.id for r in rows])
-    fields = [_fields(r) for r in rows]
+    known = versions or {}
+    fields = [_fields(r, known.get(r.id)) for r in rows]
     batch = _Batch(session, inputs, dict(existing), _prefetch_owners(session, fields))
     batch.parsed = {f.row.id: f for f in fields}
     if not safe:

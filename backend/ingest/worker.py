@@ -49,8 +49,8 @@ from backend.eventlog import take_order_lock
 from backend.ingest.actions import (
     BatchInputs,
     BatchResult,
+    Version,
     ingest_batch,
-    is_seen,
     load_metrics,
     version_of,
 )
@@ -95,6 +95,11 @@ def gc_paused() -> Iterator[None]:
             _gc_pausers -= 1
             if _gc_pausers == 0 and _gc_was_enabled:
                 gc.enable()
+
+
+def _holds(metrics: SubscriptionMetrics | None, version: Version) -> bool:
+    """``is_seen(row, metrics)`` given ``version_of(row)``."""
+    return metrics is not None and (metrics.core_status, metrics.core_updated_at) == version
 
 
 @dataclass
@@ -202,7 +207,7 @@ class IngestWorker:
         safe: bool,
         advance: bool,
     ) -> int:
-        versions: list[tuple[int, tuple[str | None, datetime | None]]] = []
+        versions: list[tuple[int, Version]] = []
         with self.db.transaction() as s:
             self._lock(s)
             state = self._state(s)
@@ -211,7 +216,12 @@ class IngestWorker:
                 return 0
             cutoff = self._cutoff(state)
             existing = load_metrics(s, [r.id for r in rows])
-            todo = [r for r in rows if not is_seen(r, existing.get(r.id))]
+            versions = [(r.id, version_of(r)) for r in rows]
+            todo = [
+                r
+                for r, (_id, v) in zip(rows, versions, strict=True)
+                if not _holds(existing.get(r.id), v)
+            ]
             result = BatchResult(unchanged=len(rows) - len(todo))
             if todo:
                 if safe:
@@ -222,13 +232,14 @@ class IngestWorker:
                     # event writers wait only for that append and the commit.)
                     take_order_lock(s)
                 inputs = self._inputs(todo, cutoff)
-                result = ingest_batch(s, todo, inputs, existing=existing, safe=safe)
+                result = ingest_batch(
+                    s, todo, inputs, existing=existing, safe=safe, versions=dict(versions)
+                )
                 result.unchanged += len(rows) - len(todo)
             if advance:
                 self._advance(state, rows)
             if self.after_batch is not None:
                 self.after_batch(result)
-            versions = [(r.id, version_of(r)) for r in rows]
         self._known.update(versions)
         return len(rows)
 

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import NamedTuple
 
 LESSON_PRICE_USD: dict[int, Decimal] = {
     20: Decimal(4),
@@ -81,8 +83,9 @@ class CampaignTerms:
     lesson_minutes: object
 
 
-@dataclass(frozen=True)
-class Metrics:
+class Metrics(NamedTuple):
+    """All figures of one sale (a named tuple: immutable, and cheap to build per row)."""
+
     revenue_usd: Decimal | None
     cost_usd: Decimal | None
     margin_amount_usd: Decimal | None
@@ -98,6 +101,8 @@ class Metrics:
 
 def parse_decimal(raw: object) -> Decimal | None:
     """A finite Decimal from a database value (Decimal, int, float, text), else None."""
+    if type(raw) is Decimal:  # the usual case first (PostgreSQL NUMERIC)
+        return raw if raw.is_finite() else None
     if isinstance(raw, bool) or raw is None:
         return None
     if isinstance(raw, Decimal):
@@ -151,6 +156,8 @@ def parse_dolar(raw: object) -> Decimal | None:
 
 def parse_int(raw: object) -> int | None:
     """A whole number from a database value, else None."""
+    if type(raw) is int:  # the usual case (ids, campaign terms): itself
+        return raw
     value = parse_decimal(raw)
     if value is None or value != value.to_integral_value():
         return None
@@ -217,15 +224,36 @@ def cost_usd(terms: CampaignTerms | None) -> Decimal:
     """
     if terms is None:
         raise Problem(UNKNOWN_CAMPAIGN)
-    length = parse_int(terms.length_months)
-    per_week = parse_int(terms.per_week)
-    minutes = parse_int(terms.lesson_minutes)
-    if length is None or per_week is None or minutes is None or per_week < 0:
+    a, b, c = terms.length_months, terms.per_week, terms.lesson_minutes
+    try:
+        # each value with its type: 1 and True (or 12 and 12.0) are equal keys, not equal terms
+        cost = _cost_of_terms((type(a), a, type(b), b, type(c), c))
+    except TypeError:  # an unhashable raw value (never from a database driver)
+        cost = _cost(a, b, c)
+    if cost is None:
         raise Problem(UNKNOWN_CAMPAIGN)
+    return cost
+
+
+@lru_cache(maxsize=1024)
+def _cost_of_terms(key: tuple[object, ...]) -> Decimal | None:
+    """:func:`_cost` of the raw terms in ``key`` (type, value, type, value, type, value),
+    cached: a backlog has thousands of rows per campaign, and the cost is a pure function of
+    the three raw values and their types (a changed term is a new key: always seen)."""
+    return _cost(key[1], key[3], key[5])
+
+
+def _cost(length_months: object, per_week_raw: object, lesson_minutes: object) -> Decimal | None:
+    """The cost of the raw campaign terms, or None when they are not usable."""
+    length = parse_int(length_months)
+    per_week = parse_int(per_week_raw)
+    minutes = parse_int(lesson_minutes)
+    if length is None or per_week is None or minutes is None or per_week < 0:
+        return None
     price = LESSON_PRICE_USD.get(minutes)
     multiplier = length_multiplier(length)
     if price is None or multiplier is None:
-        raise Problem(UNKNOWN_CAMPAIGN)
+        return None
     lessons = length * per_week * WEEKS_PER_MONTH
     return lessons * price * multiplier
 
@@ -261,6 +289,8 @@ def margin_quality(percent: Decimal | None) -> str:
 
 def parse_flag(raw: object) -> bool:
     """``is_free``: 1/true → True; 0, null or anything else false-like → False."""
+    if type(raw) is int:
+        return raw != 0
     if isinstance(raw, str):
         return raw.strip().lower() in ("1", "true", "t", "yes")
     value = parse_decimal(raw) if not isinstance(raw, bool) else Decimal(int(raw))

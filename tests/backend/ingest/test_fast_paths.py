@@ -4,7 +4,8 @@
   it must equal ``queue_item_out(item)`` and validate as ``QueueNew``.
 - ``NewMetrics`` is a plain record of a ``subscription_metrics`` row.
 - ``insert_rows`` (COPY on PostgreSQL, driver executemany on SQLite) stores the same values
-  as a SQLAlchemy INSERT, and a database error in it still falls back row by row.
+  as a SQLAlchemy INSERT, and a database error in it still falls back row by row. On
+  PostgreSQL the worker's rows go in binary COPY form; other values take the text form.
 - queue ids taken before the INSERT never collide with ids the database hands out itself.
 """
 
@@ -18,6 +19,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from backend.ingest import bulk
 from backend.ingest.actions import NewMetrics, allocate_queue_ids, queue_new_payload
 from backend.ingest.bulk import insert_rows
 from backend.models import Event, IngestRecord, QueueItem, SubscriptionMetrics
@@ -253,3 +255,66 @@ def test_the_collector_is_paused_during_a_batch_only(
     finally:
         gc.enable()
     assert during == [False, False]
+
+
+def test_binary_copy_only_for_values_it_stores_exactly(db: Database) -> None:
+    """On PostgreSQL the worker's queue rows take the binary COPY form; a value the binary
+    form would not store as a SQLAlchemy INSERT does (here a Decimal in an integer column)
+    sends the whole COPY in text form, and still stores the same as the INSERT."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("binary COPY is PostgreSQL's (SQLite: executemany)")
+    table: Any = QueueItem.__table__
+    odd = [dict(item(), id=400, subscription_id=4000, tts_days=Decimal(3))]
+    plain = [dict(item(), id=401, subscription_id=4001)]
+    aware = [dict(r, sale_created_at=datetime(2025, 1, 1, tzinfo=UTC)) for r in plain]
+    keys = list(plain[0])
+    with db.transaction() as s:
+        conn = s.connection()
+        driver = conn.connection.driver_connection
+
+        def binary(rows: list[dict[str, Any]]) -> bool:
+            cols = bulk._columns(table, conn, keys, rows)
+            return bulk._binary_types(driver, table, keys, cols) is not None
+
+        assert binary(plain) and binary(aware)  # the bind processor makes it naive
+        assert not binary(odd) and not binary(odd + plain)
+        insert_rows(conn, table, odd + plain)
+        copies = [
+            dict(r, id=r["id"] + 100, subscription_id=r["subscription_id"] + 100)
+            for r in odd + plain
+        ]
+        conn.execute(insert(table), copies)
+    got = _read_queue(db, [4000, 4001])
+    assert got == _read_queue(db, [4100, 4101])
+    assert got[0]["tts_days"] == 3 and got[1]["tts_days"] == item()["tts_days"]
+
+
+def test_money_converted_once_per_memo_is_stored_exactly(db: Database) -> None:
+    """Queue and metrics rows of a batch share their money values: with a memo each value is
+    converted once, and what is stored is still exactly what an INSERT stores."""
+    tiny = Decimal("0.0000005")  # half a micro-dollar: rounds half up
+    variants = [
+        item(revenue_usd=Decimal("10.5"), cost_usd=Decimal("10.50")),
+        item(revenue_usd=Decimal("10.500000"), cost_usd=tiny, margin_amount_usd=-tiny),
+        item(revenue_usd=10, cost_usd=Decimal(10), margin_percent=Decimal("0.33333333333")),
+        item(revenue_usd=None, cost_usd=None, margin_amount_usd=None, margin_percent=None),
+    ]
+    fast = [dict(v, id=500 + i, subscription_id=5000 + i) for i, v in enumerate(variants)]
+    slow = [dict(v, id=600 + i, subscription_id=6000 + i) for i, v in enumerate(variants)]
+    memo: dict[Any, Any] = {}
+    with db.transaction() as s:
+        conn = s.connection()
+        insert_rows(conn, QueueItem.__table__, fast[:2], memo=memo)  # type: ignore[arg-type]
+        insert_rows(conn, QueueItem.__table__, fast[2:], memo=memo)  # type: ignore[arg-type]
+        conn.execute(insert(QueueItem.__table__), slow)
+    assert memo  # the memo was used
+    got = _read_queue(db, [5000 + i for i in range(len(variants))])
+    assert got == _read_queue(db, [6000 + i for i in range(len(variants))])
+    assert [g["cost_usd"] for g in got] == [
+        Decimal("10.5"),
+        Decimal("0.000001"),
+        Decimal(10),
+        None,
+    ]
+    assert got[1]["margin_amount_usd"] == Decimal("-0.000001")  # half-up: away from zero
+    assert got[2]["margin_percent"] == Decimal("0.333333")

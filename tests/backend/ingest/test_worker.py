@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from backend.core import CoreDatabase
+from backend.core import tables as core_tables
 from backend.db.types import utcnow
 from backend.ingest.worker import IngestWorker
 from backend.models import Event, IngestRecord, QueueItem, SubscriptionMetrics
@@ -509,3 +510,24 @@ def test_backlog_of_ten_thousand(db: Database, floor: CoreWriter, make_worker: M
     assert count(db, SubscriptionMetrics) == n
     with db.read() as s:
         assert s.scalar(select(func.count()).where(Event.type == "queue.new")) == n
+
+
+def test_a_campaign_term_changed_between_batches_is_seen(
+    db: Database, floor: CoreWriter, make_worker: MakeWorker
+) -> None:
+    """The cost of a campaign's terms is cached (per raw terms): when the core changes a
+    campaign between two batches, the next sale is costed with the new terms."""
+    worker = make_worker()
+    first = floor.sub(user_id=1, campaign_id=1)
+    worker.catch_up()
+    c = core_tables.campaigns
+    floor.exec(c.update().where(c.c.id == 1).values(lesson_duration=50, per_week=3))
+    second = floor.sub(user_id=2, campaign_id=1)
+    worker.catch_up()
+    q = by_sub(db)
+    assert q[first].cost_usd == Decimal("192.000000")  # 48 lessons × $5 × 0.8
+    assert q[second].cost_usd == Decimal("576.000000")  # 72 lessons × $10 × 0.8
+    floor.exec(c.update().where(c.c.id == 1).values(lesson_duration=25, per_week=2))
+    third = floor.sub(user_id=3, campaign_id=1)
+    worker.catch_up()
+    assert by_sub(db)[third].cost_usd == Decimal("192.000000")

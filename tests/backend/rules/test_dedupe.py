@@ -93,3 +93,19 @@ def test_normalize_status() -> None:
     assert intake.normalize_status(" PAID ") == "paid"
     assert intake.normalize_status("") is None
     assert intake.normalize_status(3) is None
+
+
+@given(
+    moment=st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30)),
+    offset_minutes=st.integers(-14 * 60, 14 * 60),
+    aware=st.booleans(),
+)
+def test_dedupe_key_is_the_utc_hour_as_strftime_writes_it(
+    moment: datetime, offset_minutes: int, aware: bool
+) -> None:
+    """The key is built without strftime (for speed): it must be exactly the old text."""
+    if aware:
+        moment = moment.replace(tzinfo=timezone(timedelta(minutes=offset_minutes)))
+    expected = f"3:4:{dedupe.utc_hour(moment):%Y-%m-%dT%H}"
+    assert dedupe.dedupe_key(3, 4, moment) == expected
+    assert dedupe.dedupe_key(3, 4, moment.astimezone(UTC)) == expected

@@ -286,3 +286,39 @@ def test_margin_is_revenue_minus_cost(
         assert m.margin_percent == m.margin_amount_usd / m.revenue_usd
     else:
         assert m.margin_percent is None and m.margin_quality == "unknown"
+
+
+def test_the_cached_cost_follows_the_terms_and_their_types() -> None:
+    """``cost_usd`` caches by the raw terms (a backlog repeats each campaign thousands of
+    times): a changed term is a new computation, and values that are equal in Python but
+    not the same term (True and 1) are not confused."""
+    assert money.cost_usd(CampaignTerms(1, 2, 25)) == Decimal("40.0")
+    assert money.cost_usd(CampaignTerms(1, 2, 25)) == Decimal("40.0")  # from the cache
+    assert money.cost_usd(CampaignTerms(1, 2, 50)) == Decimal("80.0")  # a changed term
+    assert money.cost_usd(CampaignTerms(1, 3, 25)) == Decimal("60.0")
+    for odd in (
+        CampaignTerms(True, 2, 25),  # == CampaignTerms(1, 2, 25) as values
+        CampaignTerms(1, True, 25),
+        CampaignTerms(Decimal("1.5"), 2, 25),
+        CampaignTerms(float("nan"), 2, 25),
+        CampaignTerms(Decimal("NaN"), 2, 25),
+        CampaignTerms(Decimal("sNaN"), 2, 25),  # not hashable: computed without the cache
+        CampaignTerms([1], 2, 25),  # not hashable either
+    ):
+        with pytest.raises(Problem):
+            money.cost_usd(odd)
+    # equal values of other types that are the same whole number cost the same
+    assert money.cost_usd(CampaignTerms(Decimal("1.0"), 2.0, "25")) == Decimal("40.0")
+    assert money.cost_usd(CampaignTerms(1, 2, 25)) == Decimal("40.0")
+
+
+def test_parse_fast_paths_agree_with_the_general_rules() -> None:
+    for raw in (0, 1, -3, 10**30, True, False):
+        value = money.parse_decimal(raw)
+        whole = None if value is None or value != value.to_integral_value() else int(value)
+        assert money.parse_int(raw) == whole and type(money.parse_int(raw)) is type(whole)
+    assert money.parse_decimal(Decimal("2.50")) == Decimal("2.50")
+    assert money.parse_decimal(Decimal("Infinity")) is None
+    assert money.parse_decimal(Decimal("NaN")) is None
+    assert money.parse_flag(0) is False and money.parse_flag(2) is True
+    assert money.parse_flag(True) is True and money.parse_flag(False) is False
