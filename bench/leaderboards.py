@@ -1,9 +1,9 @@
 """Leaderboards and game rules benchmark (issue 4).
 
 1,000,000 claims by 100 sellers over one year (``--quick``: 100,000), bulk-inserted; the
-per-seller-per-day aggregate built once; then all 12 board×period queries and one seller's
-personal metrics, p50/p95, on SQLite and PostgreSQL; and the extra time the game rules
-(``on_claim``) add to one claim, measured inside the real claim action.
+per-seller-per-day and per-seller-per-month aggregates built once; then all 12 board×period
+queries and one seller's personal metrics, p50/p95, on SQLite and PostgreSQL; and the extra
+time the game rules (``on_claim``) add to one claim, measured inside the real claim action.
 
     .venv/bin/python bench/leaderboards.py [--quick] [--db sqlite|postgres|both]
 
@@ -219,6 +219,7 @@ def rules_cost(db: Database, st: Settings, claims_n: int) -> dict[str, float]:
             items.append(item)
         s.flush()
         ids = [i.id for i in items]
+    load_before = os.getloadavg()[0]
     for k, qid in enumerate(ids):
         at = NOW + timedelta(seconds=k)
         t0 = time.perf_counter()
@@ -239,8 +240,10 @@ def rules_cost(db: Database, st: Settings, claims_n: int) -> dict[str, float]:
         "rules_p50": pct(rules, 50),
         "rules_p95": pct(rules, 95),
         "rules_mean": statistics.mean(rules),
+        "rules_p99": pct(rules, 99),
         "claim_p50": pct(total, 50),
         "claim_p95": pct(total, 95),
+        "load": (load_before, os.getloadavg()[0]),
     }
 
 
@@ -323,19 +326,22 @@ def report(results: list[dict[str, Any]]) -> str:
         ru = r["rules"]
         lines.append(
             f"\nrules (on_claim) per claim: p50 {ru['rules_p50']:.2f} ms, p95 "
-            f"{ru['rules_p95']:.2f} ms, mean {ru['rules_mean']:.2f} ms; whole claim "
-            f"transaction p50 {ru['claim_p50']:.2f} ms, p95 {ru['claim_p95']:.2f} ms"
+            f"{ru['rules_p95']:.2f} ms, p99 {ru['rules_p99']:.2f} ms, mean "
+            f"{ru['rules_mean']:.2f} ms; whole claim "
+            f"transaction p50 {ru['claim_p50']:.2f} ms, p95 {ru['claim_p95']:.2f} ms "
+            f"(load average {ru['load'][0]:.2f} → {ru['load'][1]:.2f} over the claims)"
         )
         worst = max(
             p95
             for k, (_, p95) in r["boards"].items()
             if "/" in k and k.split("/")[0] in read.BOARDS
         )
+        rules_ok = ru["rules_p50"] <= 5 and ru["rules_p95"] <= 5
         lines.append(
             f"\nworst board p95: {worst:.2f} ms (target ≤ 50) — "
-            f"{'OK' if worst <= 50 else 'MISSED'}; rules p95 "
-            f"{ru['rules_p95']:.2f} ms (target ≤ 5) — "
-            f"{'OK' if ru['rules_p95'] <= 5 else 'MISSED'}"
+            f"{'OK' if worst <= 50 else 'MISSED'}; rules p50 / p95 "
+            f"{ru['rules_p50']:.2f} / {ru['rules_p95']:.2f} ms (target ≤ 5) — "
+            f"{'OK' if rules_ok else 'MISSED'}"
         )
     return "\n".join(lines)
 

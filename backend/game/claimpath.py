@@ -4,22 +4,25 @@ The same rules and the same rows/events as the general path (``awards``/``progre
 written with prebuilt Core statements in batches instead of one ORM flush per row:
 
 - the floor streak: one ``UPDATE ... RETURNING`` (the new count);
-- the day rows: one ``INSERT ... ON CONFLICT DO UPDATE`` adding the claim's numbers;
+- the day and month rows: one ``INSERT ... ON CONFLICT DO UPDATE`` each, adding the claim's
+  numbers (the month row stays exactly the sum of the day rows: ``SellerMonthStats``);
 - points: the seller's running totals read once (``FOR UPDATE``), the ledger entries of a
   step in one ``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING``, the totals written once;
-- achievements: the candidates' dedupe keys looked up in one query, the new ones inserted
-  in one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (the unique key stays the final
-  word), their badges likewise;
-- the month's and today's per-seller sums in one query, which also says whether any goal or
-  challenge is active (the general goal/challenge code runs only then).
+- achievements: which of the keys of every milestone the claim could fire exist, looked up
+  before the numbers are known (``engine._reachable``); the new ones inserted with
+  ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (the unique key stays the final word),
+  their badges likewise;
+- the month's per-seller sums from the month rows and today's from today's day rows, with
+  whether any goal or challenge is active (the general goal/challenge code runs only then).
 
 The claim takes the game lock (= the event-order lock, ``awards.serialize``) in its first
-statement here and holds it to its commit. On PostgreSQL the independent statements of a
-step go out together in a psycopg pipeline (:func:`open_claim`: lock, day rows, streak,
-totals, month sums; :func:`settle`: ledger entries and fired keys), so a claim holds the
-lock for ~5 round trips instead of ~35. ORM copies of rows written here that the session
-may hold are expired, so the general path, if it runs later in the same transaction
-(goals, challenges), reads the new values.
+statement here and holds it to its commit. On PostgreSQL the statements of a step go to the
+server as ONE query string (:class:`_Batch`; :func:`open_claim`: lock, day and month rows,
+streak, totals, month and today's sums, existing achievement keys; :func:`settle`: ledger
+entries, the totals they lead to, new achievements), so the rules hold the lock for 2 round
+trips. ORM copies of rows written here that the session may hold are expired, so the
+general path, if it runs later in the same transaction (goals, challenges), reads the new
+values.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
@@ -45,6 +48,7 @@ from sqlalchemy import (
     exists,
     func,
     select,
+    text,
     type_coerce,
     update,
 )
@@ -53,7 +57,7 @@ from sqlalchemy.orm import Session
 from backend.db.types import MICRO, UTCDateTime
 from backend.eventlog import append_event
 from backend.game.awards import achievement_payload
-from backend.game.daystats import DayNumbers
+from backend.game.daystats import DayNumbers, month_start, next_month
 from backend.game.rules import points as prules
 from backend.game.rules.milestones import BADGES, Milestone
 from backend.game.rules.streak import STREAK_FIRES_AT, StreakStep
@@ -69,7 +73,7 @@ from backend.models import (
     SellerStats,
     StreakState,
 )
-from backend.models.game import SellerDayStats
+from backend.models.game import SellerDayStats, SellerMonthStats
 
 
 def dialect_insert(session: Session) -> Any:
@@ -122,8 +126,10 @@ def _statement(session: Session, build: Callable[[_Dialect], Any]) -> Any:
 
 
 def _expire(session: Session, model: type[Any], key: Any) -> None:
-    """Forget the session's ORM copy of a row written with a Core statement (if any)."""
-    obj = session.identity_map.get(session.identity_key(model, key))
+    """Forget the session's ORM copy of a row written with a Core statement (if any). The
+    identity key is built directly (``Session.identity_key`` costs more than the lookup):
+    (class, primary key tuple in column order, no identity token)."""
+    obj = session.identity_map.get((model, key if isinstance(key, tuple) else (key,), None))
     if obj is not None:
         session.expire(obj)
 
@@ -194,8 +200,39 @@ def _day_upsert(d: _Dialect) -> Any:
     )
 
 
+def _month_upsert(d: _Dialect) -> Any:
+    t = table_of(SellerMonthStats)
+    ins = d.insert(t)
+    return ins.on_conflict_do_update(
+        index_elements=[t.c.month, t.c.seller_id],
+        set_={
+            "wins": t.c.wins + ins.excluded.wins,
+            "revenue": t.c.revenue + ins.excluded.revenue,
+            "margin": t.c.margin + ins.excluded.margin,
+            "updated_at": ins.excluded.updated_at,
+        },
+    )
+
+
+def _month_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The day rows' numbers as rows of their month (the same integers: the month row stays
+    exactly the sum of the day rows)."""
+    return [
+        {
+            "month": month_start(r["day"]),
+            "seller_id": r["seller_id"],
+            "wins": r["wins"],
+            "revenue": r["revenue"],
+            "margin": r["margin"],
+            "updated_at": r["updated_at"],
+        }
+        for r in rows
+    ]
+
+
 def add_days(session: Session, day: date, deltas: dict[int, DayNumbers], now: datetime) -> None:
-    """``daystats.add`` for several sellers of one day, in one upsert."""
+    """``daystats.add`` for several sellers of one day, in one upsert (and the same numbers
+    added to their month rows in one more)."""
     rows = [
         {
             "day": day,
@@ -210,9 +247,12 @@ def add_days(session: Session, day: date, deltas: dict[int, DayNumbers], now: da
     ]
     if not rows:
         return
-    session.connection().execute(_statement(session, _day_upsert), rows)
+    conn = session.connection()
+    conn.execute(_statement(session, _day_upsert), rows)
+    conn.execute(_statement(session, _month_upsert), _month_rows(rows))
     for r in rows:
         _expire(session, SellerDayStats, (day, r["seller_id"]))
+        _expire(session, SellerMonthStats, (month_start(day), r["seller_id"]))
 
 
 def _month_sums(d: _Dialect) -> Any:
@@ -242,63 +282,164 @@ def _month_sums(d: _Dialect) -> Any:
     )
 
 
+def _month_read(d: _Dialect) -> Any:
+    t = table_of(SellerMonthStats)
+    return select(
+        t.c.seller_id,
+        type_coerce(t.c.wins, BigInteger()),
+        type_coerce(t.c.revenue, BigInteger()),  # micro-dollars as stored: no Decimal per row
+        type_coerce(t.c.margin, BigInteger()),
+    ).where(t.c.month == bindparam("b_month", type_=Date()))
+
+
+def _days_read(d: _Dialect) -> Any:
+    """Today's day rows and any of a later day of the month (normally none: claims are
+    dated when they happen)."""
+    t = table_of(SellerDayStats)
+    return select(
+        t.c.seller_id,
+        type_coerce(t.c.wins, BigInteger()),
+        type_coerce(t.c.revenue, BigInteger()),
+        type_coerce(t.c.margin, BigInteger()),
+        t.c.day,
+        *_activity_checks(d),  # constant columns: saves a statement
+    ).where(
+        t.c.day >= bindparam("b_today", type_=Date()),
+        t.c.day < bindparam("b_next", type_=Date()),
+    )
+
+
+Numbers = tuple[int, int, int]  # wins, revenue, margin (raw micro-dollars)
+
+
 @dataclass
 class MonthSums:
-    """Per-seller sums of the month to date and of today, as raw micro-dollar integers
-    (``rows``: seller → (wins, revenue, margin, rows today, wins, revenue, margin today)),
-    and whether goals / challenges are active (None: not known, no rows)."""
+    """Per-seller sums of the month to date (``month``) and of today (``today``) as raw
+    micro-dollar integers, and whether goals / challenges are active (None: not known)."""
 
-    rows: dict[int, tuple[int, int, int, int, int, int, int]]
+    month_rows: dict[int, Numbers]
+    today_rows: dict[int, Numbers]
     activity: tuple[bool, bool] | None
 
     def month_revenue_micros(self) -> dict[int, int]:
-        return {sid: r[1] for sid, r in self.rows.items()}
+        return {sid: r[1] for sid, r in self.month_rows.items()}
 
     def team_today_revenue(self) -> Decimal:
-        return to_money(sum(r[5] for r in self.rows.values()))
+        return to_money(sum(r[1] for r in self.today_rows.values()))
 
     def month(self, sid: int) -> DayNumbers:
-        r = self.rows.get(sid)
+        r = self.month_rows.get(sid)
         return DayNumbers() if r is None else DayNumbers(r[0], to_money(r[1]), to_money(r[2]))
 
     def today(self, sid: int) -> DayNumbers:
-        r = self.rows.get(sid)
-        if r is None or not r[3]:
-            return DayNumbers()
-        return DayNumbers(r[4], to_money(r[5]), to_money(r[6]))
+        r = self.today_rows.get(sid)
+        return DayNumbers() if r is None else DayNumbers(r[0], to_money(r[1]), to_money(r[2]))
 
     def month_all(self) -> dict[int, DayNumbers]:
         """As ``daystats.sums`` gives them for ``period_days("month")``."""
-        return {sid: self.month(sid) for sid in self.rows}
+        return {sid: self.month(sid) for sid in self.month_rows}
 
     def today_all(self) -> dict[int, DayNumbers]:
         """As ``daystats.sums`` gives them for ``period_days("today")``."""
-        return {sid: self.today(sid) for sid, r in self.rows.items() if r[3]}
+        return {sid: self.today(sid) for sid in self.today_rows}
+
+
+def _sums_from(month_rows: Any, day_rows: Any, today: date | str) -> MonthSums | None:
+    """The sums from the month rows and today's day rows (whether goals / challenges are
+    active comes with the latter); None when the month has day rows after ``today`` (the
+    month rows count them: the caller sums the day rows instead)."""
+    activity: tuple[bool, bool] | None = None
+    today_rows: dict[int, Numbers] = {}
+    for sid, wins, revenue, margin, day, team, personal, challenge in day_rows:
+        if day != today:  # a later day of the month
+            return None
+        today_rows[sid] = (wins, revenue, margin)
+        activity = (bool(team or personal), bool(challenge))
+    month = {sid: (wins, revenue, margin) for sid, wins, revenue, margin in month_rows}
+    return MonthSums(month, today_rows, activity)
+
+
+def _sums_from_days(rows: Any) -> MonthSums:
+    """The sums from ``_month_sums`` rows (the month's day rows summed by the database)."""
+    month: dict[int, Numbers] = {}
+    today: dict[int, Numbers] = {}
+    activity: tuple[bool, bool] | None = None
+    row: Any
+    for row in rows:
+        sid, wins, revenue, margin, n_today, t_wins, t_revenue, t_margin = (
+            int(x or 0) for x in row[:8]
+        )
+        month[sid] = (wins, revenue, margin)
+        if n_today:
+            today[sid] = (t_wins, t_revenue, t_margin)
+        activity = (bool(row[8] or row[9]), bool(row[10]))
+    return MonthSums(month, today, activity)
 
 
 def month_and_today(
     session: Session, today: date, seller_ids: Sequence[int], now: datetime
 ) -> MonthSums:
-    """The month's and today's per-seller sums in one query, with whether any team goal,
-    personal goal of ``seller_ids`` or challenge is active (see
-    :func:`active_goals_and_challenges`)."""
+    """The month's and today's per-seller sums, with whether any team goal, personal goal of
+    ``seller_ids`` or challenge is active (see :func:`active_goals_and_challenges`): the
+    month rows and today's day rows (two small reads; the month's day rows summed if there
+    are rows dated after today)."""
+    conn = session.connection()
+    month = month_start(today)
+    if conn.dialect.name == "sqlite":
+        # ~200 rows: read through the driver (SQLAlchemy's per-row cost is the larger part)
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        month_rows = raw.execute(_SQLITE_MONTH_READ, (month.isoformat(),)).fetchall()
+        day_rows = raw.execute(
+            _SQLITE_DAYS_READ, (today.isoformat(), next_month(month).isoformat())
+        ).fetchall()
+        goals, challenges = active_goals_and_challenges(session, seller_ids, now)
+        day_rows = [(*r, goals, False, challenges) for r in day_rows]
+        got = _sums_from(month_rows, day_rows, today.isoformat())
+        if got is not None:
+            got.activity = (goals, challenges)  # also known when there is no row today
+    else:
+        got = _sums_from(
+            conn.execute(_statement(session, _month_read), {"b_month": month}),
+            conn.execute(
+                _statement(session, _days_read),
+                {
+                    "b_today": today,
+                    "b_next": next_month(month),
+                    "b_sellers": list(seller_ids),
+                    "b_now": now,
+                },
+            ),
+            today,
+        )
+    return got if got is not None else month_from_days(session, today, seller_ids, now)
+
+
+# The same reads as ``_month_read`` / ``_days_read`` for the SQLite driver (dates are stored
+# as ISO text there; money as integer micro-dollars).
+_SQLITE_MONTH_READ = (
+    f"SELECT seller_id, wins, revenue, margin FROM {SellerMonthStats.__tablename__} WHERE month = ?"
+)
+_SQLITE_DAYS_READ = (
+    f"SELECT seller_id, wins, revenue, margin, day FROM {SellerDayStats.__tablename__}"
+    " WHERE day >= ? AND day < ?"
+)
+
+
+def month_from_days(
+    session: Session, today: date, seller_ids: Sequence[int], now: datetime
+) -> MonthSums:
+    """:func:`month_and_today` summing the month's day rows (one query)."""
     result = session.connection().execute(
         _statement(session, _month_sums),
         {
-            "b_first": today.replace(day=1),
+            "b_first": month_start(today),
             "b_today": today,
             "b_sellers": list(seller_ids),
             "b_now": now,
         },
     )
-    rows: dict[int, tuple[int, int, int, int, int, int, int]] = {}
-    activity: tuple[bool, bool] | None = None
-    row: Any
-    for row in result:
-        sid, *numbers, team, personal, challenge = row
-        rows[int(sid)] = cast(Any, tuple(int(n or 0) for n in numbers))
-        activity = (bool(team or personal), bool(challenge))
-    return MonthSums(rows, activity)
+    return _sums_from_days(result)
 
 
 def _activity_checks(d: _Dialect) -> list[Any]:
@@ -502,6 +643,14 @@ def _ledger_insert(d: _Dialect) -> Any:
 
 def _fired_keys(d: _Dialect) -> Any:
     t = table_of(Achievement)
+    if d.name == "postgresql":
+        # one index probe per key: ``dedupe_key = ANY(:keys)`` with ~30 keys is planned as a
+        # scan of the whole (small, growing) table, ~5x slower at a few thousand rows
+        return text(
+            "SELECT key FROM (SELECT k.key,"
+            f" (SELECT 1 FROM {t.name} a WHERE a.dedupe_key = k.key) AS hit"
+            " FROM unnest(:b_keys) AS k(key)) AS t WHERE hit IS NOT NULL"
+        ).bindparams(bindparam("b_keys", type_=ARRAY(String())))
     return select(t.c.dedupe_key).where(d.one_of(t.c.dedupe_key, "b_keys", String()))
 
 
@@ -532,31 +681,21 @@ class Candidate:
     milestone_points: bool = True
 
 
-def fire_all(
-    session: Session,
-    book: PointsBook,
-    candidates: Sequence[Candidate],
-    fired: set[str] | None = None,
-) -> None:
-    """``awards.fire`` for each candidate, in order, batched: the achievements that are new
-    (one statement), their three events each, the milestone points and the badge (+ its
-    points the first time)."""
+def unfired(candidates: Sequence[Candidate], fired: set[str]) -> list[Candidate]:
+    """The candidates (first of each dedupe key) whose key is not in ``fired``."""
     seen: set[str] = set()
     todo = []
     for c in candidates:
-        if c.milestone.dedupe_key not in seen:
-            seen.add(c.milestone.dedupe_key)
-            todo.append(c)
-    if not todo:
-        return
-    # most candidates fired long ago: look them up first (no insert, no id burnt)
-    conn = session.connection()
-    done = fired if fired is not None else fired_keys(session, sorted(seen))
-    todo = [c for c in todo if c.milestone.dedupe_key not in done]
-    if not todo:
-        return
-    now = book.now
-    rows = [
+        key = c.milestone.dedupe_key
+        if key not in seen:
+            seen.add(key)
+            if key not in fired:
+                todo.append(c)
+    return todo
+
+
+def _achievement_rows(todo: Sequence[Candidate], now: Any) -> list[dict[str, Any]]:
+    return [
         {
             "seller_id": c.seller.id if c.seller else None,
             "kind": c.milestone.kind,
@@ -571,8 +710,35 @@ def fire_all(
         }
         for c in todo
     ]
-    result = conn.execute(_statement(session, _achievement_insert), rows)
-    new_ids: dict[str, int] = {r.dedupe_key: int(r.id) for r in result}
+
+
+def fire_all(
+    session: Session,
+    book: PointsBook,
+    candidates: Sequence[Candidate],
+    fired: set[str] | None = None,
+    new_ids: dict[str, int] | None = None,
+) -> None:
+    """``awards.fire`` for each candidate, in order, batched: the achievements that are new
+    (one statement), their three events each, the milestone points and the badge (+ its
+    points the first time). ``new_ids``: the candidates were :func:`unfired` ones and their
+    achievements are inserted already (dedupe key → id of those that were new)."""
+    if new_ids is None:
+        # most candidates fired long ago: look them up first (no insert, no id burnt)
+        if fired is None:
+            fired = fired_keys(session, candidate_keys(candidates))
+        todo = unfired(candidates, fired)
+        if not todo:
+            return
+        result = session.connection().execute(
+            _statement(session, _achievement_insert), _achievement_rows(todo, book.now)
+        )
+        new_ids = {r.dedupe_key: int(r.id) for r in result}
+    else:
+        todo = list(candidates)
+    if not new_ids:
+        return
+    now = book.now
     new = [c for c in todo if c.milestone.dedupe_key in new_ids]
     if not new:
         return
@@ -618,7 +784,14 @@ def fire_all(
                     )
                     entries.append(badge_e)
         plan.append((c, points_e, badge_e))
-    inserted = book.insert(entries)
+    # the entries and the totals they lead to: one round trip on PostgreSQL
+    pg = _pipeline_connection(session)
+    written: dict[int, Totals] | None = None
+    if pg is not None and any(e.points != 0 for e in entries):
+        to_write = [e for e in entries if e.points != 0]
+        inserted, _, written = _write_batch(session, pg, book, to_write, ())
+    else:
+        inserted = book.insert(entries)
     for c, points_e, badge_e in plan:
         m, seller = c.milestone, c.seller
         a = Achievement(
@@ -642,6 +815,8 @@ def fire_all(
         for e in (points_e, badge_e):
             if e is not None and e.dedupe_key in inserted:
                 book.credit(e)
+    if written is not None:
+        _written(session, book, written)
 
 
 def _badges(session: Session, codes: set[str]) -> dict[str, tuple[int, str]]:
@@ -689,7 +864,7 @@ def candidate_keys(candidates: Sequence[Candidate]) -> list[str]:
 # ---- PostgreSQL: the statements of a step sent together (one round trip) ---------------------
 # The claim holds the game/ordering lock from its first statement below to its commit; on
 # PostgreSQL each round trip under the lock costs every queued claim its latency, so the
-# independent statements of a step go out in one psycopg pipeline (executed in order by the
+# statements of a step go out as one query string (:class:`_Batch`: executed in order by the
 # server, each with its own snapshot: the reads after the lock see every earlier commit).
 _SQL: dict[str, tuple[str, dict[str, Any]]] = {}
 
@@ -718,12 +893,43 @@ def _sql(session: Session, build: Callable[[_Dialect], Any], keys: Sequence[str]
     return _Compiled(*got)
 
 
-def _run(cursor: Any, compiled: _Compiled, **values: Any) -> None:
-    cursor.execute(compiled.sql, compiled.params(values))
+class _Batch:
+    """Statements sent to PostgreSQL as ONE query string (the simple query protocol: one
+    message, one round trip, no per-statement protocol overhead); the server runs them in
+    order, each with its own snapshot, so reads after the lock see every earlier commit. The
+    values are bound client-side by psycopg (``ClientCursor.mogrify``: quoted literals)."""
+
+    def __init__(self, pg: Any) -> None:
+        from psycopg import ClientCursor
+
+        self.cursor = ClientCursor(pg)
+        self.parts: list[str] = []
+
+    def add(self, compiled: _Compiled, values: dict[str, Any]) -> int:
+        """Queue a statement; returns its index in :meth:`run`'s results."""
+        self.parts.append(self.cursor.mogrify(compiled.sql, compiled.params(values)))
+        return len(self.parts) - 1
+
+    def add_sql(self, sql: str, params: dict[str, Any]) -> int:
+        self.parts.append(self.cursor.mogrify(sql, params))
+        return len(self.parts) - 1
+
+    def run(self) -> list[list[Any]]:
+        """Send the statements; the rows each returned ([] for those without rows)."""
+        cur = self.cursor
+        out: list[list[Any]] = []
+        with cur:
+            cur.execute(";\n".join(self.parts))
+            while True:
+                out.append(cur.fetchall() if cur.description is not None else [])
+                if not cur.nextset():
+                    break
+        return out
 
 
 def _pipeline_connection(session: Session) -> Any | None:
-    """The psycopg connection under the session's transaction (PostgreSQL), else None."""
+    """The psycopg connection under the session's transaction (PostgreSQL: the batched
+    path), else None."""
     if session.get_bind().dialect.name != "postgresql":
         return None
     return session.connection().connection.driver_connection
@@ -734,6 +940,27 @@ def _naive_utc(moment: datetime) -> datetime:
 
 
 _DAY_KEYS = ("day", "seller_id", "wins", "revenue", "margin", "updated_at")
+_MONTH_KEYS = ("month", "seller_id", "wins", "revenue", "margin", "updated_at")
+_STATS_KEYS = (
+    "points",
+    "xp",
+    "level",
+    "daily_streak",
+    "last_active_day",
+    "updated_at",
+)
+_ACHIEVEMENT_KEYS = (
+    "seller_id",
+    "kind",
+    "title",
+    "description",
+    "emoji",
+    "value",
+    "period_key",
+    "dedupe_key",
+    "claim_id",
+    "created_at",
+)
 _LEDGER_KEYS = (
     "seller_id",
     "points",
@@ -751,6 +978,7 @@ class Opening:
     step: StreakStep
     totals: Totals | None  # None: the seller has no stats row yet
     month: MonthSums
+    fired: set[str]  # which of the ``keys`` asked about are achievements already
 
 
 def open_claim(
@@ -763,10 +991,12 @@ def open_claim(
     deltas: dict[int, DayNumbers],
     today: date,
     involved: Sequence[int],
+    keys: Sequence[str],
     now: datetime,
 ) -> Opening:
-    """Take the game lock, add the claim to the day rows, step the floor streak, read (and
-    lock) the seller's running totals and the month's sums — one round trip on PostgreSQL."""
+    """Take the game lock, add the claim to the day and month rows, step the floor streak,
+    read (and lock) the seller's running totals, the month's and today's sums and which of
+    the achievement dedupe ``keys`` exist — one round trip on PostgreSQL."""
     from backend.eventlog import ORDER_LOCK_SQL, mark_order_locked, order_locked
 
     pg = _pipeline_connection(session)
@@ -780,7 +1010,7 @@ def open_claim(
         )
         month = month_and_today(session, today, involved, now)
         totals = None if row is None else _totals(row)
-        return Opening(step, totals, month)
+        return Opening(step, totals, month, fired_keys(session, keys))
     day_rows = [
         {
             "day": day,
@@ -793,44 +1023,42 @@ def open_claim(
         for sid, d in sorted(deltas.items())
         if not d.is_zero()
     ]
-    locked = order_locked(session)
-    with (
-        pg.pipeline(),
-        pg.cursor() as lock_c,
-        pg.cursor() as day_c,
-        pg.cursor() as streak_c,
-        pg.cursor() as stats_c,
-        pg.cursor() as month_c,
-    ):
-        if not locked:
-            lock_c.execute(*ORDER_LOCK_SQL)
-        if day_rows:
-            upsert = _sql(session, _day_upsert, _DAY_KEYS)
-            day_c.executemany(upsert.sql, [upsert.params(r) for r in day_rows])
-        _run(
-            streak_c,
-            _sql(session, _streak_update),
-            b_scope=scope,
-            b_seller=seller_id,
-            b_claim=claim_id,
-            b_now=_naive_utc(now),
-        )
-        _run(stats_c, _sql(session, _stats_read), b_seller=seller_id)
-        _run(
-            month_c,
-            _sql(session, _month_sums),
-            b_first=today.replace(day=1),
-            b_today=today,
-            b_sellers=list(involved),
-            b_now=_naive_utc(now),
-        )
-        # the first fetch sends the whole pipeline and waits for all of it
-        streak_row = streak_c.fetchone()
-        stats_row = stats_c.fetchone()
-        month_rows = month_c.fetchall()
+    first = month_start(today)
+    batch = _Batch(pg)
+    if not order_locked(session):
+        batch.add_sql(*ORDER_LOCK_SQL)
+    if day_rows:
+        day_upsert = _sql(session, _day_upsert, _DAY_KEYS)
+        month_upsert = _sql(session, _month_upsert, _MONTH_KEYS)
+        for r in day_rows:
+            batch.add(day_upsert, r)
+        for r in _month_rows(day_rows):
+            batch.add(month_upsert, r)
+    at_streak = batch.add(
+        _sql(session, _streak_update),
+        {"b_scope": scope, "b_seller": seller_id, "b_claim": claim_id, "b_now": _naive_utc(now)},
+    )
+    at_stats = batch.add(_sql(session, _stats_read), {"b_seller": seller_id})
+    at_month = batch.add(_sql(session, _month_read), {"b_month": first})
+    at_days = batch.add(
+        _sql(session, _days_read),
+        {
+            "b_today": today,
+            "b_next": next_month(first),
+            "b_sellers": list(involved),
+            "b_now": _naive_utc(now),
+        },
+    )
+    at_keys = batch.add(_sql(session, _fired_keys), {"b_keys": list(keys)}) if keys else None
+    results = batch.run()
+    streak_row = results[at_streak][0] if results[at_streak] else None
+    stats_row = results[at_stats][0] if results[at_stats] else None
+    month_rows, today_rows = results[at_month], results[at_days]
+    fired = set() if at_keys is None else {str(r[0]) for r in results[at_keys]}
     mark_order_locked(session)
     for r in day_rows:
         _expire(session, SellerDayStats, (day, r["seller_id"]))
+        _expire(session, SellerMonthStats, (month_start(day), r["seller_id"]))
     if streak_row is None:  # the very first claim: create the row
         step = floor_streak(session, scope, seller_id, claim_id, now)
     else:
@@ -840,54 +1068,109 @@ def open_claim(
     totals = None
     if stats_row is not None:
         totals = Totals(int(stats_row[0]), int(stats_row[1]), int(stats_row[2]), stats_row[3])
-    return Opening(step, totals, _month_from_rows(month_rows))
+    sums = _sums_from(month_rows, today_rows, today)
+    if sums is None:  # day rows dated after today: sum the month's day rows instead
+        sums = month_from_days(session, today, involved, now)
+    return Opening(step, totals, sums, fired)
 
 
 def _totals(row: Any) -> Totals:
     return Totals(int(row.points), int(row.level), int(row.daily_streak), row.last_active_day)
 
 
-def _month_from_rows(result: Any) -> MonthSums:
-    rows: dict[int, tuple[int, int, int, int, int, int, int]] = {}
-    activity: tuple[bool, bool] | None = None
-    row: Any
-    for row in result:
-        sid, *numbers, team, personal, challenge = row
-        rows[int(sid)] = cast(Any, tuple(int(n or 0) for n in numbers))
-        activity = (bool(team or personal), bool(challenge))
-    return MonthSums(rows, activity)
-
-
 def settle(
-    session: Session, book: PointsBook, entries: Sequence[Entry], keys: Sequence[str]
-) -> tuple[set[str], set[str]]:
-    """Insert ledger entries and look up which achievement keys fired already: (inserted
-    ledger keys, fired achievement keys) — one round trip on PostgreSQL."""
+    session: Session,
+    book: PointsBook,
+    entries: Sequence[Entry],
+    todo: Sequence[Candidate] = (),
+) -> dict[str, int] | None:
+    """Insert the ledger entries, credit the new ones and write the running totals; on
+    PostgreSQL also insert the achievements of the :func:`unfired` candidates ``todo``
+    (returns dedupe key → id of the new ones, for :func:`fire_all`; None: not inserted).
+
+    On PostgreSQL one round trip: the totals are written as they will be if every entry is
+    new (the usual case: the claim's own entries) in the same batch as the ledger insert;
+    if one was not (its dedupe key was in the ledger already), only the new ones are credited
+    and the totals are written again by ``book.save``."""
     entries = [e for e in entries if e.points != 0]
     pg = _pipeline_connection(session)
-    if pg is None or not entries or not keys:
-        return book.insert(entries), fired_keys(session, keys)
-    rows = [
-        {
-            "seller_id": e.seller_id,
-            "points": e.points,
-            "reason": e.reason[:200],
-            "source": e.source,
-            "ref_type": e.ref_type,
-            "ref_id": e.ref_id,
-            "dedupe_key": e.dedupe_key,
-            "created_at": _naive_utc(book.now),
-        }
+    if pg is None or not (entries or todo):
+        book.award(entries)
+        return None
+    inserted, new_ids, expected = _write_batch(session, pg, book, entries, todo)
+    book.award(entries, inserted)
+    _written(session, book, expected)
+    return new_ids
+
+
+def _write_batch(
+    session: Session,
+    pg: Any,
+    book: PointsBook,
+    entries: Sequence[Entry],
+    todo: Sequence[Candidate],
+) -> tuple[set[str], dict[str, int], dict[int, Totals]]:
+    """One batch: the ledger entries (non-zero), the running totals as they will be once
+    every entry is credited, the achievements of ``todo``. Returns (the ledger keys
+    inserted, dedupe key → id of the new achievements, the totals written); the caller
+    credits the inserted entries, then calls :func:`_written`."""
+    expected = {sid: replace(t) for sid, t in book.totals.items() if t.dirty}
+    for e in entries:
+        t = expected.get(e.seller_id)
+        if t is None:
+            t = expected[e.seller_id] = replace(book.of(e.seller_id))
+        t.points += e.points
+        t.level = level_for_xp(max(0, t.points))
+    now = _naive_utc(book.now)
+    batch = _Batch(pg)
+    ledger = _sql(session, _ledger_insert, _LEDGER_KEYS)
+    at_ledger = [
+        batch.add(
+            ledger,
+            {
+                "seller_id": e.seller_id,
+                "points": e.points,
+                "reason": e.reason[:200],
+                "source": e.source,
+                "ref_type": e.ref_type,
+                "ref_id": e.ref_id,
+                "dedupe_key": e.dedupe_key,
+                "created_at": now,
+            },
+        )
         for e in entries
     ]
-    inserted: set[str] = set()
-    with pg.pipeline(), pg.cursor() as ledger_c, pg.cursor() as keys_c:
-        ledger = _sql(session, _ledger_insert, _LEDGER_KEYS)
-        ledger_c.executemany(ledger.sql, [ledger.params(r) for r in rows], returning=True)
-        _run(keys_c, _sql(session, _fired_keys), b_keys=list(keys))
-        while True:
-            inserted.update(str(r[0]) for r in ledger_c.fetchall())
-            if not ledger_c.nextset():
-                break
-        fired = {str(r[0]) for r in keys_c.fetchall()}
-    return inserted, fired
+    write = _sql(session, _stats_write, _STATS_KEYS)
+    for sid, t in sorted(expected.items()):
+        batch.add(
+            write,
+            {
+                "b_seller": sid,
+                "points": t.points,
+                "xp": max(0, t.points),
+                "level": t.level,
+                "daily_streak": t.daily_streak,
+                "last_active_day": t.last_active_day,
+                "updated_at": now,
+            },
+        )
+    achievement = _sql(session, _achievement_insert, _ACHIEVEMENT_KEYS)
+    at_new = [batch.add(achievement, _raw_achievement(r)) for r in _achievement_rows(todo, now)]
+    results = batch.run()
+    inserted = {str(r[0]) for i in at_ledger for r in results[i]}
+    new_ids = {str(r[1]): int(r[0]) for i in at_new for r in results[i]}
+    return inserted, new_ids, expected
+
+
+def _written(session: Session, book: PointsBook, expected: dict[int, Totals]) -> None:
+    """After :func:`_write_batch` and the credits: totals written as they are now are clean;
+    any other (an entry was in the ledger already) is left for ``book.save`` to rewrite."""
+    for sid, want in expected.items():
+        _expire(session, SellerStats, sid)
+        totals = book.totals[sid]
+        totals.dirty = totals != replace(want, dirty=totals.dirty)
+
+
+def _raw_achievement(row: dict[str, Any]) -> dict[str, Any]:
+    value = row["value"]
+    return {**row, "value": None if value is None else to_micros(value)}

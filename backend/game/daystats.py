@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Date, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from backend.db.types import MICRO
+from backend.db.types import MICRO, UTCDateTime
 from backend.game.rules.periods import DayRange, local_day, local_midnight, utc_bounds
 from backend.models import AttributionShareEntry, CacheKV, Claim, ClaimAdjustment, QueueItem
-from backend.models.game import SellerDayStats
+from backend.models.game import SellerDayStats, SellerMonthStats
 
 TZ_MARKER_KEY = "game:day_stats_tz"
 
@@ -35,6 +35,54 @@ class DayNumbers:
 
     def is_zero(self) -> bool:
         return self.wins == 0 and self.revenue == 0 and self.margin == 0
+
+
+def month_start(day: date) -> date:
+    """The first day of ``day``'s month (the key of its ``seller_month_stats`` rows)."""
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def refresh_months(
+    session: Session, months: Iterable[date], now: datetime, seller_ids: Iterable[int] | None = None
+) -> None:
+    """Recompute the ``seller_month_stats`` rows of ``months`` (first days) from the day rows
+    (``seller_ids``: only theirs; default every seller): each row becomes exactly the sum of
+    the seller's day rows of the month, or goes when there are none."""
+    ids = None if seller_ids is None else sorted(set(seller_ids))
+    if ids is not None and not ids:
+        return
+    session.flush()
+    m, d = SellerMonthStats, SellerDayStats
+    for month in sorted(set(months)):
+        gone = delete(m).where(m.month == month)
+        sums = (
+            select(
+                literal(month, Date()),
+                d.seller_id,
+                func.sum(d.wins),
+                func.sum(d.revenue),
+                func.sum(d.margin),
+                literal(now, UTCDateTime()),
+            )
+            .where(d.day >= month, d.day < next_month(month))
+            .group_by(d.seller_id)
+        )
+        if ids is not None:
+            gone = gone.where(m.seller_id.in_(ids))
+            sums = sums.where(d.seller_id.in_(ids))
+        session.execute(gone, execution_options={"synchronize_session": False})
+        session.execute(
+            insert(m).from_select(
+                ["month", "seller_id", "wins", "revenue", "margin", "updated_at"], sums
+            )
+        )
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, SellerMonthStats):
+            session.expire(obj)
 
 
 def share_of(amount: Decimal, share: Decimal) -> Decimal:
@@ -111,6 +159,11 @@ def refresh(
             n = numbers.get(seller_id, DayNumbers())
             result[(seller_id, day)] = n
             _write(session, seller_id, day, n, now)
+    months: dict[date, set[int]] = defaultdict(set)
+    for day, sellers in by_day.items():
+        months[month_start(day)] |= sellers
+    for month, sellers in sorted(months.items()):
+        refresh_months(session, [month], now, sellers)
     return result
 
 
@@ -158,6 +211,7 @@ def add(session: Session, seller_id: int, day: date, delta: DayNumbers, now: dat
         row.margin += delta.margin
         row.updated_at = now
     session.flush()
+    refresh_months(session, [month_start(day)], now, [seller_id])
 
 
 def claim_days(session: Session, tz: tzinfo, claim_ids: Iterable[int]) -> dict[int, date]:
@@ -178,6 +232,7 @@ def rebuild(
             select(func.min(Claim.claimed_at), func.max(Claim.claimed_at))
         ).one()
         session.execute(delete(SellerDayStats))
+        session.execute(delete(SellerMonthStats))
         if first is None:
             _mark_tz(session, tz_name, now)
             return 0
@@ -213,6 +268,11 @@ def rebuild(
     if rows:
         session.execute(insert(SellerDayStats), rows)
         written += len(rows)
+    months, month = [], month_start(days.first)
+    while month <= days.last:
+        months.append(month)
+        month = next_month(month)
+    refresh_months(session, months, now)
     _mark_tz(session, tz_name, now)
     return written
 

@@ -73,6 +73,11 @@ def run_claim(
 
     # the game lock (the numbers read from here on include every earlier commit), the day
     # rows, 1. the floor streak (survives restarts: a row), the totals, the month's sums
+    # + which achievements that this claim could fire have fired already
+    jackpot = mrules.jackpot(item.id, item.revenue_usd) if item.is_jackpot else None
+    reachable = _reachable_keys(today, sorted(involved)) if day == today else []
+    if jackpot is not None:
+        reachable = [*reachable, jackpot.dedupe_key]
     awards.serialize_sqlite(session)
     opening = claimpath.open_claim(
         session,
@@ -83,6 +88,7 @@ def run_claim(
         deltas=deltas,
         today=today,
         involved=sorted(involved),
+        keys=reachable,
         now=now,
     )
     step, month = opening.step, opening.month
@@ -127,12 +133,8 @@ def run_claim(
     # 3. jackpot achievement and 4. milestones (daily personal/team, monthly, top 3) — the
     # latter only for the current periods
     candidates: list[claimpath.Candidate] = []
-    if item.is_jackpot:
-        candidates.append(
-            claimpath.Candidate(
-                mrules.jackpot(item.id, item.revenue_usd), seller, claim.id, milestone_points=False
-            )
-        )
+    if jackpot is not None:
+        candidates.append(claimpath.Candidate(jackpot, seller, claim.id, milestone_points=False))
     if day == today:
         own = {sid: claimpath.to_micros(rev or Decimal(0)) for sid, rev, _ in entries}
         found = _milestone_candidates(
@@ -144,12 +146,18 @@ def run_claim(
             month_revenue=month.month_revenue_micros(),
             completer=seller,
             own=own,
+            fired=opening.fired,
         )
         candidates += [claimpath.Candidate(m, who, claim.id) for m, who in found]
-    # the claim's ledger entries and which candidates fired already: one round trip (PG)
-    inserted, fired = claimpath.settle(session, book, batch, claimpath.candidate_keys(candidates))
-    book.award(batch, inserted)
-    claimpath.fire_all(session, book, candidates, fired)
+    # the claim's ledger entries, the running totals and the achievements that are new:
+    # one round trip (PG)
+    fired = opening.fired
+    unasked = set(claimpath.candidate_keys(candidates)) - set(reachable)
+    if unasked:  # not foreseen by _reachable_keys (never, while it matches the rules)
+        fired = fired | claimpath.fired_keys(session, sorted(unasked))
+    todo = claimpath.unfired(candidates, fired)
+    new_ids = claimpath.settle(session, book, batch, todo)
+    claimpath.fire_all(session, book, todo, fired=set(), new_ids=new_ids)
     book.save()
 
     # 5. goals and challenges (the general path; skipped when there are none)
@@ -179,27 +187,81 @@ def _milestone_candidates(
     month_revenue: Mapping[int, Decimal | int],
     completer: Seller | None,
     own: Mapping[int, Decimal | int] | None,
+    fired: set[str] | None = None,
 ) -> list[tuple[mrules.Milestone, Seller | None]]:
     """Every milestone the current numbers reach (fired or not: the dedupe key decides).
     ``month_revenue``: every seller's month revenue, for the top-3 rank; ``own``: this
     claim's revenue per seller in the same unit, to tell the rank before the claim (top-3
-    moves fire only on claims)."""
+    moves fire only on claims). ``fired``: dedupe keys known to exist — a group of
+    milestones (a seller's daily, monthly or top-3 ones, the team's) whose every key is in
+    it is not evaluated (all it could give would be dropped as fired)."""
+
+    def done(sid: int | None, group: str) -> bool:
+        return fired is not None and fired.issuperset(_reachable(sid, today)[group])
+
     candidates: list[tuple[mrules.Milestone, Seller | None]] = []
     for sid in sorted(sellers):
         seller = sellers[sid]
-        d, m = day_of(sid), month_of(sid)
-        candidates += [(x, seller) for x in mrules.daily_revenue(sid, today, d.revenue)]
-        candidates += [(x, seller) for x in mrules.monthly(sid, today, m.revenue, m.wins)]
-    candidates += [(x, completer) for x in mrules.team_daily_revenue(today, team_today)]
-    if own:
+        if not done(sid, "daily"):
+            revenue = day_of(sid).revenue
+            candidates += [(x, seller) for x in mrules.daily_revenue(sid, today, revenue)]
+        if not done(sid, "monthly"):
+            m = month_of(sid)
+            candidates += [(x, seller) for x in mrules.monthly(sid, today, m.revenue, m.wins)]
+    if not done(None, "team"):
+        candidates += [(x, completer) for x in mrules.team_daily_revenue(today, team_today)]
+    ranked = [
+        sid
+        for sid in sorted(own or ())
+        if sid in sellers and own and own[sid] > 0 and not done(sid, "rank")
+    ]
+    if own and ranked:
         after = {sid: v for sid, v in month_revenue.items() if v > 0}
         before = {sid: v - own.get(sid, 0) for sid, v in after.items()}
         before = {sid: v for sid, v in before.items() if v > 0}
-        for sid in sorted(own):
-            if sid in sellers and own[sid] > 0:
-                old, new = _rank(before, sid), _rank(after, sid)
-                candidates += [(x, sellers[sid]) for x in mrules.top_rank(sid, today, old, new)]
+        for sid in ranked:
+            old, new = _rank(before, sid), _rank(after, sid)
+            candidates += [(x, sellers[sid]) for x in mrules.top_rank(sid, today, old, new)]
     return candidates
+
+
+_EVERY = Decimal(10) ** 15  # more than any threshold: every milestone of a period
+_REACHABLE: dict[tuple[int | None, date], dict[str, list[str]]] = {}
+
+
+def _reachable(sid: int | None, today: date) -> dict[str, list[str]]:
+    """The dedupe keys of every milestone a claim on ``today`` could fire for seller ``sid``
+    (``daily``, ``monthly``, ``rank``: top 3) or the team (``sid`` None: ``team``)."""
+    got = _REACHABLE.get((sid, today))
+    if got is None:
+        if len(_REACHABLE) > 10_000:
+            _REACHABLE.clear()
+        if sid is None:
+            groups = {"team": mrules.team_daily_revenue(today, _EVERY)}
+        else:
+            groups = {
+                "daily": mrules.daily_revenue(sid, today, _EVERY),
+                "monthly": mrules.monthly(sid, today, _EVERY, 10**9),
+                "rank": [
+                    m
+                    for rank in range(1, mrules.TOP_RANKS + 1)
+                    for m in mrules.top_rank(sid, today, None, rank)
+                ],
+            }
+        got = {name: [m.dedupe_key for m in found] for name, found in groups.items()}
+        _REACHABLE[(sid, today)] = got
+    return got
+
+
+def _reachable_keys(today: date, seller_ids: list[int]) -> list[str]:
+    """Every key :func:`_reachable` gives for the team and these sellers: looked up with the
+    claim's first statements, before the numbers are known."""
+    return [
+        key
+        for sid in [None, *seller_ids]
+        for keys in _reachable(sid, today).values()
+        for key in keys
+    ]
 
 
 def _rank(values: Mapping[int, Decimal | int], seller_id: int) -> int | None:

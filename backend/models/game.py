@@ -262,3 +262,27 @@ class SellerDayStats(Base):
     revenue: Mapped[Decimal] = mapped_column(Micros(), default=Decimal(0))
     margin: Mapped[Decimal] = mapped_column(Micros(), default=Decimal(0))
     updated_at: Mapped[datetime] = created_at()
+
+
+class SellerMonthStats(Base):
+    """The sum of a seller's ``seller_day_stats`` rows of one LOCAL calendar month
+    (``month``: its first day): what the claim path reads for the month's ranks and
+    milestones (~100 rows instead of ~2,000 day rows).
+
+    Exactly the sum of the day rows, kept so in the same statements: the claim path adds a
+    new claim's numbers to both (same integers); every other writer of day rows (refresh
+    after refunds, adjustments, share splits, reassignments and exclusions; the sweep's
+    rebuild) recomputes the touched months from the day rows. A row exists while the seller
+    has at least one day row in that month.
+    """
+
+    __tablename__ = "seller_month_stats"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(
+        ForeignKey("sellers.id", ondelete="CASCADE"), primary_key=True
+    )
+    wins: Mapped[int] = mapped_column(Integer, default=0)
+    revenue: Mapped[Decimal] = mapped_column(Micros(), default=Decimal(0))
+    margin: Mapped[Decimal] = mapped_column(Micros(), default=Decimal(0))
+    updated_at: Mapped[datetime] = created_at()

@@ -4,7 +4,7 @@ log's guarantees, and the batched writes leave the same numbers the general path
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
@@ -204,3 +204,78 @@ def test_claim_path_keeps_boards_points_and_badges_exact(db: Database, settings:
 def test_level_thresholds_match_the_rule() -> None:
     for xp in [0, 1, 99, 100, 101, 282, 283, 520, 10_000, 123_456]:
         assert level_for_xp(xp) == prules.level_for_xp(xp)
+
+
+def test_orm_copies_held_by_the_session_show_the_claims_writes(
+    db: Database, settings: Settings
+) -> None:
+    """Rows the claim path writes with Core statements (day and month rows, totals, floor
+    streak) read back through the session's ORM copies with their new values."""
+    from backend.models import StreakState
+    from backend.models.game import SellerMonthStats
+
+    with db.transaction() as s:
+        a = add_seller(s, "Ayse")
+        claim(s, a.id, add_item(s, "100", "10", at=NOW).id, settings, NOW)
+    day = local_day(NOW, settings.tz)
+    with db.transaction() as s:
+        held = (
+            s.get_one(SellerDayStats, (day, a.id)),
+            s.get_one(SellerMonthStats, (day.replace(day=1), a.id)),
+            s.get_one(SellerStats, a.id),
+            s.get_one(StreakState, "floor"),
+        )
+        assert (held[0].wins, held[1].wins, held[3].count) == (1, 1, 1)
+        points = held[2].points
+        claim(s, a.id, add_item(s, "50", "5", at=NOW).id, settings, NOW + timedelta(minutes=1))
+        assert (held[0].wins, held[0].revenue) == (2, Decimal(150))
+        assert (held[1].wins, held[1].revenue) == (2, Decimal(150))
+        assert held[2].points > points
+        assert held[3].count == 2
+
+
+def test_an_achievement_written_with_the_claims_ledger_entries_is_stored_whole(
+    db: Database, settings: Settings
+) -> None:
+    """The jackpot achievement goes out with the claim's ledger entries (one batch on
+    PostgreSQL): every column as the general path writes it, and its events."""
+    from backend.models import Achievement
+
+    with db.transaction() as s:
+        a = add_seller(s, "Ayse")
+        item = add_item(s, "1234.56", "100", jackpot=True, at=NOW)
+        c = claim(s, a.id, item.id, settings, NOW)
+    with db.read() as s:
+        [row] = s.scalars(select(Achievement).where(Achievement.kind == "jackpot")).all()
+        assert (row.seller_id, row.claim_id, row.value) == (a.id, c.id, Decimal("1234.56"))
+        assert row.created_at == NOW and row.dedupe_key == f"jackpot:queue:{item.id}"
+        created = [
+            e
+            for e in events(s)
+            if e.type == "achievement.created" and e.payload["kind"] == "jackpot"
+        ]
+        assert [e.payload["achievement_id"] for e in created] == [row.id]
+        assert created[0].payload["value"] == "1234.56"
+
+
+def test_the_keys_looked_up_first_cover_every_milestone_a_claim_can_fire() -> None:
+    """The claim looks up the dedupe keys of ``engine._reachable`` before it knows the
+    numbers, and skips a group whose keys have all fired: every key the rules can give for
+    any numbers must be in its group."""
+    from backend.game import engine
+    from backend.game.rules import milestones as m
+
+    day = date(2026, 11, 20)
+    groups = engine._reachable(7, day)
+    team = engine._reachable(None, day)["team"]
+    for v in [Decimal(x) for x in (0, 1, 3999, 4000, 9999, 10000, 25000, 99999, 10**7)]:
+        assert {x.dedupe_key for x in m.daily_revenue(7, day, v)} <= set(groups["daily"])
+        assert {x.dedupe_key for x in m.team_daily_revenue(day, v)} <= set(team)
+        for wins in (0, 9, 10, 20, 35, 40, 1000):
+            got = {x.dedupe_key for x in m.monthly(7, day, v, wins)}
+            assert got <= set(groups["monthly"])
+    ranks = [None, 1, 2, 3, 4, 50]
+    for old in ranks:
+        for new in ranks:
+            got = {x.dedupe_key for x in m.top_rank(7, day, old, new)}
+            assert got <= set(groups["rank"])
