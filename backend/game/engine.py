@@ -190,9 +190,10 @@ def _milestone_candidates(
     fired: set[str] | None = None,
 ) -> list[tuple[mrules.Milestone, Seller | None]]:
     """Every milestone the current numbers reach (fired or not: the dedupe key decides).
-    ``month_revenue``: every seller's month revenue, for the top-3 rank; ``own``: this
-    claim's revenue per seller in the same unit, to tell the rank before the claim (top-3
-    moves fire only on claims). ``fired``: dedupe keys known to exist — a group of
+    ``month_revenue``: every seller's month revenue, for the top-3 rank; ``own``: what the
+    claim (or a reassignment / share change / refund) changed in each seller's month
+    revenue, in the same unit, to tell the ranks before it (only a seller whose own revenue
+    rose can move into the top 3; one pushed up by someone else's loss does not celebrate). ``fired``: dedupe keys known to exist — a group of
     milestones (a seller's daily, monthly or top-3 ones, the team's) whose every key is in
     it is not evaluated (all it could give would be dropped as fired)."""
 
@@ -217,7 +218,9 @@ def _milestone_candidates(
     ]
     if own and ranked:
         after = {sid: v for sid, v in month_revenue.items() if v > 0}
-        before = {sid: v - own.get(sid, 0) for sid, v in after.items()}
+        before = {
+            sid: month_revenue.get(sid, 0) - own.get(sid, 0) for sid in {*month_revenue, *own}
+        }
         before = {sid: v for sid, v in before.items() if v > 0}
         for sid in ranked:
             old, new = _rank(before, sid), _rank(after, sid)
@@ -326,12 +329,27 @@ def run_numbers_changed(
                 )
             )
         )
+    month = period_days("month", today)
+    month_moved = any(month.contains(d) for d in days)
+    # the month's revenue before the change: a seller whose own revenue rose (a
+    # reassignment's new closer, a share split's assistant) may move into the top 3
+    before = daystats.sums(session, month) if month_moved else {}
     daystats.refresh(session, tz, [(sid, d) for sid in ids for d in days], now)
     sellers = {s.id: s for s in session.scalars(select(Seller).where(Seller.id.in_(sorted(ids))))}
     sums = progress.PeriodSums(session, today)
-    if any(period_days("month", today).contains(d) for d in days):
+    if month_moved:
+        after = sums.period("month")
+        zero = DayNumbers()
+        gains = {sid: after.get(sid, zero).revenue - before.get(sid, zero).revenue for sid in ids}
         _milestones(
-            session, sums, today, sellers, now, claim_id=None, completer=None, own_revenue=None
+            session,
+            sums,
+            today,
+            sellers,
+            now,
+            claim_id=None,
+            completer=None,
+            own_revenue={sid: g for sid, g in gains.items() if g} or None,
         )
     progress.evaluate_goals(session, sums, now, seller_ids=ids, completer=None, sellers=sellers)
     progress.evaluate_challenges(session, now, ids, sellers)

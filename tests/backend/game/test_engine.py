@@ -8,6 +8,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -23,6 +24,7 @@ from backend.models import (
     Event,
     InstallmentPayment,
     LeadAssignmentDaily,
+    PointsEntry,
     Reaction,
     Seller,
 )
@@ -244,7 +246,22 @@ def test_actions_validate_their_input(db: Database, settings: Settings) -> None:
         actions.apply_refund(s, claim_row, settings=settings, now=NOW)
         with pytest.raises(GameError):
             actions.apply_refund(s, claim_row, settings=settings)
-        assert read.points(s, b.id)["points"] == 0
+        # the claim's own points are taken back; what stays is what the share split and the
+        # reassignment earned Burak on the month's board (moving to #2, then #1), which a
+        # refund does not undo (as for a claim's milestones)
+        ledger = s.scalars(select(PointsEntry).where(PointsEntry.seller_id == b.id)).all()
+        assert sum(e.points for e in ledger if e.ref_type == "claim") == 0
+        kept = sorted(e.reason for e in ledger if e.ref_type != "claim")
+        assert kept == [
+            "Badge: Top Performer",
+            "Milestone: Top 3 Achieved!",
+            "Milestone: Top 3 Achieved!",
+        ]
+        assert set(s.scalars(select(Achievement.dedupe_key))) >= {
+            f"rank_top3:2:seller:{b.id}:2026-11",
+            f"rank_top3:1:seller:{b.id}:2026-11",
+        }
+        assert read.points(s, b.id)["points"] == sum(e.points for e in ledger) > 0
         audit = s.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
         # rejected input writes nothing; the no-op reassignment neither
         assert audit == [
@@ -384,4 +401,68 @@ def test_numbers_changed_without_claims_refreshes_today(db: Database, settings: 
         assert (
             read.leaderboard(s, "revenue", "today", settings, NOW)["entries"][0]["value"]
             == "100.00"
+        )
+
+
+def _rank_moves(s: Any, after: int) -> list[tuple[int, str]]:
+    return [
+        (e.payload["seller_id"], e.payload["title"])
+        for e in events(s, after, types=("achievement.created",))
+        if e.payload["kind"] == "rank_change"
+    ]
+
+
+def test_reassignment_and_share_split_move_the_gainer_into_the_top_3(
+    db: Database, settings: Settings
+) -> None:
+    """Rank moves are not only made by claims: the seller a sale is reassigned to, or who
+    gets a share of it, can move into the top 3 — and celebrates once. A seller pushed up
+    only by someone else's loss (here a refund) does not."""
+    with db.transaction() as s:
+        a, b, c, d, e = (add_seller(s, n) for n in ("Ayse", "Burak", "Cem", "Deniz", "Elif"))
+        ids = {"a": a.id, "b": b.id, "c": c.id, "d": d.id, "e": e.id}
+        items = [add_item(s, rev, "10", at=NOW) for rev in ("5000", "4000", "3000", "1000")]
+    with db.transaction() as s:  # a #1, b #2, c #3, d #4 (d and e outside the top 3)
+        cl = [claim(s, ids[w], it.id, settings, NOW) for w, it in zip("abcd", items, strict=True)]
+        d_claim = cl[3].id
+    with db.read() as s:
+        start = max(ev.id for ev in events(s))
+    with db.transaction() as s:  # c's $3,000 sale goes to d: d 4,000 → #2, c out of the top 3
+        actions.reassign_claim(
+            s, s.get_one(Claim, cl[2].id), s.get_one(Seller, ids["d"]), settings=settings, now=NOW
+        )
+    with db.read() as s:
+        assert _rank_moves(s, start) == [(ids["d"], "Top 3 Achieved!")]
+        start = max(ev.id for ev in events(s))
+    with db.transaction() as s:  # e gets 60 % of b's $4,000: e 2,400 → #3 (b 1,600, #4)
+        actions.set_share_split(
+            s,
+            s.get_one(Claim, cl[1].id),
+            closer_share=Decimal("0.4"),
+            assisted_seller_id=ids["e"],
+            assisted_share=Decimal("0.6"),
+            settings=settings,
+            now=NOW,
+        )
+    with db.read() as s:
+        assert _rank_moves(s, start) == [(ids["e"], "Top 3 Achieved!")]
+        start = max(ev.id for ev in events(s))
+    with db.transaction() as s:  # a's $5,000 refunded: d, e and b move up, none by own sales
+        actions.apply_refund(s, s.get_one(Claim, cl[0].id), settings=settings, now=NOW)
+    with db.transaction() as s:  # d's own $1,000 sale refunded: nobody gains, nobody fires
+        actions.apply_refund(s, s.get_one(Claim, d_claim), settings=settings, now=NOW)
+    with db.read() as s:
+        assert _rank_moves(s, start) == []
+        ranks = s.scalars(
+            select(Achievement.dedupe_key).where(Achievement.kind == "rank_change")
+        ).all()
+        assert sorted(ranks) == sorted(
+            f"rank_top3:{r}:seller:{sid}:2026-11"
+            for r, sid in [
+                (1, ids["a"]),
+                (2, ids["b"]),
+                (3, ids["c"]),
+                (2, ids["d"]),
+                (3, ids["e"]),
+            ]
         )
