@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.accounts import DEVICE_TOKEN_PREFIX, hash_device_token
@@ -59,7 +60,12 @@ class Principal:
 def signing_key(settings: Settings) -> bytes:
     """The HMAC key: SHA-256 of ``settings.jwt_key()`` (always 32 bytes, as RFC 7518 asks
     of HS256 keys, whatever the length of the configured secret)."""
-    return hashlib.sha256(settings.jwt_key().encode()).digest()
+    return _sha256(settings.jwt_key())
+
+
+@lru_cache(maxsize=8)
+def _sha256(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
 
 
 def issue_token(settings: Settings, seller: Seller, now: datetime | None = None) -> str:
@@ -92,24 +98,34 @@ def decode_token(settings: Settings, token: str) -> dict[str, object]:
     return claims
 
 
-def resolve_token(session: Session, settings: Settings, token: str | None) -> Principal:
-    """The principal for a bearer token (seller JWT or TV device token); raises AuthError."""
+# built once: only the columns a principal needs (the request path runs these every time)
+_DEVICE_BY_HASH = select(DeviceToken.id, DeviceToken.name, DeviceToken.revoked_at).where(
+    DeviceToken.token_hash == bindparam("token_hash")
+)
+_SELLER_BY_ID = select(Seller.id, Seller.name, Seller.email, Seller.role, Seller.is_active).where(
+    Seller.id == bindparam("seller_id")
+)
+
+
+def resolve_token(
+    session: Session | Connection, settings: Settings, token: str | None
+) -> Principal:
+    """The principal for a bearer token (seller JWT or TV device token); raises AuthError.
+    ``session``: a session or a plain connection (the caller's transaction)."""
     if not token:
         raise AuthError("not_authenticated", "Log in first (no token was sent).")
     token = token.strip()
     if len(token) > 4096:
         raise AuthError("invalid_token", "The token is not valid.")
     if token.startswith(DEVICE_TOKEN_PREFIX):
-        dev = session.scalar(
-            select(DeviceToken).where(DeviceToken.token_hash == hash_device_token(token))
-        )
+        dev = session.execute(_DEVICE_BY_HASH, {"token_hash": hash_device_token(token)}).first()
         if dev is None:
             raise AuthError("invalid_token", "The token is not valid.")
         if dev.revoked_at is not None:
             raise AuthError("token_revoked", "This device token has been revoked.")
         return Principal(role=TV_ROLE, name=dev.name, device_id=dev.id)
     claims = decode_token(settings, token)
-    seller = session.get(Seller, claims["seller_id"])
+    seller = session.execute(_SELLER_BY_ID, {"seller_id": claims["seller_id"]}).first()
     if seller is None or not seller.is_active:
         raise AuthError("invalid_token", "The account of this token no longer exists.")
     return Principal(role=seller.role, name=seller.name, seller_id=seller.id, email=seller.email)

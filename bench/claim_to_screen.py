@@ -281,9 +281,8 @@ def install_probes(probes: Probes) -> list[str]:
         if orig is not None:
             swaps.append((name, orig, lock_marker(orig)))
             probed.append(name)
-    orig_claim = getattr(claims_mod, "claim_item", None)
-    if orig_claim is not None:
 
+    def claim_marker(orig_claim: Callable[..., Any]) -> Callable[..., Any]:
         def claim_item(session: Any, *a: Any, **k: Any) -> Any:
             session.info[_CLAIM] = now()
             try:
@@ -291,8 +290,20 @@ def install_probes(probes: Probes) -> list[str]:
             finally:
                 session.info[_CLAIM_END] = now()
 
-        swaps.append(("claim_item", orig_claim, claim_item))
-        probed.append("claim_item")
+        return claim_item
+
+    claim_modules: list[Any] = [claims_mod]
+    try:  # the route's lean path (round 4), where the backend has it
+        import backend.actions.claim_fast as claim_fast_mod
+
+        claim_modules.append(claim_fast_mod)
+    except ImportError:
+        pass
+    for mod in claim_modules:
+        orig_claim = getattr(mod, "claim_item", None)
+        if orig_claim is not None:
+            swaps.append(("claim_item", orig_claim, claim_marker(orig_claim)))
+            probed.append(f"{mod.__name__}.claim_item")
     import backend.api.deps as deps
 
     orig_auth = getattr(deps, "authorize_request", None)

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Header, Query
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from backend.actions.claims import ClaimResult, claim_item, claim_out, describe_conflict
+from backend.actions.claim_fast import FastClaimResult, claim_item
+from backend.actions.claims import ClaimResult, claim_out, describe_conflict
 from backend.actions.errors import ActionError
 from backend.actions.queue_manual import add_manual_item
 from backend.api.deps import CtxDep, PrincipalDep, SellerDep
@@ -67,7 +68,9 @@ def _claim_envelope(s: object, result: ClaimResult) -> ClaimEnvelope:
     from sqlalchemy.orm import Session
 
     assert isinstance(s, Session)
-    item = s.get(QueueItem, result.claim.queue_id)
+    item = result.item if isinstance(result, FastClaimResult) else None
+    if item is None:
+        item = s.get(QueueItem, result.claim.queue_id)
     return ClaimEnvelope(claim=ClaimOut(**claim_out(result.claim, item)))
 
 

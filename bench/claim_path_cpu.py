@@ -1,0 +1,197 @@
+"""CPU and statements per claim: the general claim path vs the lean one (issue 3, round 4).
+
+One thread, no HTTP: for each claim, what the claim request does around the route's own
+code — resolve the bearer token (``auth``) and run the claim in a transaction, then build
+the response dict. Two variants, interleaved claim by claim in the same run on the same
+database (10 sellers, round robin, game rules on):
+
+- ``general``: auth through an ORM read session (``Session.get(Seller)``, as before round
+  4) + ``claims.claim_item`` + the item reloaded for the response;
+- ``lean``: auth with prebuilt Core reads on a plain connection (``deps.authorize_request``
+  now) + ``claim_fast.claim_item``.
+
+Reported: thread CPU per claim (mean, p50), wall time per claim (p50, p95) and SQL
+statements per claim (the auth's included). Usage:
+  .venv/bin/python bench/claim_path_cpu.py [--claims 400] [--postgres URL] [--no-sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from backend.actions import claim_fast, claims
+from backend.api.deps import _reader
+from backend.auth import AuthError, Principal, decode_token, issue_token, resolve_token
+from backend.db.migrate import upgrade
+from backend.models import QueueItem, Seller
+from backend.runtime import Database, database_for_url
+from backend.settings import Settings, load_settings
+
+
+@contextmanager
+def database(kind: str, workdir: Path, pg: str | None) -> Iterator[Database]:
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir}/bench.db"
+        upgrade(url)
+        db = database_for_url(url)
+        try:
+            yield db
+        finally:
+            db.dispose()
+        return
+    assert pg is not None
+    admin = make_url(pg).set(drivername="postgresql+psycopg")
+    name = f"wr_bench_{uuid.uuid4().hex[:8]}"
+    eng = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with eng.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        db = database_for_url(url)
+        try:
+            yield db
+        finally:
+            db.dispose()
+    finally:
+        with eng.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        eng.dispose()
+
+
+def auth_general(db: Database, settings: Settings, token: str) -> Principal:
+    """The auth of the request before round 4: an ORM read session, Session.get(Seller)."""
+    with db.read() as s:
+        got = decode_token(settings, token)
+        seller = s.get(Seller, got["seller_id"])
+        if seller is None or not seller.is_active:
+            raise AuthError("invalid_token", "gone")
+        return Principal(seller.role, seller.name, seller.id, seller.email)
+
+
+def auth_lean(db: Database, settings: Settings, token: str) -> Principal:
+    with _reader(db).connect() as conn:
+        return resolve_token(conn, settings, token)
+
+
+def claim_general(db: Database, settings: Settings, seller_id: int, queue_id: int) -> Any:
+    with db.transaction() as s:
+        result = claims.claim_item(
+            s, seller_id=seller_id, queue_id=queue_id, claim_type="first_sales", settings=settings
+        )
+        return claims.claim_out(result.claim, s.get(QueueItem, result.claim.queue_id))
+
+
+def claim_lean(db: Database, settings: Settings, seller_id: int, queue_id: int) -> Any:
+    with db.transaction() as s:
+        result = claim_fast.claim_item(
+            s, seller_id=seller_id, queue_id=queue_id, claim_type="first_sales", settings=settings
+        )
+        return claims.claim_out(result.claim, result.item)
+
+
+VARIANTS: dict[str, tuple[Callable[..., Principal], Callable[..., Any]]] = {
+    "general": (auth_general, claim_general),
+    "lean": (auth_lean, claim_lean),
+}
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(q / 100 * (len(xs) - 1)))]
+
+
+def run(kind: str, n: int, pg: str | None) -> None:
+    settings = load_settings(data_dir=Path(tempfile.mkdtemp()))
+    now = datetime.now(UTC)
+    with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp), pg) as db:
+        with db.transaction() as s:
+            sellers = [
+                Seller(email=f"s{i}@example.com", name=f"Seller {i}", password_hash="x")
+                for i in range(10)
+            ]
+            s.add_all(sellers)
+            items = [
+                QueueItem(
+                    subscription_id=1000 + i,
+                    revenue_usd=Decimal("100.25") + i,
+                    margin_amount_usd=Decimal("20.5"),
+                    is_jackpot=i % 50 == 7,
+                    sale_created_at=now,
+                    customer_name="C",
+                )
+                for i in range(2 * n + 40)
+            ]
+            s.add_all(items)
+            s.flush()
+            seller_ids = [x.id for x in sellers]
+            tokens = [issue_token(settings, x) for x in sellers]
+            item_ids = [x.id for x in items]
+        statements = 0
+
+        def count(*_: Any) -> None:
+            nonlocal statements
+            statements += 1
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        cpu: dict[str, list[float]] = {v: [] for v in VARIANTS}
+        wall: dict[str, list[float]] = {v: [] for v in VARIANTS}
+        stmts: dict[str, list[int]] = {v: [] for v in VARIANTS}
+        warmup = 20
+        for i in range(2 * n + 40):
+            variant = "general" if i % 2 == 0 else "lean"
+            auth, claim = VARIANTS[variant]
+            k = i % len(seller_ids)
+            before_stmts = statements
+            c0, w0 = time.thread_time(), time.perf_counter()
+            principal = auth(db, settings, tokens[k])
+            out = claim(db, settings, principal.seller_id, item_ids[i])
+            c1, w1 = time.thread_time(), time.perf_counter()
+            assert out["seller_id"] == seller_ids[k]
+            if i >= warmup:
+                cpu[variant].append((c1 - c0) * 1000)
+                wall[variant].append((w1 - w0) * 1000)
+                stmts[variant].append(statements - before_stmts)
+        load = os.getloadavg()
+        print(f"== {kind} == ({n} claims per variant, load {load[0]:.2f})")
+        for v in VARIANTS:
+            print(
+                f"  {v:8s} cpu mean {statistics.mean(cpu[v]):6.2f} p50 {pct(cpu[v], 50):6.2f} ms;"
+                f" wall p50 {pct(wall[v], 50):6.2f} p95 {pct(wall[v], 95):6.2f} ms;"
+                f" statements {statistics.mean(stmts[v]):5.1f} per claim"
+            )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--claims", type=int, default=400)
+    ap.add_argument("--postgres", default=os.environ.get("WINROOM_TEST_POSTGRES_URL"))
+    ap.add_argument("--no-sqlite", action="store_true")
+    args = ap.parse_args()
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load {os.getloadavg()}")
+    if not args.no_sqlite:
+        run("sqlite", args.claims, None)
+    if args.postgres:
+        run("postgres", args.claims, args.postgres)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
