@@ -577,6 +577,11 @@ async def measure(
         await http.close()
     for c in clients:
         await c.disconnect()
+    if os.environ.get("BENCH_WORST_CLAIMS"):  # what the p99 is made of (one claim = n samples)
+        worst = sorted(
+            ((max(ts) - started[k]) * 1000, i) for i, (k, ts) in enumerate(arrivals.items()) if ts
+        )[-5:]
+        print("   worst claims (ms, index):", [(round(w, 1), i) for w, i in worst])
     return {
         "lat": [(t - started[k]) * 1000 for k, ts in arrivals.items() for t in ts],
         "wall": wall,
