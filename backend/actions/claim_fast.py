@@ -35,10 +35,10 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import manager_of_class, set_committed_value
 
 from backend.actions import claims as general
-from backend.actions.claims import CLOSER_SHARE, ClaimResult, already_claimed
+from backend.actions.claims import CLOSER_SHARE, ClaimResult, already_claimed, append_claimed
 from backend.actions.errors import ActionError
 from backend.db.types import MICRO, Micros, UTCDateTime, utcnow
-from backend.eventlog import append_event, defer_events
+from backend.eventlog import defer_events
 from backend.game.claimpath import _Dialect, _statement, table_of
 from backend.game.hooks import ClaimContext, ShareNumbers
 from backend.models import (
@@ -49,7 +49,6 @@ from backend.models import (
     QueueItem,
     Seller,
 )
-from backend.schemas.common import money
 from backend.settings import Settings
 
 __all__ = ["FastClaimResult", "claim_item"]
@@ -290,23 +289,7 @@ def claim_item(
     if item.status != "claimed":  # an older copy the session held: the row says claimed
         set_committed_value(item, "status", "claimed")
     claim = _adopt(session, Claim, {"id": claim_id, **claim_values})
-    append_event(
-        session,
-        "claimed",
-        {
-            "queue_id": item.id,
-            "claim_id": claim.id,
-            "seller_id": seller.id,
-            "seller_name": seller.name,
-            "claim_type": claim_type,
-            "revenue_usd": money(item.revenue_usd),
-            "subscription_id": item.subscription_id,
-            "is_jackpot": item.is_jackpot,
-            "claimed_at": now.isoformat(),
-        },
-        subscription_id=item.subscription_id,
-        actor=seller.id,
-    )
+    append_claimed(session, claim, item, seller)
     # the hook the general path calls, looked up there (what replaces it there, e.g. the
     # benchmark's rules-off variant, applies here too)
     general.on_claim(

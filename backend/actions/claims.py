@@ -149,6 +149,18 @@ def claim_item(
     session.add(claim)
     session.flush()
     entries = _attribute_new(session, claim, item, seller.id, now)
+    append_claimed(session, claim, item, seller)
+    on_claim(
+        session,
+        ClaimContext(
+            claim=claim, item=item, seller=seller, settings=settings, now=now, entries=entries
+        ),
+    )
+    return ClaimResult(claim, created=True)
+
+
+def append_claimed(session: Session, claim: Claim, item: QueueItem, seller: Seller) -> None:
+    """The ``claimed`` event of a new claim (both claim paths)."""
     append_event(
         session,
         "claimed",
@@ -157,22 +169,15 @@ def claim_item(
             "claim_id": claim.id,
             "seller_id": seller.id,
             "seller_name": seller.name,
-            "claim_type": claim_type,
+            "claim_type": claim.claim_type,
             "revenue_usd": money(item.revenue_usd),
             "subscription_id": item.subscription_id,
             "is_jackpot": item.is_jackpot,
-            "claimed_at": now.isoformat(),
+            "claimed_at": claim.claimed_at.isoformat(),
         },
         subscription_id=item.subscription_id,
         actor=seller.id,
     )
-    on_claim(
-        session,
-        ClaimContext(
-            claim=claim, item=item, seller=seller, settings=settings, now=now, entries=entries
-        ),
-    )
-    return ClaimResult(claim, created=True)
 
 
 def _attribute_new(
