@@ -3,9 +3,9 @@ log's guarantees, and the batched writes leave the same numbers the general path
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from sqlalchemy import func, select, text
 
@@ -19,6 +19,7 @@ from backend.models.game import SellerDayStats, SellerStats
 from backend.runtime import Database
 from backend.settings import Settings
 from tests.backend.game.floor import add_item, add_seller, claim, events
+from tests.helpers.cursor_reader import read_while_writing
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -31,54 +32,18 @@ def test_deferred_events_commit_in_id_order_under_concurrent_writers(
     with db.transaction() as s:
         sellers = [add_seller(s, f"S{i}").id for i in range(4)]
         items = [[add_item(s, "100", "10", at=NOW).id for _ in range(4)] for _ in sellers]
-    stop = threading.Event()
-    seen: list[int] = []
-    errors: list[BaseException] = []
-
-    def relay() -> None:
-        cursor = 0
-        try:
-            while True:
-                last_round = stop.is_set()
-                with db.read() as s:
-                    ids = list(
-                        s.scalars(select(Event.id).where(Event.id > cursor).order_by(Event.id))
-                    )
-                if ids:
-                    seen.extend(ids)
-                    cursor = ids[-1]
-                if last_round:
-                    return
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
 
     def claimer(n: int) -> None:
-        try:
-            for k, item in enumerate(items[n]):
-                with db.transaction() as s:
-                    claim(s, sellers[n], item, settings, NOW + timedelta(seconds=10 * n + k))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for k, item in enumerate(items[n]):
+            with db.transaction() as s:
+                claim(s, sellers[n], item, settings, NOW + timedelta(seconds=10 * n + k))
 
     def appender() -> None:
-        try:
-            for _ in range(8):
-                with db.transaction() as s:
-                    eventlog.append_event(s, "leaderboard:refresh", {"boards": ["wins"]})
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for _ in range(8):
+            with db.transaction() as s:
+                eventlog.append_event(s, "leaderboard:refresh", {"boards": ["wins"]})
 
-    watcher = threading.Thread(target=relay)
-    watcher.start()
-    writers = [threading.Thread(target=claimer, args=(n,)) for n in range(len(sellers))]
-    writers.append(threading.Thread(target=appender))
-    for th in writers:
-        th.start()
-    for th in writers:
-        th.join(60)
-    stop.set()
-    watcher.join(60)
-    assert not errors, errors
+    seen = read_while_writing(db, [*(partial(claimer, n) for n in range(len(sellers))), appender])
     with db.read() as s:
         stored = list(s.scalars(select(Event.id).order_by(Event.id)))
         claimed = s.scalar(select(func.count()).where(Event.type == "claimed"))

@@ -7,8 +7,8 @@ sound because the worker's payload builders give exactly the validated form (pro
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from backend.models import Event
 from backend.runtime import Database
 from backend.schemas.events import validate_payload
 from tests.backend.ingest.test_fast_paths import SAMPLES
+from tests.helpers.cursor_reader import read_while_writing
 
 ODD = "tab\there, new\nline, back\\slash, 'quote' \"double\" ; Ümit Çağ 🎉"
 
@@ -116,54 +117,18 @@ def test_deferred_events_keep_their_place_before_a_bulk_append(db: Database) -> 
 def test_bulk_appends_commit_in_id_order_under_concurrent_writers(db: Database) -> None:
     """A reader that only asks for ``id > cursor`` (the relay) sees every event while bulk
     appenders and single appenders commit concurrently: nothing skipped, nothing twice."""
-    stop = threading.Event()
-    seen: list[int] = []
-    errors: list[BaseException] = []
-
-    def relay() -> None:
-        cursor = 0
-        try:
-            while True:
-                last_round = stop.is_set()
-                with db.read() as s:
-                    ids = list(
-                        s.scalars(select(Event.id).where(Event.id > cursor).order_by(Event.id))
-                    )
-                if ids:
-                    seen.extend(ids)
-                    cursor = ids[-1]
-                if last_round:
-                    return
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
 
     def bulk(n: int) -> None:
-        try:
-            for k in range(6):
-                with db.transaction() as s:
-                    eventlog.append_events_bulk(s, batch(1000 * n + 10 * k), validated=True)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for k in range(6):
+            with db.transaction() as s:
+                eventlog.append_events_bulk(s, batch(1000 * n + 10 * k), validated=True)
 
     def single() -> None:
-        try:
-            for _ in range(10):
-                with db.transaction() as s:
-                    eventlog.append_event(s, "leaderboard:refresh", {"boards": ["wins"]})
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for _ in range(10):
+            with db.transaction() as s:
+                eventlog.append_event(s, "leaderboard:refresh", {"boards": ["wins"]})
 
-    watcher = threading.Thread(target=relay)
-    watcher.start()
-    writers = [threading.Thread(target=bulk, args=(n,)) for n in range(1, 4)]
-    writers.append(threading.Thread(target=single))
-    for th in writers:
-        th.start()
-    for th in writers:
-        th.join(60)
-    stop.set()
-    watcher.join(60)
-    assert not errors, errors
+    seen = read_while_writing(db, [*(partial(bulk, n) for n in range(1, 4)), single])
     with db.read() as s:
         all_ids = list(s.scalars(select(Event.id).order_by(Event.id)))
     assert len(all_ids) == 3 * 6 * len(batch(1)) + 10
