@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import BigInteger, Integer, String, bindparam, column, select, text, update
@@ -35,9 +35,16 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import manager_of_class, set_committed_value
 
 from backend.actions import claims as general
-from backend.actions.claims import CLOSER_SHARE, ClaimResult, already_claimed, append_claimed
+from backend.actions.claims import (
+    CLOSER_SHARE,
+    ClaimResult,
+    already_claimed,
+    append_claimed,
+    share_of,
+    stored_money,
+)
 from backend.actions.errors import ActionError
-from backend.db.types import MICRO, Micros, UTCDateTime, utcnow
+from backend.db.types import Micros, UTCDateTime, utcnow
 from backend.eventlog import defer_events
 from backend.game.claimpath import _Dialect, _statement, table_of
 from backend.game.hooks import ClaimContext, ShareNumbers
@@ -245,7 +252,7 @@ def claim_item(
         "claimed_at": now,
     }
     revenue, margin = values["revenue_usd"], values["margin_amount_usd"]
-    share_revenue, share_margin = _share(revenue, CLOSER_SHARE), _share(margin, CLOSER_SHARE)
+    share_revenue, share_margin = share_of(revenue, CLOSER_SHARE), share_of(margin, CLOSER_SHARE)
     if conn.dialect.name == "postgresql":
         claim_id: int = conn.execute(
             _statement(session, _fast_rows_pg),
@@ -282,7 +289,9 @@ def claim_item(
                 "refunded": False,
             },
         )
-    entries: list[ShareNumbers] = [(seller_id, _stored(share_revenue), _stored(share_margin))]
+    entries: list[ShareNumbers] = [
+        (seller_id, stored_money(share_revenue), stored_money(share_margin))
+    ]
 
     seller = _adopt(session, Seller, seller_values)
     item = _adopt(session, QueueItem, values)
@@ -308,11 +317,3 @@ def _not_flipped(session: Session, queue_id: int, status: str | None) -> ActionE
     if status == "excluded":
         return ActionError(409, "not_claimable", "This sale was taken off the queue.")
     return already_claimed(session, queue_id)
-
-
-def _stored(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(MICRO, rounding=ROUND_HALF_UP)
-
-
-def _share(value: Decimal | None, share: Decimal) -> Decimal | None:
-    return None if value is None else value * share

@@ -197,7 +197,7 @@ def _attribute_new(
     )
     shares = {seller_id: CLOSER_SHARE}
     numbers: list[ShareNumbers] = [
-        (sid, _share(item.revenue_usd, share), _share(item.margin_amount_usd, share))
+        (sid, share_of(item.revenue_usd, share), share_of(item.margin_amount_usd, share))
         for sid, share in shares.items()
     ]
     session.execute(
@@ -216,12 +216,14 @@ def _attribute_new(
         ],
     )
     # as stored (money is kept to the micro-dollar)
-    return [(sid, _stored(revenue), _stored(margin)) for sid, revenue, margin in numbers]
+    return [(sid, stored_money(revenue), stored_money(margin)) for sid, revenue, margin in numbers]
 
 
-def _stored(value: Decimal | None) -> Decimal | None:
+def stored_money(value: Decimal | None) -> Decimal | None:
+    """Money as the database keeps it (micro-dollars, half-up)."""
     return None if value is None else value.quantize(MICRO, rounding=ROUND_HALF_UP)
 
 
-def _share(value: Decimal | None, share: Decimal) -> Decimal | None:
+def share_of(value: Decimal | None, share: Decimal) -> Decimal | None:
+    """A seller's share of an amount (None stays None)."""
     return None if value is None else value * share
