@@ -132,6 +132,7 @@ class QueueCard(QFrame):
         top = QHBoxLayout()
         self.campaign = plain()
         self.campaign.setProperty("role", "h2")
+        self.campaign.setWordWrap(True)  # a long campaign name beside two chips wraps
         self.jackpot = QLabel("★ JACKPOT")
         self.jackpot.setProperty("chip", "jackpot")
         self.finance = QLabel()
@@ -142,6 +143,8 @@ class QueueCard(QFrame):
 
         self.customer = plain()
         self.customer.setProperty("role", "muted")
+        # a long name + email + "lead → sale" must wrap, not widen every card past the column
+        self.customer.setWordWrap(True)
         outer.addWidget(self.customer)
 
         money = QHBoxLayout()
