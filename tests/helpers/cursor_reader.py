@@ -4,6 +4,7 @@ the check that event ids become visible in commit order (nothing skipped, nothin
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -40,6 +41,10 @@ def read_while_writing(db: Database, writers: list[Callable[[], None]]) -> list[
                 cursor = ids[-1]
             if last_round:
                 return
+            # a breath between reads, as the relay waits for its wake-up: a reader spinning
+            # flat out keeps the GIL from the writers, and the one holding SQLite's write
+            # lock crawls until the others' busy timeout (30 s) runs out
+            time.sleep(0.0005)
 
     watcher = threading.Thread(target=guarded(relay))
     watcher.start()
