@@ -6,6 +6,13 @@ before an earlier one (SQLite writers are serialized by ``BEGIN IMMEDIATE`` alre
 relay can then read ``id > cursor`` without ever skipping a late commit. On PostgreSQL the
 transaction also issues ``pg_notify`` (delivered at commit) so other processes wake at once.
 
+Hand-off: a transaction whose events were all deferred hands them, ids known, to the
+wakers registered ``with_events=True`` (the relay), so it can send them without reading
+them back; a transaction that appended any other way, or rolled back a savepoint, hands
+``None`` (the relay reads by id, as for another process's commit). The ``pg_notify`` payload
+names this process (:data:`PROCESS_TOKEN`), so the relay can tell its own commits' notices
+(already handed to it) from other processes'.
+
 Deferred events (:func:`defer_events`, the claim path): the transaction's events are kept in
 memory and inserted in ONE statement right before its commit (the ``before_commit`` session
 hook; an ORM query of the events table inside the transaction inserts them first), so the
@@ -17,6 +24,7 @@ wakers after commit.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -34,20 +42,29 @@ _INFO_KEY = "winroom_events_appended"
 _LOCKED_KEY = "winroom_events_locked"  # the ordering lock is held (PostgreSQL)
 _DEFER_KEY = "winroom_events_deferred"  # list of Event objects waiting for the commit
 _MARKS_KEY = "winroom_events_savepoints"  # SAVEPOINT -> deferred count when it began
+_FLUSHED_KEY = "winroom_events_flushed"  # deferred events inserted so far (ids known)
+_OPAQUE_KEY = "winroom_events_opaque"  # appended another way: no hand-off
 
-_wakers: list[Callable[[], None]] = []
+# Names this process in the commit-time pg_notify (the relay skips its own notices).
+PROCESS_TOKEN = uuid.uuid4().hex
+
+_wakers: list[tuple[Callable[..., None], bool]] = []
 _wakers_lock = threading.Lock()
 
 
-def add_commit_waker(fn: Callable[[], None]) -> Callable[[], None]:
-    """Call ``fn`` (from any thread) after every commit that appended events."""
+def add_commit_waker(fn: Callable[..., None], *, with_events: bool = False) -> Callable[[], None]:
+    """Call ``fn`` (from any thread, the committing one) after every commit that appended
+    events: ``fn()``, or with ``with_events`` ``fn(events)`` — the transaction's events in id
+    order (:class:`Event` objects, not attached to a session), or ``None`` when they are not
+    all known in memory (read them by id then)."""
+    entry = (fn, with_events)
     with _wakers_lock:
-        _wakers.append(fn)
+        _wakers.append(entry)
 
     def remove() -> None:
         with _wakers_lock:
-            if fn in _wakers:
-                _wakers.remove(fn)
+            if entry in _wakers:
+                _wakers.remove(entry)
 
     return remove
 
@@ -66,8 +83,8 @@ def take_order_lock(session: Session) -> None:
 # The lock statement (psycopg style), for callers that send it in a pipeline with other
 # statements; they call :func:`mark_order_locked` once it has run.
 ORDER_LOCK_SQL = (
-    "SELECT pg_advisory_xact_lock(%(k)s), pg_notify(%(c)s, '')",
-    {"k": EVENT_LOCK_KEY, "c": NOTIFY_CHANNEL},
+    "SELECT pg_advisory_xact_lock(%(k)s), pg_notify(%(c)s, %(p)s)",
+    {"k": EVENT_LOCK_KEY, "c": NOTIFY_CHANNEL, "p": PROCESS_TOKEN},
 )
 
 
@@ -108,6 +125,7 @@ def flush_deferred(session: Session) -> None:
     ids: list[Any] = list(session.connection().execute(stmt, rows).scalars())
     for ev, id_ in zip(pending, ids, strict=True):
         ev.id = int(id_)
+    session.info.setdefault(_FLUSHED_KEY, []).extend(pending)
 
 
 def append_event(
@@ -143,6 +161,7 @@ def append_event(
         deferred.append(ev)
         return ev
     take_order_lock(session)
+    session.info[_OPAQUE_KEY] = True
     ev = Event(type=type, room=room, payload=payload, subscription_id=subscription_id, actor=actor)
     session.add(ev)
     session.flush()
@@ -172,6 +191,7 @@ def append_events(
     flush_deferred(session)  # earlier deferred events keep their place in the order
     take_order_lock(session)
     session.info[_INFO_KEY] = True
+    session.info[_OPAQUE_KEY] = True
     stmt = insert(Event).returning(Event.id, sort_by_parameter_order=True)
     return [int(i) for i in session.scalars(stmt, rows)]
 
@@ -212,6 +232,7 @@ def append_events_bulk(
     flush_deferred(session)  # earlier deferred events keep their place in the order
     take_order_lock(session)
     session.info[_INFO_KEY] = True
+    session.info[_OPAQUE_KEY] = True
     table = cast(Table, Event.__table__)
     conn = session.connection()
     allocated: list[int] = conn.exec_driver_sql(
@@ -281,13 +302,19 @@ def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():  # a SAVEPOINT release: nothing is committed yet
         return
+    flushed: list[Event] = session.info.pop(_FLUSHED_KEY, None) or []
+    opaque = session.info.pop(_OPAQUE_KEY, False)
     for key in (_LOCKED_KEY, _DEFER_KEY, _MARKS_KEY):
         session.info.pop(key, None)
     if session.info.pop(_INFO_KEY, False):
+        handed = None if opaque or not flushed else flushed
         with _wakers_lock:
             wakers = list(_wakers)
-        for fn in wakers:
-            fn()
+        for fn, with_events in wakers:
+            if with_events:
+                fn(handed)
+            else:
+                fn()
 
 
 @sa_event.listens_for(Session, "after_rollback")
@@ -300,8 +327,10 @@ def _after_rollback(session: Session) -> None:
             deferred = session.info.get(_DEFER_KEY)
             if count is not None and deferred is not None:
                 del deferred[count:]  # the events deferred inside the savepoint
+            # some may have been inserted inside it (ids taken, rows gone): no hand-off
+            session.info[_OPAQUE_KEY] = True
             if not locked:  # a lock taken inside a savepoint is released with it
                 session.info.pop(_LOCKED_KEY, None)
         return
-    for key in (_INFO_KEY, _LOCKED_KEY, _DEFER_KEY, _MARKS_KEY):
+    for key in (_INFO_KEY, _LOCKED_KEY, _DEFER_KEY, _MARKS_KEY, _FLUSHED_KEY, _OPAQUE_KEY):
         session.info.pop(key, None)

@@ -3,10 +3,18 @@
 Wake-ups: after every in-process commit that appended events (``add_commit_waker``, made
 thread-safe with ``call_soon_threadsafe``), on PostgreSQL on ``LISTEN winroom_events``
 (other processes' commits), and a short poll as a safety net (SQLite: the only way to see
-another process's commits). Each wake-up reads ``events WHERE id > cursor ORDER BY id``
-and emits every row to its room (TVs get a copy with customer emails masked), locally
+another process's commits). A wake-up reads ``events WHERE id > cursor ORDER BY id`` and
+emits every row to its room (TVs get a copy with customer emails masked), locally
 (``ignore_queue``): with a Redis manager every instance runs its own relay for its own
 clients, so nothing is sent twice.
+
+In-process commits hand their events over (the claim path's deferred events, ids known):
+a handed batch that starts right after the cursor with consecutive ids is sent as it is,
+with no read; ids are strictly increasing in commit order, so nothing committed anywhere
+can lie between. Any other batch (a gap: another process's commit, an id lost to a
+rollback, or two commits handed over out of order) falls back to the read, which sends
+everything up to it in id order. The ``pg_notify`` of our own commits is recognised by its
+payload (``PROCESS_TOKEN``) and does not cause a read: the hand-off covers it.
 
 Replay (:meth:`EventRelay.attach`): a connecting client with ``since`` first gets the stored
 events after ``since`` it may see, read in chunks; the last chunk is read and sent while
@@ -20,13 +28,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 
 from backend.auth import Principal
-from backend.eventlog import NOTIFY_CHANNEL, add_commit_waker
+from backend.eventlog import NOTIFY_CHANNEL, PROCESS_TOKEN, add_commit_waker
 from backend.models import Event
 from backend.realtime.envelopes import EVERYONE, STAFF, TV, envelope, mask_emails, tv_copy
 from backend.realtime.retention import pruned_through
@@ -57,6 +67,8 @@ class EventRelay:
         self.cursor = 0
         self.lock = asyncio.Lock()
         self._wake = asyncio.Event()
+        self._read_wanted = True  # a wake-up that needs the read (not only hand-offs)
+        self._handed: deque[list[StoredEvent]] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._remove_waker: Any = None
@@ -67,7 +79,7 @@ class EventRelay:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.cursor = await asyncio.to_thread(self._max_id)
-        self._remove_waker = add_commit_waker(self.wake_threadsafe)
+        self._remove_waker = add_commit_waker(self.on_commit, with_events=True)
         self._tasks.append(asyncio.create_task(self._run(), name="event-relay"))
         if self.is_postgres:
             self._tasks.append(asyncio.create_task(self._listen(), name="event-relay-listen"))
@@ -84,27 +96,80 @@ class EventRelay:
         self._tasks.clear()
 
     def wake_threadsafe(self) -> None:
+        """Wake the relay to read what was committed (from any thread)."""
+        self._call_threadsafe(self._wake_to_read)
+
+    def on_commit(self, events: Sequence[Event] | None) -> None:
+        """The commit waker (the committing thread): the transaction's events, or None."""
+        if events is None:
+            self.wake_threadsafe()
+            return
+        # the envelopes are built here, off the event loop
+        batch = [StoredEvent(ev.id, ev.room, envelope(ev)) for ev in events]
+        self._call_threadsafe(self._accept, batch)
+
+    def _call_threadsafe(self, fn: Any, *args: Any) -> None:
         loop = self._loop
         if loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._wake.set)
+                loop.call_soon_threadsafe(fn, *args)
+
+    def _wake_to_read(self) -> None:
+        self._read_wanted = True
+        self._wake.set()
+
+    def _accept(self, batch: list[StoredEvent]) -> None:
+        self._handed.append(batch)
+        self._wake.set()
 
     # ---- the loop ---------------------------------------------------------------------
     async def _run(self) -> None:
         while not self._stopping:
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            except TimeoutError:
+                self._read_wanted = True  # the safety-net poll
             self._wake.clear()
             try:
-                await self.pump()
+                await self.pump(read=self._read_wanted)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("event relay: reading or sending events failed; retrying")
+                self._read_wanted = True
                 await asyncio.sleep(0.5)
 
-    async def pump(self) -> int:
-        """Send every committed event after the cursor; returns how many were sent."""
+    async def pump(self, *, read: bool = True) -> int:
+        """Send the handed-over batches that follow the cursor, then — with ``read``, or when
+        a batch does not follow it — every committed event after the cursor, read by id.
+        Returns how many were sent."""
+        sent = 0
+        while self._handed:
+            batch = self._handed[0]
+            if batch[-1].id <= self.cursor:  # already sent (read before it was handed)
+                self._handed.popleft()
+                continue
+            if not _follows(batch, self.cursor):
+                read = True  # a gap: the read sends everything in between, in order
+                break
+            async with self.lock:
+                if _follows(batch, self.cursor):
+                    for ev in batch:
+                        await self._broadcast(ev)
+                        self.cursor = ev.id
+                        sent += 1
+                        self.delivered += 1
+            self._handed.popleft()
+        if read:
+            self._read_wanted = False
+            sent += await self._read_and_send()
+            while self._handed and self._handed[0][-1].id <= self.cursor:
+                self._handed.popleft()
+            if self._handed:  # handed after the read began: next round
+                self._wake.set()
+        return sent
+
+    async def _read_and_send(self) -> int:
         sent = 0
         while True:
             rows = await asyncio.to_thread(self._fetch, self.cursor, None, None, BATCH)
@@ -117,7 +182,7 @@ class EventRelay:
                     await self._broadcast(ev)
                     self.cursor = ev.id
                     sent += 1
-            self.delivered += sent
+                    self.delivered += 1
             if len(rows) < BATCH:
                 return sent
 
@@ -179,7 +244,7 @@ class EventRelay:
         for _ in range(200):
             if self.cursor >= target:
                 return
-            self._wake.set()
+            self._wake_to_read()
             await asyncio.sleep(0.01)
 
     async def _replay_chunk(
@@ -230,14 +295,20 @@ class EventRelay:
             try:
                 async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
-                    self._wake.set()  # catch up on anything committed while not listening
-                    async for _n in conn.notifies():
-                        self._wake.set()
+                    self._wake_to_read()  # catch up on anything committed while not listening
+                    async for n in conn.notifies():
+                        if n.payload != PROCESS_TOKEN:  # ours were handed over already
+                            self._wake_to_read()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("event relay: LISTEN connection lost (%s); reconnecting", exc)
                 await asyncio.sleep(1.0)
+
+
+def _follows(batch: list[StoredEvent], cursor: int) -> bool:
+    """``batch`` starts right after ``cursor`` with consecutive ids."""
+    return all(ev.id == cursor + 1 + i for i, ev in enumerate(batch))
 
 
 __all__ = ["EventRelay", "mask_emails"]

@@ -29,6 +29,7 @@ from typing import Any
 import anyio.to_thread
 
 from backend.db.types import utcnow
+from backend.eventlog import defer_events
 from backend.realtime import extensions
 from backend.social.actions import record_presence
 from backend.social.presence import Change, PresenceBook, Status
@@ -80,6 +81,7 @@ async def _apply(sctx: extensions.SocketContext, fn: Any) -> list[Change]:
 
 def _write(ctx: Any, changes: list[Change]) -> None:
     with ctx.db.transaction() as session:
+        defer_events(session)  # inserted at the commit and handed to the relay (no read)
         record_presence(session, changes)
 
 
