@@ -32,6 +32,14 @@ Layouts (``--layout``):
 - ``inproc`` (rounds 1–2): everything in ONE process — the server under uvicorn in a
   thread, the clients and the claimers (10 threads, closed loop) beside it.
 
+Steady state, as a floor runs all day: each claim-to-screen mode first makes ``WARMUP``
+unmeasured claims (the floor: emits), and every process under test — the servers, the
+floors, and this one with its n clients standing for n screens — freezes its startup heap
+(``backend.server.freeze_startup_heap``, what ``winroom-backend serve`` does), so no full
+garbage collection walks the imports (a 100+ ms pause each, ``bench/gc_pause.py``).
+``BENCH_WORST_CLAIMS=1`` prints each mode's five slowest claims (answered / first client /
+last client).
+
 ``--viewers distinct`` (default): each client is another seller's screen, so the claimer's
 personal events (points, badges) reach one screen, as on a real floor; ``--viewers same``:
 every client is the claiming seller.
@@ -71,7 +79,7 @@ from sqlalchemy import text
 
 from backend.db.migrate import upgrade
 from backend.runtime import Database, database_for_url
-from backend.server import build, free_port, uvicorn_config
+from backend.server import build, free_port, freeze_startup_heap, uvicorn_config
 from backend.settings import Settings, load_settings
 from tests.backend.realtime.support import add_item, add_seller
 from tests.helpers.databases import truncate_all
@@ -80,6 +88,7 @@ JWT_SECRET = "bench-secret-0123456789abcdef"
 SHAPES = ("paced", "burst", "saturation")
 PACED_RATE = 20.0  # claims/s offered by the 10 sellers together (a very busy floor)
 BURST_PAUSE_S = 0.5
+WARMUP = 3  # unmeasured claims (emits) per claim-to-screen mode before the measured ones
 now = time.perf_counter
 
 
@@ -361,6 +370,36 @@ def install_probes(probes: Probes) -> list[str]:
     return probed
 
 
+def install_relay_probes(relay: Any, probes: Probes) -> None:
+    """Time the relay's steps for each claim: commit wake-up → read → `claimed` sent."""
+    woke: list[float] = []
+    orig_commit, orig_fetch, orig_broadcast = relay.on_commit, relay._fetch, relay._broadcast
+
+    def on_commit(events: Any) -> None:
+        woke.append(now())
+        if events is None:
+            probes.add("relay: commits not handed over (read)", 0.0)
+        orig_commit(events)
+
+    def fetch(*a: Any, **k: Any) -> Any:
+        t = now()
+        try:
+            return orig_fetch(*a, **k)
+        finally:
+            probes.add("relay: read events (thread)", (now() - t) * 1000)
+
+    async def broadcast(ev: Any) -> None:
+        t = now()
+        await orig_broadcast(ev)
+        if ev.env["type"] == "claimed":
+            probes.add("relay: `claimed` sent to every socket", (now() - t) * 1000)
+            if woke:
+                probes.add("relay: commit → `claimed` sent", (now() - woke[0]) * 1000)
+            woke.clear()
+
+    relay.on_commit, relay._fetch, relay._broadcast = on_commit, fetch, broadcast
+
+
 def child_main(mode: str, db_url: str, data_dir: Path, port: int) -> int:
     """One server under test, alone in this process, under uvicorn in the main thread."""
     probes = Probes()
@@ -379,12 +418,19 @@ def child_main(mode: str, db_url: str, data_dir: Path, port: int) -> int:
         wr = build(bench_settings(db_url, data_dir), db)
         if mode == "seed-500ms":
             wr.relay.poll_interval = 0.5
-            wr.relay.wake_threadsafe = lambda: None  # type: ignore[method-assign]
+            wr.relay.on_commit = lambda _events: None  # type: ignore[method-assign,assignment]
             wr.relay.is_postgres = False  # no LISTEN either
         install_probes(probes)
+        install_relay_probes(wr.relay, probes)
+        wr.freeze_gc = True  # as `winroom-backend serve` does once started
         app = wr.asgi
     else:
         raise SystemExit(f"unknown child mode {mode}")
+    if mode in ("floor", "insert"):
+        # the floors get the same GC policy as our server: this process carries the
+        # benchmark's imports (the whole backend), which a bare server would not; unfrozen,
+        # each full collection here would stall it 100+ ms (bench/gc_pause.py)
+        freeze_startup_heap()
     server = uvicorn.Server(
         uvicorn_config(Timed(app, probes), "127.0.0.1", port, log_level="error")
     )
@@ -537,34 +583,60 @@ async def measure(
     key_of: Callable[[Any], int],
     server_cpu: Callable[[], float] | None = None,
     client_kind: str = "aiohttp",
+    warmup: list[int] | None = None,
 ) -> dict[str, Any]:
     """Fire one action per key at ``rate``/s; latency from fire start to arrival at each
-    client. Also the wall time and CPU seconds (this process, the server's) of that phase."""
+    client. Also the wall time and CPU seconds (this process, the server's) of that phase.
+    The ``warmup`` keys go first, unmeasured: a server that has just started compiles and
+    caches on its first requests, once; the figures are for the steady state."""
     started: dict[int, float] = {}
     arrivals: dict[int, list[float]] = {k: [] for k in keys}
+    warm = set(warmup or ())
+    warm_seen = 0
+    warm_done = asyncio.Event()
     done = asyncio.Event()
     expected = len(keys) * n
     count = 0
 
     def on_claimed(_i: int, data: Any) -> None:
-        nonlocal count
+        nonlocal count, warm_seen
         k = key_of(data)
         if k in arrivals:
             arrivals[k].append(now())
             count += 1
             if count >= expected:
                 done.set()
+        elif k in warm:
+            warm_seen += 1
+            if warm_seen >= len(warm) * n:
+                warm_done.set()
 
     clients = await connect_clients(url, n, tokens, on_claimed)
-    await asyncio.sleep(0.5)
     http = Http(url, client_kind)
+    if warm:
+        for k in sorted(warm):
+            await fire(http, k)
+            await asyncio.sleep(1 / rate)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(warm_done.wait(), 20)
+        await http.request("GET", "/__bench/stats")  # the server's samples start now
+    # the n clients stand for n screens on n machines: this process's own full collections
+    # (walking n clients' state and the backend's imports: 100+ ms) are not the server's
+    freeze_startup_heap()
+    await asyncio.sleep(0.5)
     try:
         await http.request("GET", "/healthz")
         t0, c0, s0 = now(), own_cpu_s(), server_cpu() if server_cpu else 0.0
         tasks = []
+        answered: dict[int, float] = {}
+
+        async def fire_one(k: int) -> None:
+            await fire(http, k)
+            answered[k] = now()
+
         for k in keys:
             started[k] = now()
-            tasks.append(asyncio.create_task(fire(http, k)))
+            tasks.append(asyncio.create_task(fire_one(k)))
             await asyncio.sleep(1 / rate)
         await asyncio.gather(*tasks)
         try:
@@ -579,9 +651,15 @@ async def measure(
         await c.disconnect()
     if os.environ.get("BENCH_WORST_CLAIMS"):  # what the p99 is made of (one claim = n samples)
         worst = sorted(
-            ((max(ts) - started[k]) * 1000, i) for i, (k, ts) in enumerate(arrivals.items()) if ts
+            (max(ts) - started[k], i, k) for i, (k, ts) in enumerate(arrivals.items()) if ts
         )[-5:]
-        print("   worst claims (ms, index):", [(round(w, 1), i) for w, i in worst])
+        print("   worst claims (index: answered / first / last client, ms after the request):")
+        for w, i, k in worst:
+            t0 = started[k]
+            print(
+                f"     #{i}: {(answered[k] - t0) * 1000:.1f} / "
+                f"{(min(arrivals[k]) - t0) * 1000:.1f} / {w * 1000:.1f}"
+            )
     return {
         "lat": [(t - started[k]) * 1000 for k, ts in arrivals.items() for t in ts],
         "wall": wall,
@@ -633,10 +711,13 @@ def run_latency_split(
     for mode in ("winroom", "winroom-core", "seed-500ms", "floor"):
         fresh(db)
         if mode == "floor":
-            tokens, keys, fire = ["x"], list(range(1, claims + 1)), fire_floor
+            tokens, fire = ["x"], fire_floor
+            warm = list(range(1, WARMUP + 1))
+            keys = list(range(WARMUP + 1, WARMUP + claims + 1))
         else:
             _sid, tok = add_seller(db, settings, "bench@winroom.io", "Bench", "sales")
             tokens = viewer_tokens(db, settings, tok, n, viewers)
+            warm = [add_item(db, email=f"w{i}@mail.com") for i in range(WARMUP)]
             keys = [add_item(db, email=f"c{i}@mail.com") for i in range(claims)]
             fire = claim_fire(tok)
         child = Child(mode, url, data_dir)
@@ -651,6 +732,7 @@ def run_latency_split(
                     rate,
                     lambda d: d["payload"]["queue_id"],
                     server_cpu=child.cpu_s,
+                    warmup=warm,
                 )
             )
             res["server"] = child.stats()
@@ -680,7 +762,7 @@ def run_latency(
         app = build(settings, db)
         if mode == "seed-500ms":
             app.relay.poll_interval = 0.5
-            app.relay.wake_threadsafe = lambda: None  # type: ignore[method-assign]
+            app.relay.on_commit = lambda _events: None  # type: ignore[method-assign,assignment]
             app.relay.is_postgres = False  # no LISTEN either
         served = Served(app.asgi)
         try:
