@@ -1,7 +1,7 @@
 """Who is calling: seller JWTs (HS256) and TV device tokens.
 
 A seller token carries ``seller_id, email, role, iat, exp`` and is signed with
-(a SHA-256 of) ``settings.jwt_key()``; only HS256 is accepted (``alg: none`` and other algorithms are
+``settings.jwt_key()``; only HS256 is accepted (``alg: none`` and other algorithms are
 refused), the signature and the expiry are checked, and the seller must still exist and be
 active (the database's role wins over the token's). A TV device token (``wrtv_...``) is
 looked up by its SHA-256; it never expires but is refused once ``revoked_at`` is set. Both
@@ -10,7 +10,8 @@ checks run on every request and every socket connect.
 
 from __future__ import annotations
 
-import hashlib
+import logging
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -58,14 +59,25 @@ class Principal:
 
 
 def signing_key(settings: Settings) -> bytes:
-    """The HMAC key: SHA-256 of ``settings.jwt_key()`` (always 32 bytes, as RFC 7518 asks
-    of HS256 keys, whatever the length of the configured secret)."""
-    return _sha256(settings.jwt_key())
+    """The HMAC key: the configured secret itself (UTF-8), as every HS256 implementation
+    uses it, so a token made with the same secret elsewhere (the seed's services, a test
+    harness) verifies here. The generated default secret is 64 characters; RFC 7518 asks
+    HS256 keys for at least 32 bytes — an operator's shorter secret still works."""
+    return _utf8(settings.jwt_key())
 
 
 @lru_cache(maxsize=8)
-def _sha256(secret: str) -> bytes:
-    return hashlib.sha256(secret.encode()).digest()
+def _utf8(secret: str) -> bytes:
+    key = secret.encode()
+    if len(key) < 32:  # said once per secret here, not on every token (filter below)
+        logging.getLogger(__name__).warning(
+            "WINROOM_JWT_SECRET is %d bytes; 32 or more random bytes are recommended", len(key)
+        )
+    return key
+
+
+# PyJWT warns on every encode/decode with a key under 32 bytes; _utf8 says it once instead
+warnings.filterwarnings("ignore", category=jwt.warnings.InsecureKeyLengthWarning)
 
 
 def issue_token(settings: Settings, seller: Seller, now: datetime | None = None) -> str:

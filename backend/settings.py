@@ -163,8 +163,6 @@ class Settings(BaseSettings):
             raise SettingsError(
                 "WINROOM_JWT_SECRET: required when WINROOM_DATABASE_URL is not SQLite"
             )
-        if self.jwt_secret is not None and len(self.jwt_secret) < 16:
-            raise SettingsError("WINROOM_JWT_SECRET: must be at least 16 characters")
         a, b = database_file(self.db_url), database_file(self.core_db_url)
         if a is not None and a == b:
             raise SettingsError(

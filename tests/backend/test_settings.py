@@ -61,6 +61,8 @@ def test_postgres_without_jwt_secret_refuses(
     monkeypatch.setenv("WINROOM_JWT_SECRET", "x" * 32)
     s = load_settings(data_dir=tmp_path)
     assert s.db_url.startswith("postgresql+psycopg://")
+    monkeypatch.setenv("WINROOM_JWT_SECRET", "secret")  # the contract sets no minimum
+    assert load_settings(data_dir=tmp_path).jwt_key() == "secret"
 
 
 def test_same_sqlite_file_for_both_databases_refuses(

@@ -41,9 +41,7 @@ def test_login_me_and_token_claims(
 def test_tv_me(client: TestClient, people: People) -> None:
     resp = client.get("/api/auth/me", headers=people.headers("tv"))
     assert resp.status_code == 200
-    assert resp.json() == {
-        "user": {"id": None, "email": None, "name": "Floor TV", "role": "tv", "color": None}
-    }
+    assert resp.json() == {"user": {"name": "Floor TV", "role": "tv"}}  # CONTRACT §4
 
 
 def test_wrong_password_and_unknown_email(client: TestClient, people: People) -> None:
@@ -121,6 +119,29 @@ def test_tampered_expired_none_and_wrong_secret_tokens(
     assert (
         client.get("/api/auth/me", headers={"Authorization": f"Bearer {good}"}).status_code == 200
     )
+
+
+def test_tokens_made_elsewhere_with_the_configured_secret(
+    client: TestClient, people: People, api_settings: Settings
+) -> None:
+    """Any HS256 implementation given WINROOM_JWT_SECRET makes tokens this server accepts
+    (and refuses once expired, by name)."""
+    secret = api_settings.jwt_key()
+    now = datetime.now(UTC)
+    claims = {
+        "seller_id": people.ids["sales"],
+        "email": "sales@winroom.io",
+        "role": "sales",
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(hours=1)).timestamp()),
+    }
+    made = jwt.encode(claims, secret, algorithm="HS256")
+    resp = client.get("/api/auth/me", headers={"Authorization": f"Bearer {made}"})
+    assert resp.status_code == 200 and resp.json()["user"]["id"] == people.ids["sales"]
+    old = {**claims, "iat": claims["iat"] - 7200, "exp": claims["iat"] - 3600}
+    stale = jwt.encode(old, secret, algorithm="HS256")
+    resp = client.get("/api/auth/me", headers={"Authorization": f"Bearer {stale}"})
+    assert resp.status_code == 401 and resp.json()["error"]["code"] == "token_expired"
 
 
 def test_revoked_device_token_and_deactivated_seller(
