@@ -43,7 +43,7 @@ def login(body: LoginIn, request: Request, ctx: CtxDep) -> LoginOut:
         return LoginOut(token=token, user=user_out(seller))
 
 
-@router.get("/me", response_model=UserEnvelope)
+@router.get("/me", response_model=UserEnvelope, response_model_exclude_none=True)
 def me(principal: PrincipalDep, ctx: CtxDep) -> UserEnvelope:
     if principal.is_tv:
         return UserEnvelope(user=UserOut(role="tv", name=principal.name))
