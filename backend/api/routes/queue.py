@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend.actions.claim_fast import FastClaimResult, claim_item
-from backend.actions.claims import ClaimResult, claim_out, describe_conflict
+from backend.actions.claims import ClaimResult, claim_out, describe_conflict, find_idempotent
 from backend.actions.errors import ActionError
 from backend.actions.queue_manual import add_manual_item
 from backend.api.deps import CtxDep, PrincipalDep, SellerDep
@@ -92,6 +92,12 @@ def claim(
 ) -> ClaimEnvelope:
     assert seller.seller_id is not None
     if not ctx.limits.hit_claim(seller.seller_id):
+        # a repeat of an earlier claim is no new claim: it gets its first answer
+        if idempotency_key is not None:
+            with ctx.db.read() as s:
+                earlier = find_idempotent(s, seller.seller_id, idempotency_key)
+                if earlier is not None:
+                    return _claim_envelope(s, ClaimResult(earlier, created=False))
         raise ApiError(429, "rate_limited", "Too many claims; wait a moment.")
     try:
         with ctx.db.transaction() as s:

@@ -149,6 +149,22 @@ def test_claim_rate_limit(
     assert claim(client, people, qid, role="admin").status_code == 409  # per seller
 
 
+def test_a_repeat_over_the_rate_limit_still_gets_its_first_answer(
+    client: TestClient, people: People, db: Database, server_app: WinRoomApp
+) -> None:
+    from limits import parse
+
+    server_app.ctx.limits.claim = parse("2/minute")
+    qid, other = add_item(db), add_item(db)
+    key = {"Idempotency-Key": "again-1"}
+    first = claim(client, people, qid, headers=key)
+    repeats = [claim(client, people, qid, headers=key) for _ in range(4)]
+    assert first.status_code == 201
+    assert [r.status_code for r in repeats] == [201] * 4
+    assert all(r.json() == first.json() for r in repeats)
+    assert claim(client, people, other).status_code == 429  # a new claim is still limited
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [
