@@ -122,7 +122,7 @@ def build(settings: Settings, db: Database | None = None, *, worker: bool = Fals
 
     api = create_api(ctx, lifespan=lifespan)
     sio = make_sio(settings.redis_url)
-    relay = EventRelay(db, sio)
+    relay = EventRelay(db, sio, retention_days=settings.event_retention_days)
     sockets = SocketServer(sio, ctx, relay)
     asgi = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
     app = WinRoomApp(

@@ -31,11 +31,13 @@ import logging
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from backend.auth import Principal
+from backend.db.types import utcnow
 from backend.eventlog import NOTIFY_CHANNEL, PROCESS_TOKEN, add_commit_waker
 from backend.models import Event
 from backend.realtime.envelopes import EVERYONE, STAFF, TV, envelope, mask_emails, tv_copy
@@ -57,9 +59,17 @@ class StoredEvent:
 
 
 class EventRelay:
-    def __init__(self, db: Database, sio: Any, *, poll_interval: float | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        sio: Any,
+        *,
+        poll_interval: float | None = None,
+        retention_days: int | None = None,
+    ) -> None:
         self.db = db
         self.sio = sio
+        self.retention_days = retention_days
         self.is_postgres = db.engine.dialect.name == "postgresql"
         self.poll_interval = poll_interval or (
             POSTGRES_POLL_S if self.is_postgres else SQLITE_POLL_S
@@ -215,8 +225,8 @@ class EventRelay:
             return
         pos: int | None = since
         if since is not None:
-            latest, pruned = await asyncio.to_thread(self._bounds)
-            if since > latest or since < pruned:
+            latest, kept = await asyncio.to_thread(self._bounds, since)
+            if since > latest or not kept:
                 pos = None
             # Catch up first. Replay: another instance may have sent the client events this
             # relay has not sent yet — wait until we are past them (never send one twice).
@@ -232,7 +242,7 @@ class EventRelay:
         async with self.lock:
             if pos is None:
                 await self.sio.emit(
-                    "resync.required", {"latest_id": self.cursor}, to=sid, ignore_queue=True
+                    "resync.required", resync_message(self.cursor), to=sid, ignore_queue=True
                 )
             elif pos < self.cursor:
                 await self._replay_chunk(sid, principal, rooms, pos, self.cursor)
@@ -270,10 +280,22 @@ class EventRelay:
         with self.db.read() as s:
             return int(s.scalar(select(func.max(Event.id))) or 0)
 
-    def _bounds(self) -> tuple[int, int]:
+    def _bounds(self, since: int) -> tuple[int, bool]:
+        """The latest id, and whether ``since`` is inside the kept history: not before what
+        the pruning removed, and (with a retention) the first event after it not older than
+        the retention — it may be still stored only because the daily prune has not run."""
         with self.db.read() as s:
             latest = int(s.scalar(select(func.max(Event.id))) or 0)
-            return latest, pruned_through(s)
+            if since < pruned_through(s):
+                return latest, False
+            if self.retention_days is not None and since < latest:
+                first = s.scalar(
+                    select(Event.created_at).where(Event.id > since).order_by(Event.id).limit(1)
+                )
+                cutoff = utcnow() - timedelta(days=self.retention_days)
+                if first is not None and first < cutoff:
+                    return latest, False
+            return latest, True
 
     def _fetch(
         self, after: int, upto: int | None, rooms: list[str] | None, limit: int
@@ -304,6 +326,13 @@ class EventRelay:
             except Exception as exc:
                 log.warning("event relay: LISTEN connection lost (%s); reconnecting", exc)
                 await asyncio.sleep(1.0)
+
+
+def resync_message(latest_id: int) -> dict[str, Any]:
+    """``resync.required``: ``{"latest_id": N}`` as CONTRACT §5 writes it, and the same inside
+    an envelope's ``type``/``payload`` for clients that read every event that way (it is no
+    stored event: no ``id``)."""
+    return {"latest_id": latest_id, "type": "resync.required", "payload": {"latest_id": latest_id}}
 
 
 def _follows(batch: list[StoredEvent], cursor: int) -> bool:

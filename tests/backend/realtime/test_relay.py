@@ -198,18 +198,23 @@ def test_resync_required_when_since_is_newer_or_pruned(
         await rec.disconnect()
         return rec.events[0]  # a TV sees no presence events
 
+    resync = {"latest_id": latest, "type": "resync.required", "payload": {"latest_id": latest}}
     name, data = asyncio.run(first_event(latest + 100))
-    assert (name, data) == ("resync.required", {"latest_id": latest})
+    assert (name, data) == ("resync.required", resync)
     with db.transaction() as s:
         s.execute(
             update(Event)
             .where(Event.id.in_(old))
             .values(created_at=utcnow() - timedelta(days=rt_settings.event_retention_days + 1))
         )
+    # older than the retention but not pruned yet (the prune runs daily): still outside
+    # the kept history
+    name, data = asyncio.run(first_event(old[0]))
+    assert (name, data) == ("resync.required", resync)
     with db.transaction() as s:
         assert prune_events(s, rt_settings) == 3
     name, data = asyncio.run(first_event(old[0]))
-    assert (name, data) == ("resync.required", {"latest_id": latest})
+    assert (name, data) == ("resync.required", resync)
     # from the oldest kept point on, replay works
     name, data = asyncio.run(first_event(old[-1]))
     assert name == REFRESH and data["id"] == latest
