@@ -16,6 +16,7 @@ request paid for five of them before its own.
 
 from __future__ import annotations
 
+import weakref
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -103,9 +104,20 @@ def authorize_request(request: Request) -> Principal | None:
 
 
 def _reader(db: Database) -> Engine:
-    """The engine of the database's read sessions (a deferred BEGIN on SQLite)."""
-    bind = db.read_sessions.kw.get("bind")
-    return bind if isinstance(bind, Engine) else reader(db.engine)
+    """The engine for the token reads: a deferred BEGIN on SQLite; on PostgreSQL autocommit
+    (each read its own snapshot), so no BEGIN and no ROLLBACK travel to the server — two
+    round trips fewer on every request."""
+    engine = _auth_engines.get(db.engine)
+    if engine is None:
+        bind = db.read_sessions.kw.get("bind")
+        engine = bind if isinstance(bind, Engine) else reader(db.engine)
+        if engine.dialect.name == "postgresql":
+            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        _auth_engines[db.engine] = engine
+    return engine
+
+
+_auth_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
 def authorize(request: Request) -> None:
