@@ -75,6 +75,7 @@ import aiohttp
 import httpx
 import socketio
 import uvicorn
+from provenance import print_provenance
 from sqlalchemy import text
 
 from backend.db.migrate import upgrade
@@ -1142,18 +1143,7 @@ def main() -> int:
     rate = 5.0
     per_seller = 10 if args.quick else 40
     shapes = tuple(s for s in args.shapes.split(",") if s)
-    print(
-        f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
-        f"layout {args.layout}; viewers {args.viewers}; {time.strftime('%Y-%m-%d %H:%M:%S')}"
-    )
-    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    root = Path(__file__).resolve().parents[1]
-    with contextlib.suppress(OSError, subprocess.CalledProcessError):  # the code measured
-        head = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=root, text=True)
-        dirty = subprocess.check_output(
-            ["git", "status", "--porcelain", "--", "backend"], cwd=root, text=True
-        ).splitlines()
-        print(f"code: {head.strip()}, {len(dirty)} backend file(s) changed since")
+    print_provenance(f"layout {args.layout}; viewers {args.viewers}")
     tmp = Path(tempfile.mkdtemp(prefix="wr-bench-"))
     targets: list[tuple[str, Database, Callable[[], None]]] = []
     if not args.no_sqlite:

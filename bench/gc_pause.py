@@ -35,7 +35,6 @@ import gc
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from provenance import print_provenance
 
 from backend.db.migrate import upgrade
 from backend.realtime.envelopes import tv_copy
@@ -195,18 +196,7 @@ def main() -> int:
     p.add_argument("--churn", type=float, default=3.0, help="seconds of churn per phase")
     p.add_argument("--live", type=int, default=200, help="messages in flight in the churn")
     args = p.parse_args()
-    print(
-        f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
-        f"{time.strftime('%Y-%m-%d %H:%M:%S')}"
-    )
-    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    root = Path(__file__).resolve().parents[1]
-    with contextlib.suppress(OSError, subprocess.CalledProcessError):  # the code measured
-        head = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=root, text=True)
-        dirty = subprocess.check_output(
-            ["git", "status", "--porcelain", "--", "backend"], cwd=root, text=True
-        ).splitlines()
-        print(f"code: {head.strip()}, {len(dirty)} backend file(s) changed since")
+    print_provenance()
     print(f"gc thresholds: {gc.get_threshold()}")
     tmp = Path(tempfile.mkdtemp(prefix="wr-bench-"))
     try:
