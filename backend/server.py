@@ -69,6 +69,7 @@ class WinRoomApp:
 
     async def startup(self) -> None:
         await self.relay.start()
+        self.sockets.start()
         if self.worker:
             self._start_worker()
         if self.freeze_gc:

@@ -6,6 +6,12 @@ with ``{"code", "message"}``). Rooms: ``everyone``; ``staff`` and ``user:{seller
 sellers, finance and admins; ``tv-display`` for TV tokens (see
 :meth:`backend.auth.Principal.rooms`). Rooms are joined by the relay once the replay is
 done (:meth:`backend.realtime.relay.EventRelay.attach`).
+
+A connection lives only as long as its token would be accepted: every ``REVALIDATE_S`` the
+server checks, in one read for all open sockets, that the TV tokens are not revoked and the
+sellers still exist and are active, and disconnects the sockets whose token was revoked,
+whose seller was removed or deactivated, or whose JWT has expired (their client's reconnect
+is then refused at connect, like any bad token).
 """
 
 from __future__ import annotations
@@ -13,17 +19,30 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import time
+from dataclasses import dataclass
 from typing import Any
 
+import jwt
 import socketio
+from sqlalchemy import select
 
+from backend.accounts import DEVICE_TOKEN_PREFIX
 from backend.auth import AuthError, Principal, resolve_token
+from backend.models import DeviceToken, Seller
 from backend.realtime import extensions
 from backend.realtime.extensions import SocketContext
 from backend.realtime.relay import EventRelay
 
 log = logging.getLogger(__name__)
 CONNECT_WAIT_S = 10.0
+REVALIDATE_S = 10.0
+
+
+@dataclass(frozen=True)
+class _Live:
+    principal: Principal
+    expires: float | None  # a JWT's exp (epoch seconds); None for a TV device token
 
 
 def make_sio(redis_url: str | None) -> socketio.AsyncServer:
@@ -54,6 +73,9 @@ class SocketServer:
         self.ctx = ctx
         self.relay = relay
         self._tasks: set[asyncio.Task[None]] = set()
+        self._live: dict[str, _Live] = {}
+        self._watcher: asyncio.Task[None] | None = None
+        self.revalidate_s = REVALIDATE_S
         sio.on("connect", self.on_connect)
         sio.on("disconnect", self.on_disconnect)
         load_extensions()
@@ -83,6 +105,7 @@ class SocketServer:
                 {"code": exc.code, "message": exc.message}
             ) from None
         await self.sio.save_session(sid, {"principal": principal})
+        self._live[sid] = _Live(principal, _expiry(token))
         task = asyncio.create_task(self._start(sid, principal, since))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -110,6 +133,7 @@ class SocketServer:
                 log.exception("socket on_connect hook %r failed", hook)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self._live.pop(sid, None)
         try:
             session = await self.sio.get_session(sid)
         except KeyError:
@@ -142,6 +166,78 @@ class SocketServer:
 
         return handler
 
+    # ---- tokens revoked while connected -------------------------------------------------
+    def start(self) -> None:
+        if self._watcher is None:
+            self._watcher = asyncio.create_task(self._watch(), name="socket-token-watch")
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.revalidate_s)
+            try:
+                await self.revalidate()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("checking the open sockets' tokens failed; will retry")
+
+    async def revalidate(self) -> list[str]:
+        """Disconnect the sockets whose token would now be refused; returns their sids."""
+        live = dict(self._live)
+        if not live:
+            return []
+        devices = {v.principal.device_id for v in live.values() if v.principal.device_id}
+        sellers = {v.principal.seller_id for v in live.values() if v.principal.seller_id}
+        revoked, gone = await asyncio.to_thread(self._refused, devices, sellers)
+        now = time.time()
+        ended = [
+            sid
+            for sid, v in live.items()
+            if (v.principal.device_id is not None and v.principal.device_id in revoked)
+            or (v.principal.seller_id is not None and v.principal.seller_id in gone)
+            or (v.expires is not None and v.expires <= now)
+        ]
+        for sid in ended:
+            self._live.pop(sid, None)
+            await self.sio.disconnect(sid)
+        if ended:
+            log.info("disconnected %d socket(s) whose token is no longer valid", len(ended))
+        return ended
+
+    def _refused(self, devices: set[int], sellers: set[int]) -> tuple[set[int], set[int]]:
+        """(revoked device token ids, seller ids that are gone or inactive): one read."""
+        with self.ctx.db.read() as s:
+            revoked: set[int] = set()
+            if devices:
+                revoked = set(
+                    s.scalars(
+                        select(DeviceToken.id).where(
+                            DeviceToken.id.in_(devices), DeviceToken.revoked_at.is_not(None)
+                        )
+                    )
+                )
+            gone: set[int] = set()
+            if sellers:
+                active = set(
+                    s.scalars(
+                        select(Seller.id).where(Seller.id.in_(sellers), Seller.is_active.is_(True))
+                    )
+                )
+                gone = sellers - active
+        return revoked, gone
+
     async def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
         for t in list(self._tasks):
             t.cancel()
+
+
+def _expiry(token: str) -> float | None:
+    """A seller JWT's ``exp`` (already verified at connect); None for a TV device token."""
+    if token.strip().startswith(DEVICE_TOKEN_PREFIX):
+        return None
+    claims = jwt.decode(token.strip(), options={"verify_signature": False})
+    exp = claims.get("exp")
+    return float(exp) if isinstance(exp, int | float) else None
