@@ -10,8 +10,8 @@ Client → server events:
 
 - ``presence:heartbeat`` ``{"idle_seconds": N}`` every 30 s, and at once when the person
   comes back after being idle; acknowledged with ``{"status"}``;
-- ``chat:typing`` ``{"typing": true|false}`` while typing (at most every ~2 s) and false on
-  send; acknowledged with ``{"ok": true}``.
+- ``chat:typing`` (or ``typing``, the name of the broadcast) ``{"typing": true|false}``
+  while typing (at most every ~2 s) and false on send; acknowledged with ``{"ok": true}``.
 
 Timed transitions (idle → away, typing expiry) are applied lazily on every socket signal
 and every ``GET /api/presence``; with each app heartbeating every 30 s, away is noticed
@@ -131,3 +131,5 @@ extensions.on_connect.append(joined)
 extensions.on_disconnect.append(left)
 extensions.register_handler("presence:heartbeat")(heartbeat)
 extensions.register_handler("chat:typing")(typing)
+# the name CONTRACT §5 gives the broadcast, accepted from clients too
+extensions.register_handler("typing")(typing)

@@ -1,0 +1,41 @@
+"""Client → server signals: typing under both names (``chat:typing`` and the broadcast's own
+name ``typing``) reaches the other sellers as a ``typing`` event; TVs may not send it."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from backend.server import RunningServer
+from tests.backend.realtime.support import People, Recorder
+
+
+@pytest.mark.parametrize("name", ["chat:typing", "typing"])
+def test_typing_under_either_name_reaches_the_floor(
+    server: RunningServer, people: People, name: str
+) -> None:
+    async def main() -> None:
+        writer, reader, tv = Recorder(), Recorder(), Recorder()
+        await writer.connect(server.url, people.tokens["sales"])
+        await reader.connect(server.url, people.tokens["sales_lead"])
+        await tv.connect(server.url, people.tokens["tv"])
+        await asyncio.sleep(0.2)
+        ack = await writer.client.call(name, {"typing": True}, timeout=10)
+        assert ack == {"ok": True}
+
+        def typing_from_writer() -> bool:
+            return any(
+                e == "typing"
+                and d["payload"].get("seller_id") == people.ids["sales"]
+                and d["payload"].get("typing") is True
+                for e, d in reader.events
+            )
+
+        await reader.wait_for(typing_from_writer)
+        assert await tv.client.call(name, {"typing": True}, timeout=10) == {"error": "forbidden"}
+        assert not any(e == "typing" for e, _ in tv.events)  # TVs get no typing
+        for r in (writer, reader, tv):
+            await r.disconnect()
+
+    asyncio.run(main())
