@@ -93,32 +93,53 @@ _CAMPAIGN_COLS = [t.campaigns.c[name] for name in CoreCampaign._fields]
 _USER_COLS = [t.users.c[name] for name in CoreUser._fields]
 
 
-def make_core_engine(url: str, *, read_only: bool = True) -> Engine:
+def make_core_engine(
+    url: str,
+    *,
+    read_only: bool = True,
+    timeout_seconds: int | None = None,
+    pre_ping: bool = True,
+    autocommit: bool = False,
+) -> Engine:
+    """The core URL's engine. ``timeout_seconds`` bounds connecting and each statement
+    (PostgreSQL ``connect_timeout`` and ``statement_timeout``; SQLite's busy timeout):
+    for reads made while answering a request. Default: the worker's (30 s busy timeout on
+    SQLite, no limits on PostgreSQL). ``autocommit`` (PostgreSQL): each statement its own
+    read-only snapshot, without the BEGIN and ROLLBACK round trips — for one-statement
+    reads."""
     url = normalize_url(url)
     if is_sqlite(url):
         path = database_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+        busy = timeout_seconds or 30
         engine = create_engine(
-            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_pre_ping=False
+            url, connect_args={"timeout": busy, "check_same_thread": False}, pool_pre_ping=False
         )
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _rec: Any) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
             if read_only:
                 cur.execute("PRAGMA query_only=ON")
             cur.close()
 
         return engine
-    options = "-c default_transaction_read_only=on" if read_only else ""
+    options = ["-c default_transaction_read_only=on"] if read_only else []
+    connect_args: dict[str, Any] = {}
+    if timeout_seconds:
+        options.append(f"-c statement_timeout={int(timeout_seconds * 1000)}")
+        connect_args["connect_timeout"] = max(2, int(timeout_seconds))  # libpq: 2 s at least
+    if options:
+        connect_args["options"] = " ".join(options)
     return create_engine(
         url,
-        connect_args={"options": options} if options else {},
+        connect_args=connect_args,
         pool_size=5,
         max_overflow=5,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
 
 
@@ -144,9 +165,19 @@ def chunked(values: Sequence[Any], dialect: str) -> Iterator[Sequence[Any]]:
 class CoreDatabase:
     """The core database, read-only. Every method is one short read transaction."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout_seconds: int | None = None,
+        pre_ping: bool = True,
+        autocommit: bool = False,
+    ) -> None:
         self.url = normalize_url(url)
-        self.engine = make_core_engine(self.url)
+        self.engine = make_core_engine(
+            self.url, timeout_seconds=timeout_seconds, pre_ping=pre_ping, autocommit=autocommit
+        )
+        self._has_leads_table = False
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -252,7 +283,16 @@ class CoreDatabase:
         return None if value is None else str(value)
 
     def lead_counts(self, start: datetime, end: datetime) -> dict[str, int]:
-        """Leads assigned per seller email (lower-cased) in ``[start, end)``."""
+        """Leads assigned per seller email (lower-cased) in ``[start, end)`` ({} while the
+        table is missing)."""
+        return self.lead_counts_if_present(start, end) or {}
+
+    def lead_counts_if_present(self, start: datetime, end: datetime) -> dict[str, int] | None:
+        """:meth:`lead_counts`, None while the ``lead_assignments`` table is missing.
+
+        One indexed range read (``ix_lead_assignments_assigned_at``) once the table has been
+        seen: the API makes it for today's counts on every leads/conversion read
+        (``backend.core.live``), the worker for the stored per-day aggregate."""
         la = t.lead_assignments
         email = func.lower(func.trim(la.c.seller_email))
         q = (
@@ -262,8 +302,10 @@ class CoreDatabase:
             .group_by(email)
         )
         with self._connect() as conn:
-            if not inspect(conn).has_table("lead_assignments"):
-                return {}
+            if not self._has_leads_table:  # looked up until seen once (a catalog read)
+                if not inspect(conn).has_table("lead_assignments"):
+                    return None
+                self._has_leads_table = True
             return {str(r[0]): int(r[1]) for r in conn.execute(q).all() if r[0]}
 
 

@@ -8,14 +8,15 @@ period); times ISO 8601 UTC.
 ``board`` ∈ {"wins", "revenue", "margin", "conversion"}; ``period`` ∈ {"today", "15d",
 "month"} (CONTRACT §4). ``now`` defaults to the current time (tests pass a fixed one).
 Boards sum the per-seller-per-local-day aggregate (``seller_day_stats``, kept exact by the
-engine); leads come from ``lead_assignments_daily`` by ``seller_id``.
+engine); leads come from ``lead_assignments_daily`` by ``seller_id`` for earlier days and
+from the core database for today (``backend.core.live``; the aggregate when it cannot answer).
 """
 
 from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -52,6 +53,9 @@ def _sums_and_leads(
     previous: bool = False,
     seller_ids: list[int] | None = None,
 ):  # type: ignore[no-untyped-def]
+    """Per-seller sums and leads of the period (or the previous one). Leads: today's read
+    live from the core database (:func:`_live_leads`), earlier days from the stored
+    aggregate ``lead_assignments_daily``; today's too when the core database cannot answer."""
     from backend.game import daystats
     from backend.game.rules.periods import local_day, period_days, previous_days
     from backend.models import LeadAssignmentDaily
@@ -59,6 +63,7 @@ def _sums_and_leads(
     today = local_day(now, settings.tz)
     days = previous_days(period, today) if previous else period_days(period, today)
     sums = daystats.sums(session, days, seller_ids)
+    live = _live_leads(session, settings, today, seller_ids) if days.contains(today) else None
     q = (
         select(LeadAssignmentDaily.seller_id, func.sum(LeadAssignmentDaily.leads))
         .where(
@@ -70,8 +75,41 @@ def _sums_and_leads(
     )
     if seller_ids is not None:
         q = q.where(LeadAssignmentDaily.seller_id.in_(seller_ids))
-    leads = {int(sid or 0): int(n or 0) for sid, n in session.execute(q)}
+    leads: dict[int, int] = {}
+    if live is not None:
+        q = q.where(LeadAssignmentDaily.day != today)
+        leads = dict(live)
+    if live is None or days.first < today:
+        for sid, n in session.execute(q):
+            leads[int(sid or 0)] = leads.get(int(sid or 0), 0) + int(n or 0)
     return sums, leads
+
+
+def _live_leads(
+    session: Session, settings: Settings, day: date, seller_ids: list[int] | None
+) -> dict[int, int] | None:
+    """Leads assigned on local ``day`` per seller id, read from the core database now
+    (CONTRACT §4: today's assignments count at once; the worker's ``leads.today`` refreshes
+    the aggregate only every minute). Sellers are matched by lower-cased email, as the
+    aggregate is. ``None`` when the core database cannot answer (logged once by
+    ``backend.core.live``): the caller keeps the aggregate's numbers."""
+    from backend.core.live import live_leads
+    from backend.game.rules.periods import DayRange, utc_bounds
+    from backend.models import Seller
+
+    start, end = utc_bounds(DayRange(day, day), settings.tz)
+    counts = live_leads(settings.core_db_url).counts(start, end)
+    if counts is None:
+        return None
+    q = select(Seller.id, Seller.email)
+    if seller_ids is not None:
+        q = q.where(Seller.id.in_(seller_ids))
+    out: dict[int, int] = {}
+    for sid, email in session.execute(q):
+        n = counts.get((email or "").lower())
+        if n:
+            out[int(sid)] = n
+    return out
 
 
 def _board_sellers(session: Session, extra: set[int]) -> dict[int, str]:

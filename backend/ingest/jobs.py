@@ -266,6 +266,9 @@ def default_jobs(settings: Settings, core: CoreDatabase, db: Database | None = N
         return {"day": day.isoformat(), "leads": aggregate_leads(s, core, day, tz)}
 
     def leads_today(s: Session, now: datetime) -> None:
+        # the leads/conversion reads take today live from the core database
+        # (backend.core.live); this keeps the aggregate they fall back on (core database
+        # unreachable) at most a minute behind, and becomes yesterday's until leads.daily
         aggregate_leads(s, core, now.astimezone(tz).date(), tz)
 
     def overdue(s: Session, now: datetime) -> dict[str, Any]:
