@@ -32,6 +32,11 @@ from backend.social.presence import Change, PresenceChange, TypingChange
 
 CHAT_HISTORY = 50
 MAX_EMOJI_CHARS = 16
+MAX_TARGET_ID = 2**62  # ids are BIGINT; the API bounds them the same (backend.api.schemas)
+# ``reactions.target_id`` is a 32-bit INTEGER (on PostgreSQL): a target with a bigger id
+# can have no reaction stored (the column would overflow), on either database
+MAX_REACTION_TARGET_ID = 2**31 - 1
+TARGET_TYPES = ("queue", "achievement", "chat")
 _EMOJI_CATEGORIES = {"So", "Sk", "Mn", "Me", "Cf"}
 
 
@@ -40,6 +45,7 @@ _EMOJI_CATEGORIES = {"So", "Sk", "Mn", "Me", "Cf"}
 
 def _reactions_for(session: Session, target_type: str, ids: list[int]) -> dict[int, list[Any]]:
     out: dict[int, dict[str, dict[str, Any]]] = {}
+    ids = [i for i in ids if _storable(i)]  # a bigger id has none (and would overflow)
     if not ids:
         return {}
     rows = session.execute(
@@ -178,11 +184,22 @@ def check_emoji(emoji: str) -> str:
     return emoji
 
 
+def _in_range(target_id: int) -> bool:
+    """Whether ``target_id`` can be an id at all (a bigger one overflows the database's
+    integer and must not reach a query)."""
+    return 1 <= target_id <= MAX_TARGET_ID
+
+
+def _storable(target_id: int) -> bool:
+    """Whether a reaction on ``target_id`` fits ``reactions.target_id``."""
+    return 1 <= target_id <= MAX_REACTION_TARGET_ID
+
+
 def _check_target(session: Session, target_type: str, target_id: int) -> None:
     model: Any = {"queue": QueueItem, "achievement": Achievement, "chat": Chat}.get(target_type)
     if model is None:
         raise ActionError(422, "invalid_target", "Reactions go on queue, achievement or chat.")
-    if session.get(model, target_id) is None:
+    if not _in_range(target_id) or session.get(model, target_id) is None:
         raise ActionError(404, "not_found", f"There is no such {target_type} item.")
 
 
@@ -205,6 +222,10 @@ def add_reaction(
     """Put ``emoji`` on the target; False (and no event) when it was there already."""
     emoji = check_emoji(emoji)
     _check_target(session, target_type, target_id)
+    if not _storable(target_id):
+        raise ActionError(
+            422, "invalid_target", f"Reactions cannot be put on {target_type} {target_id}."
+        )
     key = (
         Reaction.target_type == target_type,
         Reaction.target_id == target_id,
@@ -236,8 +257,10 @@ def remove_reaction(
 ) -> bool:
     """Take one's own ``emoji`` off the target; False (and no event) when it was not there."""
     emoji = check_emoji(emoji)
-    if target_type not in ("queue", "achievement", "chat"):
+    if target_type not in TARGET_TYPES:
         raise ActionError(422, "invalid_target", "Reactions go on queue, achievement or chat.")
+    if not _storable(target_id):
+        return False  # no reaction can be stored on it, so none is there
     result = session.execute(
         delete(Reaction).where(
             Reaction.target_type == target_type,

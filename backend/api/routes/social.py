@@ -10,18 +10,26 @@ and events: ``backend/social/actions.py``; presence over the socket:
 with ``reason``/``reasons`` when it was not sent (spam, shouting, only a link), 429 ``muted``
 with ``reason`` and ``muted_until`` when the sender is (or just became) muted, and 422
 ``empty_message`` / ``message_too_long`` (over 500 characters) before any moderation.
+
+Request bodies are strict like every other (``backend.api.schemas.Body``): an unknown field
+is a 422 ``invalid_request``, and ``target_id`` is bounded like every id (1 … 2**62).
+``DELETE /api/emojis`` takes its three fields as a JSON body or, for clients that cannot
+send a body with DELETE, as query parameters (the body wins when both are given).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Query
+from fastapi import Body as BodyParam
+from fastapi.exceptions import RequestValidationError
+from pydantic import Field, ValidationError
 
 from backend.actions.errors import ActionError
 from backend.api.deps import CtxDep, DbDep, PrincipalDep, SellerDep, SettingsDep
 from backend.api.errors import ApiError
+from backend.api.schemas import MAX_ID, Body
 from backend.social import actions
 from backend.social.moderation import REASON_MESSAGES
 from backend.social.realtime import live_for
@@ -30,15 +38,16 @@ from backend.social.wordlists import word_list
 router = APIRouter(prefix="/api", tags=["social"])
 
 
-class ChatIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+TargetType = Literal["queue", "achievement", "chat"]
+
+
+class ChatIn(Body):
     message: str
 
 
-class EmojiIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    target_type: Literal["queue", "achievement", "chat"]
-    target_id: int
+class EmojiIn(Body):
+    target_type: TargetType
+    target_id: int = Field(ge=1, le=MAX_ID)
     emoji: str
 
 
@@ -114,9 +123,31 @@ def add_emoji(body: EmojiIn, principal: SellerDep, db: DbDep) -> dict[str, Any]:
     return _react(body, principal, db, add=True)
 
 
+def _from_query(target_type: str | None, target_id: int | None, emoji: str | None) -> EmojiIn:
+    """The reaction named by the query string, validated like a body (same errors)."""
+    given = {"target_type": target_type, "target_id": target_id, "emoji": emoji}
+    try:
+        return EmojiIn.model_validate({k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("query", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+
+
 @router.delete("/emojis")
-def remove_emoji(body: EmojiIn, principal: SellerDep, db: DbDep) -> dict[str, Any]:
-    """Idempotent: taking off a reaction that is not there answers ``removed: false``."""
+def remove_emoji(
+    principal: SellerDep,
+    db: DbDep,
+    body: Annotated[EmojiIn | None, BodyParam()] = None,
+    target_type: Annotated[TargetType | None, Query()] = None,
+    target_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    emoji: Annotated[str | None, Query()] = None,
+) -> dict[str, Any]:
+    """Idempotent: taking off a reaction that is not there answers ``removed: false``.
+
+    The reaction is the JSON body, or (without a body) the query parameters ``target_type``,
+    ``target_id`` and ``emoji``."""
+    if body is None:
+        body = _from_query(target_type, target_id, emoji)
     return _react(body, principal, db, add=False)
 
 
