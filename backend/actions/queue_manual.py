@@ -1,35 +1,94 @@
-"""A manual queue entry by a sales lead or an admin (amount converted to USD), ``queue.new``."""
+"""A manual queue entry by a sales lead or an admin: ``queue.new`` (and ``jackpot``).
+
+A manual entry goes through the same money rules as an ingested sale (CONTRACT §3, the pure
+functions of :mod:`backend.rules.money`): the campaign comes from the core database (through
+:class:`backend.core.adapter.CoreDatabase`), the amount is converted to USD with the same
+rates (TRY at the cached ``dolar`` setting, SAR at ``WINROOM_SAR_PER_USD``), and cost,
+margin, margin %, quality and jackpot are computed as for a ``paid`` subscription. What
+cannot be computed is queued as a problem, as the worker does: ``unknown_campaign`` (no
+campaign, an id the core database does not have, terms not in the price list),
+``unknown_currency``, ``missing_rate``; the figures that depend on it stay null.
+
+``tts_days`` stays null: a manual entry names its customer by email only, and the core
+adapter looks customers up by id.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from backend.actions.errors import ActionError
+from backend.core.adapter import CoreCampaign, CoreDatabase
 from backend.db.types import utcnow
 from backend.eventlog import append_event
+from backend.ingest.actions import jackpot_payload
 from backend.models import QueueItem
 from backend.rules import money as money_rules
 from backend.schemas.queue import queue_item_out
 from backend.settings import Settings
 
+log = logging.getLogger(__name__)
+
 MAX_AMOUNT = Decimal("10000000")  # 10 million: anything above is a typo
+MANUAL_STATUS = "paid"  # a sale entered by hand is a paid one (the jackpot rule asks)
 
 
-def to_usd(
-    amount: Decimal, currency: str, settings: Settings, try_per_usd: Decimal | None
-) -> Decimal:
-    """USD of ``amount``: TRY at the core database's ``dolar`` rate, SAR at the fixed rate."""
-    rates = money_rules.Rates(try_per_usd=try_per_usd, sar_per_usd=settings.sar_per_usd)
+def read_campaign(core_url: str, campaign_id: int | None) -> CoreCampaign | None:
+    """The campaign ``campaign_id`` from the core database; None when no id is given, the
+    core database has no such campaign, or it cannot be read (its tables missing, down):
+    the entry is then queued as an ``unknown_campaign`` problem, as an unreadable ``dolar``
+    rate makes a ``missing_rate`` one. Call it outside a Win Room transaction."""
+    if campaign_id is None:
+        return None
     try:
-        return money_rules.to_usd(amount, currency, rates)
-    except money_rules.Problem as exc:
-        if exc.reason == money_rules.MISSING_RATE:
-            raise ActionError(
-                422, "missing_rate", f"No conversion rate for {currency} is known yet."
-            ) from None
-        raise ActionError(422, "unknown_currency", f"Unknown currency {currency!r}.") from None
+        core = CoreDatabase(core_url, timeout_seconds=5, pre_ping=False)
+        try:
+            return core.campaigns([campaign_id]).get(campaign_id)
+        finally:
+            core.dispose()
+    except SQLAlchemyError:
+        log.warning("campaign %s could not be read from the core database", campaign_id)
+        return None
+
+
+def campaign_terms(campaign: CoreCampaign | None) -> money_rules.CampaignTerms | None:
+    if campaign is None:
+        return None
+    return money_rules.CampaignTerms(
+        campaign.campaign_length, campaign.per_week, campaign.lesson_duration
+    )
+
+
+def manual_metrics(
+    *,
+    amount: Decimal,
+    currency: str,
+    campaign: CoreCampaign | None,
+    rates: money_rules.Rates,
+    threshold_try: Decimal,
+    payment_channel: str | None,
+    sale_created_at: datetime,
+) -> money_rules.Metrics:
+    """The figures of a manual sale: :func:`backend.rules.money.compute_metrics` of a paid,
+    not free subscription of ``amount`` in ``currency`` (no payment infos, no known lead)."""
+    return money_rules.compute_metrics(
+        subs_amount=amount,
+        currency=currency,
+        payment_infos=(),
+        campaign=campaign_terms(campaign),
+        rates=rates,
+        threshold_try=threshold_try,
+        is_free=0,
+        payment_channel=payment_channel,
+        status=MANUAL_STATUS,
+        sale_created_at=sale_created_at,
+        user_created_at=None,
+    )
 
 
 def add_manual_item(
@@ -44,22 +103,45 @@ def add_manual_item(
     note: str | None,
     settings: Settings,
     try_per_usd: Decimal | None = None,
+    campaign: CoreCampaign | None = None,
+    payment_channel: str | None = None,
 ) -> QueueItem:
+    """Queue a manual sale. ``campaign`` is the core row of ``campaign_id`` (see
+    :func:`read_campaign`; None: unknown), ``try_per_usd`` the ``dolar`` rate (None:
+    missing)."""
     if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
         raise ActionError(422, "invalid_amount", "The amount must be between 0 and 10 million.")
-    revenue = to_usd(amount, currency, settings, try_per_usd)
     now = utcnow()
+    rates = money_rules.Rates(try_per_usd=try_per_usd, sar_per_usd=settings.sar_per_usd)
+    channel = (payment_channel.strip()[:40] or None) if payment_channel else None
+    name = campaign.name if campaign is not None else None
+    figures = manual_metrics(
+        amount=amount,
+        currency=currency,
+        campaign=campaign,
+        rates=rates,
+        threshold_try=settings.jackpot_threshold_try,
+        payment_channel=channel,
+        sale_created_at=now,
+    )
     item = QueueItem(
         source="manual",
         customer_email=customer_email,
         customer_name=customer_name,
         campaign_id=campaign_id,
-        currency=currency.upper(),
+        campaign_name=None if name is None else str(name)[:200],
+        currency=money_rules.normalize_currency(currency),
+        payment_channel=channel,
         status="pending",
-        finance_status="waiting",
-        revenue_usd=revenue,
-        margin_quality="unknown",
-        is_jackpot=False,
+        finance_status="problem" if figures.problem_reason else "waiting",
+        problem_reason=figures.problem_reason,
+        revenue_usd=figures.revenue_usd,
+        cost_usd=figures.cost_usd,
+        margin_amount_usd=figures.margin_amount_usd,
+        margin_percent=figures.margin_percent,
+        margin_quality=figures.margin_quality,
+        is_jackpot=figures.is_jackpot,
+        tts_days=figures.tts_days,
         sale_created_at=now,
         note=note,
         created_by=created_by,
@@ -68,4 +150,15 @@ def add_manual_item(
     session.add(item)
     session.flush()
     append_event(session, "queue.new", {"item": queue_item_out(item).model_dump(mode="json")})
+    if item.is_jackpot:
+        payload = jackpot_payload(
+            {
+                "id": item.id,
+                "subscription_id": None,
+                "revenue_usd": item.revenue_usd,
+                "customer_name": item.customer_name,
+                "campaign_name": item.campaign_name,
+            }
+        )
+        append_event(session, "jackpot", payload)
     return item

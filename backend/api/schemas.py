@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from backend.accounts import AccountError, normalize_email
 from backend.schemas.queue import QueueItemOut
 
 MAX_ID = 2**62
@@ -71,12 +72,24 @@ class ItemEnvelope(BaseModel):
 
 
 class ManualIn(Body):
+    """A manual queue entry. ``payment_channel`` (optional, e.g. ``Hediye`` for a gift) is
+    kept with the item and counts for the jackpot rule as an ingested sale's does."""
+
     customer_email: str = Field(min_length=3, max_length=254)
     customer_name: str = Field(min_length=1, max_length=200)
     campaign_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     amount: Decimal
     currency: str = Field(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")
     note: str | None = Field(default=None, max_length=1000)
+    payment_channel: str | None = Field(default=None, max_length=40)
+
+    @field_validator("customer_email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        try:
+            return normalize_email(v)
+        except AccountError:
+            raise ValueError("must be an email address") from None
 
     @field_validator("amount", mode="before")
     @classmethod

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.actions.claim_fast import FastClaimResult, claim_item
 from backend.actions.claims import ClaimResult, claim_out, describe_conflict, find_idempotent
 from backend.actions.errors import ActionError
-from backend.actions.queue_manual import add_manual_item
+from backend.actions.queue_manual import add_manual_item, read_campaign
 from backend.api.deps import CtxDep, PrincipalDep, SellerDep
 from backend.api.errors import ApiError
 from backend.api.schemas import (
@@ -47,7 +47,13 @@ def get_queue(principal: PrincipalDep, ctx: CtxDep) -> QueueOut:
 
 @router.post("/queue/manual", status_code=201, response_model=ItemEnvelope)
 def manual_entry(body: ManualIn, seller: SellerDep, ctx: CtxDep) -> ItemEnvelope:
+    """The same money rules as an ingested sale (``backend.actions.queue_manual``): what
+    cannot be computed (unknown campaign or currency, no ``dolar`` rate) is queued as a
+    problem, as the worker would."""
     assert seller.seller_id is not None
+    # the core database is read before the write transaction (which holds SQLite's lock)
+    campaign = read_campaign(ctx.settings.core_db_url, body.campaign_id)
+    try_per_usd = ctx.try_per_usd()  # TRY amounts and the jackpot threshold (TRY) need it
     with ctx.db.transaction() as s:
         item = add_manual_item(
             s,
@@ -59,7 +65,9 @@ def manual_entry(body: ManualIn, seller: SellerDep, ctx: CtxDep) -> ItemEnvelope
             currency=body.currency,
             note=body.note,
             settings=ctx.settings,
-            try_per_usd=ctx.try_per_usd() if body.currency.upper() == "TRY" else None,
+            try_per_usd=try_per_usd,
+            campaign=campaign,
+            payment_channel=body.payment_channel,
         )
         return ItemEnvelope(item=queue_item_out(item))
 
