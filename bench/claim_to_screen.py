@@ -85,7 +85,7 @@ from backend.settings import Settings, load_settings
 from tests.backend.realtime.support import add_item, add_seller
 from tests.helpers.databases import truncate_all
 
-JWT_SECRET = "bench-secret-0123456789abcdef"
+JWT_SECRET = "bench-secret-0123456789abcdef-0123456789"
 SHAPES = ("paced", "burst", "saturation")
 PACED_RATE = 20.0  # claims/s offered by the 10 sellers together (a very busy floor)
 BURST_PAUSE_S = 0.5
