@@ -1,8 +1,8 @@
 """The Socket.IO server: authentication at connect, rooms, replay, extension handlers.
 
 Connect with ``auth={"token": T, "since": N | None}``. A missing, bad, expired or revoked
-token is refused at connect (``ConnectionRefusedError`` → the client gets a connect error
-with ``{"code", "message"}``). Rooms: ``everyone``; ``staff`` and ``user:{seller_id}`` for
+token is refused at connect (the client gets a connect error ``{"message", "data": {"code",
+"message"}}``). Rooms: ``everyone``; ``staff`` and ``user:{seller_id}`` for
 sellers, finance and admins; ``tv-display`` for TV tokens (see
 :meth:`backend.auth.Principal.rooms`). Rooms are joined by the relay once the replay is
 done (:meth:`backend.realtime.relay.EventRelay.attach`).
@@ -91,19 +91,13 @@ class SocketServer:
         token = auth.get("token")
         since = auth.get("since")
         if not isinstance(token, str):
-            raise socketio.exceptions.ConnectionRefusedError(
-                {"code": "not_authenticated", "message": "Send auth={'token': ...}."}
-            )
+            raise _refused("not_authenticated", "Send auth={'token': ...}.")
         if since is not None and (isinstance(since, bool) or not isinstance(since, int)):
-            raise socketio.exceptions.ConnectionRefusedError(
-                {"code": "invalid_since", "message": "'since' must be an event id or null."}
-            )
+            raise _refused("invalid_since", "'since' must be an event id or null.")
         try:
             principal = await asyncio.to_thread(self._resolve, token)
         except AuthError as exc:
-            raise socketio.exceptions.ConnectionRefusedError(
-                {"code": exc.code, "message": exc.message}
-            ) from None
+            raise _refused(exc.code, exc.message) from None
         await self.sio.save_session(sid, {"principal": principal})
         self._live[sid] = _Live(principal, _expiry(token))
         task = asyncio.create_task(self._start(sid, principal, since))
@@ -241,3 +235,9 @@ def _expiry(token: str) -> float | None:
     claims = jwt.decode(token.strip(), options={"verify_signature": False})
     exp = claims.get("exp")
     return float(exp) if isinstance(exp, int | float) else None
+
+
+def _refused(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
+    """The connect error a client gets: ``{"message": <sentence>, "data": {"code",
+    "message"}}`` (the error envelope's fields, readable by any Socket.IO client)."""
+    return socketio.exceptions.ConnectionRefusedError(message, {"code": code, "message": message})

@@ -239,6 +239,8 @@ def test_resync_required_when_since_is_newer_or_pruned(
 def test_bad_token_is_refused_at_connect(server: RunningServer, token: str) -> None:
     async def main() -> None:
         client = socketio.AsyncClient(reconnection=False)
+        refusals: list[object] = []
+        client.on("connect_error", refusals.append)
         with pytest.raises(socketio.exceptions.ConnectionError):
             await client.connect(
                 server.url,
@@ -247,6 +249,10 @@ def test_bad_token_is_refused_at_connect(server: RunningServer, token: str) -> N
                 wait_timeout=5,
             )
         assert not client.connected
+        # a sentence for a person, and the envelope's code for a program
+        assert refusals and isinstance(refusals[0], dict)
+        assert refusals[0]["data"]["code"] in ("not_authenticated", "invalid_token")
+        assert refusals[0]["message"] == refusals[0]["data"]["message"]
 
     asyncio.run(main())
 
