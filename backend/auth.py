@@ -10,11 +10,9 @@ checks run on every request and every socket connect.
 
 from __future__ import annotations
 
-import logging
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 
 import jwt
 from sqlalchemy import Connection, bindparam, select
@@ -46,6 +44,7 @@ class Principal:
     seller_id: int | None = None
     email: str | None = None
     device_id: int | None = None
+    expires: int | None = None  # a seller JWT's ``exp`` (epoch seconds); TV tokens never expire
 
     @property
     def is_tv(self) -> bool:
@@ -62,21 +61,11 @@ def signing_key(settings: Settings) -> bytes:
     """The HMAC key: the configured secret itself (UTF-8), as every HS256 implementation
     uses it, so a token made with the same secret elsewhere (the seed's services, a test
     harness) verifies here. The generated default secret is 64 characters; RFC 7518 asks
-    HS256 keys for at least 32 bytes — an operator's shorter secret still works."""
-    return _utf8(settings.jwt_key())
+    HS256 keys for at least 32 bytes — ``serve`` warns about a shorter one."""
+    return settings.jwt_key().encode()
 
 
-@lru_cache(maxsize=8)
-def _utf8(secret: str) -> bytes:
-    key = secret.encode()
-    if len(key) < 32:  # said once per secret here, not on every token (filter below)
-        logging.getLogger(__name__).warning(
-            "WINROOM_JWT_SECRET is %d bytes; 32 or more random bytes are recommended", len(key)
-        )
-    return key
-
-
-# PyJWT warns on every encode/decode with a key under 32 bytes; _utf8 says it once instead
+# PyJWT warns on every encode/decode with a key under 32 bytes; serve says it once instead
 warnings.filterwarnings("ignore", category=jwt.warnings.InsecureKeyLengthWarning)
 
 
@@ -140,7 +129,13 @@ def resolve_token(
     seller = session.execute(_SELLER_BY_ID, {"seller_id": claims["seller_id"]}).first()
     if seller is None or not seller.is_active:
         raise AuthError("invalid_token", "The account of this token no longer exists.")
-    return Principal(role=seller.role, name=seller.name, seller_id=seller.id, email=seller.email)
+    return Principal(
+        role=seller.role,
+        name=seller.name,
+        seller_id=seller.id,
+        email=seller.email,
+        expires=int(claims["exp"]),  # type: ignore[call-overload]
+    )
 
 
 def bearer_token(header: str | None) -> str | None:

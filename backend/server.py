@@ -170,6 +170,8 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
     from backend.cli import CliError
 
     db = open_database(settings, migrate=True)
+    if len(settings.jwt_key().encode()) < 32:
+        log.warning("WINROOM_JWT_SECRET is short; 32 or more random bytes are recommended")
     winroom = build(settings, db, worker=not args.no_worker)
     winroom.freeze_gc = True
     app = winroom.asgi

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from backend.db.urls import database_file, is_sqlite, normalize_url
@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     sar_per_usd: Decimal = Decimal("3.75")
     claim_rate_limit: str = "10/minute"
     event_retention_days: int = Field(default=7, ge=1, le=3650)
+    _jwt_key: str | None = PrivateAttr(default=None)
 
     @field_validator("timezone")
     @classmethod
@@ -134,17 +135,21 @@ class Settings(BaseSettings):
         return normalize_url(self.core_database_url or f"sqlite:///{self.data_dir / 'core.db'}")
 
     def jwt_key(self) -> str:
-        """The JWT secret: the setting, or one generated once and kept in the data dir."""
+        """The JWT secret: the setting, or one generated once and kept in the data dir (read
+        once per Settings: every request checks a token with it)."""
         if self.jwt_secret:
             return self.jwt_secret
-        path = self.data_dir / "jwt_secret"
-        if path.exists():
-            return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        path.touch(mode=0o600)
-        path.write_text(key)
-        return key
+        if self._jwt_key is None:
+            path = self.data_dir / "jwt_secret"
+            if path.exists():
+                self._jwt_key = path.read_text().strip()
+            else:
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                key = secrets.token_urlsafe(48)
+                path.touch(mode=0o600)
+                path.write_text(key)
+                self._jwt_key = key
+        return self._jwt_key
 
     def check(self) -> Settings:
         """Cross-field rules; raises SettingsError."""

@@ -20,14 +20,11 @@ import asyncio
 import importlib
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any
 
-import jwt
 import socketio
 from sqlalchemy import select
 
-from backend.accounts import DEVICE_TOKEN_PREFIX
 from backend.auth import AuthError, Principal, resolve_token
 from backend.models import DeviceToken, Seller
 from backend.realtime import extensions
@@ -37,12 +34,6 @@ from backend.realtime.relay import EventRelay
 log = logging.getLogger(__name__)
 CONNECT_WAIT_S = 10.0
 REVALIDATE_S = 10.0
-
-
-@dataclass(frozen=True)
-class _Live:
-    principal: Principal
-    expires: float | None  # a JWT's exp (epoch seconds); None for a TV device token
 
 
 def make_sio(redis_url: str | None) -> socketio.AsyncServer:
@@ -73,7 +64,7 @@ class SocketServer:
         self.ctx = ctx
         self.relay = relay
         self._tasks: set[asyncio.Task[None]] = set()
-        self._live: dict[str, _Live] = {}
+        self._live: dict[str, Principal] = {}
         self._watcher: asyncio.Task[None] | None = None
         self.revalidate_s = REVALIDATE_S
         sio.on("connect", self.on_connect)
@@ -99,7 +90,7 @@ class SocketServer:
         except AuthError as exc:
             raise _refused(exc.code, exc.message) from None
         await self.sio.save_session(sid, {"principal": principal})
-        self._live[sid] = _Live(principal, _expiry(token))
+        self._live[sid] = principal
         task = asyncio.create_task(self._start(sid, principal, since))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -180,16 +171,16 @@ class SocketServer:
         live = dict(self._live)
         if not live:
             return []
-        devices = {v.principal.device_id for v in live.values() if v.principal.device_id}
-        sellers = {v.principal.seller_id for v in live.values() if v.principal.seller_id}
+        devices = {p.device_id for p in live.values() if p.device_id is not None}
+        sellers = {p.seller_id for p in live.values() if p.seller_id is not None}
         revoked, gone = await asyncio.to_thread(self._refused, devices, sellers)
         now = time.time()
         ended = [
             sid
-            for sid, v in live.items()
-            if (v.principal.device_id is not None and v.principal.device_id in revoked)
-            or (v.principal.seller_id is not None and v.principal.seller_id in gone)
-            or (v.expires is not None and v.expires <= now)
+            for sid, p in live.items()
+            if p.device_id in revoked
+            or p.seller_id in gone
+            or (p.expires is not None and p.expires <= now)
         ]
         for sid in ended:
             self._live.pop(sid, None)
@@ -226,15 +217,6 @@ class SocketServer:
             self._watcher = None
         for t in list(self._tasks):
             t.cancel()
-
-
-def _expiry(token: str) -> float | None:
-    """A seller JWT's ``exp`` (already verified at connect); None for a TV device token."""
-    if token.strip().startswith(DEVICE_TOKEN_PREFIX):
-        return None
-    claims = jwt.decode(token.strip(), options={"verify_signature": False})
-    exp = claims.get("exp")
-    return float(exp) if isinstance(exp, int | float) else None
 
 
 def _refused(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
