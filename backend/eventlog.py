@@ -7,8 +7,7 @@ relay can then read ``id > cursor`` without ever skipping a late commit. On Post
 transaction also issues ``pg_notify`` (delivered at commit) so other processes wake at once.
 
 Hand-off: a transaction whose events were all deferred hands them, ids known, to the
-wakers registered ``with_events=True`` (the relay), so it can send them without reading
-them back; a transaction that appended any other way, or rolled back a savepoint, hands
+commit wakers (the relay), so it can send them without reading them back; a transaction that appended any other way, or rolled back a savepoint, hands
 ``None`` (the relay reads by id, as for another process's commit). The ``pg_notify`` payload
 names this process (:data:`PROCESS_TOKEN`), so the relay can tell its own commits' notices
 (already handed to it) from other processes'.
@@ -48,23 +47,21 @@ _OPAQUE_KEY = "winroom_events_opaque"  # appended another way: no hand-off
 # Names this process in the commit-time pg_notify (the relay skips its own notices).
 PROCESS_TOKEN = uuid.uuid4().hex
 
-_wakers: list[tuple[Callable[..., None], bool]] = []
+_wakers: list[Callable[[list[Event] | None], None]] = []
 _wakers_lock = threading.Lock()
 
 
-def add_commit_waker(fn: Callable[..., None], *, with_events: bool = False) -> Callable[[], None]:
-    """Call ``fn`` (from any thread, the committing one) after every commit that appended
-    events: ``fn()``, or with ``with_events`` ``fn(events)`` — the transaction's events in id
-    order (:class:`Event` objects, not attached to a session), or ``None`` when they are not
-    all known in memory (read them by id then)."""
-    entry = (fn, with_events)
+def add_commit_waker(fn: Callable[[list[Event] | None], None]) -> Callable[[], None]:
+    """Call ``fn(events)`` (from the committing thread) after every commit that appended
+    events: the transaction's events in id order (:class:`Event` objects, not attached to a
+    session), or ``None`` when they are not all known in memory (read them by id then)."""
     with _wakers_lock:
-        _wakers.append(entry)
+        _wakers.append(fn)
 
     def remove() -> None:
         with _wakers_lock:
-            if entry in _wakers:
-                _wakers.remove(entry)
+            if fn in _wakers:
+                _wakers.remove(fn)
 
     return remove
 
@@ -310,11 +307,8 @@ def _after_commit(session: Session) -> None:
         handed = None if opaque or not flushed else flushed
         with _wakers_lock:
             wakers = list(_wakers)
-        for fn, with_events in wakers:
-            if with_events:
-                fn(handed)
-            else:
-                fn()
+        for fn in wakers:
+            fn(handed)
 
 
 @sa_event.listens_for(Session, "after_rollback")

@@ -197,7 +197,7 @@ def latency(kind: str, pg: str | None, inserts: int) -> dict[str, float]:
         settings = load_settings(data_dir=Path(tempfile.gettempdir()) / "wr-bench")
         assert settings.poller_interval_ms == 2000
         committed: list[float] = []
-        remove = add_commit_waker(lambda: committed.append(time.perf_counter()))
+        remove = add_commit_waker(lambda _events: committed.append(time.perf_counter()))
         stop = threading.Event()
         worker = IngestWorker(db, core, settings)
         th = threading.Thread(target=worker.run, args=(stop,), daemon=True)

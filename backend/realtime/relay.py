@@ -89,7 +89,7 @@ class EventRelay:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.cursor = await asyncio.to_thread(self._max_id)
-        self._remove_waker = add_commit_waker(self.on_commit, with_events=True)
+        self._remove_waker = add_commit_waker(self.on_commit)
         self._tasks.append(asyncio.create_task(self._run(), name="event-relay"))
         if self.is_postgres:
             self._tasks.append(asyncio.create_task(self._listen(), name="event-relay-listen"))
@@ -162,13 +162,7 @@ class EventRelay:
             if not _follows(batch, self.cursor):
                 read = True  # a gap: the read sends everything in between, in order
                 break
-            async with self.lock:
-                if _follows(batch, self.cursor):
-                    for ev in batch:
-                        await self._broadcast(ev)
-                        self.cursor = ev.id
-                        sent += 1
-                        self.delivered += 1
+            sent += await self._send(batch)
             self._handed.popleft()
         if read:
             self._read_wanted = False
@@ -185,16 +179,22 @@ class EventRelay:
             rows = await asyncio.to_thread(self._fetch, self.cursor, None, None, BATCH)
             if not rows:
                 return sent
-            async with self.lock:
-                for ev in rows:
-                    if ev.id <= self.cursor:
-                        continue
-                    await self._broadcast(ev)
-                    self.cursor = ev.id
-                    sent += 1
-                    self.delivered += 1
+            sent += await self._send(rows)
             if len(rows) < BATCH:
                 return sent
+
+    async def _send(self, rows: Sequence[StoredEvent]) -> int:
+        """Broadcast the rows after the cursor, in order, moving the cursor past each."""
+        sent = 0
+        async with self.lock:
+            for ev in rows:
+                if ev.id <= self.cursor:
+                    continue
+                await self._broadcast(ev)
+                self.cursor = ev.id
+                sent += 1
+                self.delivered += 1
+        return sent
 
     async def _broadcast(self, ev: StoredEvent) -> None:
         name = ev.env["type"]

@@ -53,7 +53,7 @@ def test_deferred_events_commit_in_id_order_under_concurrent_writers(
 
 def test_deferred_events_follow_savepoints_and_wake_once(db: Database) -> None:
     woken: list[int] = []
-    remove = eventlog.add_commit_waker(lambda: woken.append(1))
+    remove = eventlog.add_commit_waker(lambda _events: woken.append(1))
     try:
         with db.transaction() as s:
             eventlog.defer_events(s)

@@ -90,7 +90,7 @@ def test_bulk_append_validates_unless_told_the_payloads_are_validated(db: Databa
 
 def test_bulk_append_rolls_back_and_wakes_once_after_commit(db: Database) -> None:
     woken: list[int] = []
-    remove = eventlog.add_commit_waker(lambda: woken.append(1))
+    remove = eventlog.add_commit_waker(lambda _events: woken.append(1))
     try:
         with pytest.raises(RuntimeError), db.transaction() as s:
             eventlog.append_events_bulk(s, batch(1), validated=True)

@@ -27,9 +27,7 @@ REFRESH = "leaderboard:refresh"
 @pytest.fixture
 def handed() -> Iterator[list[Any]]:
     got: list[Any] = []
-    remove = add_commit_waker(
-        lambda evs: got.append(None if evs is None else list(evs)), with_events=True
-    )
+    remove = add_commit_waker(lambda evs: got.append(None if evs is None else list(evs)))
     yield got
     remove()
 
