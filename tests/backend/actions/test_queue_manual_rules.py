@@ -4,7 +4,6 @@ jackpot and the same problem reasons. On SQLite and PostgreSQL (each with its ow
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +23,7 @@ from backend.server import build
 from backend.settings import Settings
 from tests.backend.ingest.core_fixtures import CoreWriter
 from tests.backend.realtime.support import People, TestClient, make_people, make_settings
-from tests.helpers.databases import fresh_postgres_database, postgres_admin_url
+from tests.helpers.core import core_writer_next_to, postgres_core_writer
 
 DOLAR = Decimal("34.25")
 MONEY_FIELDS = (
@@ -43,14 +42,8 @@ MONEY_FIELDS = (
 
 @pytest.fixture(scope="module")
 def _pg_core() -> Iterator[CoreWriter]:
-    gen = fresh_postgres_database(postgres_admin_url())
-    writer = CoreWriter(next(gen))
-    try:
+    with postgres_core_writer() as writer:
         yield writer
-    finally:
-        writer.dispose()
-        with contextlib.suppress(StopIteration):
-            next(gen)
 
 
 @pytest.fixture
@@ -58,20 +51,14 @@ def core_writer(
     db: Database, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[CoreWriter]:
     """The campaigns of the ingest tests' floor and ``dolar`` = 34,25."""
-    if db.engine.dialect.name == "postgresql":
-        w: CoreWriter = request.getfixturevalue("_pg_core")
-        w.reset()
-    else:
-        w = CoreWriter(f"sqlite:///{tmp_path / 'core.db'}")
-    w.dolar("34,25")
-    w.campaign(1, 6, 2, 25, "Genel İngilizce 6 Ay")  # cost 48 × 5 × 0.8 = 192
-    w.campaign(2, 12, 3, 50, "Business 12 Ay")  # cost 144 × 10 × 0.7 = 1008
-    w.campaign(3, 1, 5, 20, "Yoğun 1 Ay")  # cost 20 × 4 × 1.0 = 80
-    w.campaign(4, 3, 2, 30, "Bozuk süre")  # 30 minutes: not in the price list
-    w.user(1, "Ayşe Kaya", "ayse@example.com")
-    yield w
-    if db.engine.dialect.name != "postgresql":
-        w.dispose()
+    with core_writer_next_to(db, tmp_path, request, "_pg_core") as w:
+        w.dolar("34,25")
+        w.campaign(1, 6, 2, 25, "Genel İngilizce 6 Ay")  # cost 48 × 5 × 0.8 = 192
+        w.campaign(2, 12, 3, 50, "Business 12 Ay")  # cost 144 × 10 × 0.7 = 1008
+        w.campaign(3, 1, 5, 20, "Yoğun 1 Ay")  # cost 20 × 4 × 1.0 = 80
+        w.campaign(4, 3, 2, 30, "Bozuk süre")  # 30 minutes: not in the price list
+        w.user(1, "Ayşe Kaya", "ayse@example.com")
+        yield w
 
 
 @pytest.fixture

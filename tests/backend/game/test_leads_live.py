@@ -8,7 +8,6 @@ reads take today live from the core database (``backend.core.live``) and earlier
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -34,34 +33,22 @@ from tests.backend.realtime.support import (
     make_people,
     make_settings,
 )
-from tests.helpers.databases import fresh_postgres_database, postgres_admin_url
+from tests.helpers.core import core_writer_next_to, postgres_core_writer
 
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/winroom_core"  # refused at once
 
 
 @pytest.fixture(scope="module")
 def _pg_core() -> Iterator[CoreWriter]:
-    gen = fresh_postgres_database(postgres_admin_url())
-    writer = CoreWriter(next(gen))
-    try:
+    with postgres_core_writer() as writer:
         yield writer
-    finally:
-        writer.dispose()
-        with contextlib.suppress(StopIteration):
-            next(gen)
 
 
 @pytest.fixture
 def core(db: Database, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[CoreWriter]:
     """A writable core database next to ``db`` (SQLite file / PostgreSQL database)."""
-    if db.engine.dialect.name == "postgresql":
-        writer: CoreWriter = request.getfixturevalue("_pg_core")
-        writer.reset()
+    with core_writer_next_to(db, tmp_path, request, "_pg_core") as writer:
         yield writer
-    else:
-        writer = CoreWriter(f"sqlite:///{tmp_path / 'core.db'}")
-        yield writer
-        writer.dispose()
     forget_live_leads()
 
 

@@ -6,7 +6,6 @@ With the SQLite ``db`` the core database is a temporary SQLite file; with the Po
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,34 +18,21 @@ from backend.ingest.worker import IngestWorker
 from backend.runtime import Database
 from backend.settings import Settings
 from tests.backend.ingest.core_fixtures import CoreWriter
-from tests.helpers.databases import fresh_postgres_database, postgres_admin_url
+from tests.helpers.core import core_writer_next_to, postgres_core_writer
 
 
 @pytest.fixture(scope="session")
 def _pg_core_writer() -> Iterator[CoreWriter]:
-    gen = fresh_postgres_database(postgres_admin_url())
-    url = next(gen)
-    writer = CoreWriter(url)
-    try:
+    with postgres_core_writer() as writer:
         yield writer
-    finally:
-        writer.dispose()
-        with contextlib.suppress(StopIteration):
-            next(gen)
 
 
 @pytest.fixture
 def core_writer(
     db: Database, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[CoreWriter]:
-    if db.engine.dialect.name == "postgresql":
-        writer: CoreWriter = request.getfixturevalue("_pg_core_writer")
-        writer.reset()
+    with core_writer_next_to(db, tmp_path, request, "_pg_core_writer") as writer:
         yield writer
-        return
-    writer = CoreWriter(f"sqlite:///{tmp_path / 'core.db'}")
-    yield writer
-    writer.dispose()
 
 
 @pytest.fixture
