@@ -23,9 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -33,47 +31,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from leaderboards import database
+from provenance import print_provenance
+from sqlalchemy import event
 
 from backend.actions import claim_fast, claims
 from backend.api.deps import _reader
 from backend.auth import AuthError, Principal, decode_token, issue_token, resolve_token
-from backend.db.migrate import upgrade
 from backend.models import QueueItem, Seller
-from backend.runtime import Database, database_for_url
+from backend.runtime import Database
 from backend.settings import Settings, load_settings
-
-
-@contextmanager
-def database(kind: str, workdir: Path, pg: str | None) -> Iterator[Database]:
-    if kind == "sqlite":
-        url = f"sqlite:///{workdir}/bench.db"
-        upgrade(url)
-        db = database_for_url(url)
-        try:
-            yield db
-        finally:
-            db.dispose()
-        return
-    assert pg is not None
-    admin = make_url(pg).set(drivername="postgresql+psycopg")
-    name = f"wr_bench_{uuid.uuid4().hex[:8]}"
-    eng = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with eng.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        db = database_for_url(url)
-        try:
-            yield db
-        finally:
-            db.dispose()
-    finally:
-        with eng.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        eng.dispose()
 
 
 def auth_general(db: Database, settings: Settings, token: str) -> Principal:
@@ -185,7 +152,7 @@ def main() -> int:
     ap.add_argument("--postgres", default=os.environ.get("WINROOM_TEST_POSTGRES_URL"))
     ap.add_argument("--no-sqlite", action="store_true")
     args = ap.parse_args()
-    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load {os.getloadavg()}")
+    print_provenance()
     if not args.no_sqlite:
         run("sqlite", args.claims, None)
     if args.postgres:

@@ -22,9 +22,8 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -32,8 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from provenance import print_provenance
 
 import backend.actions.claims as claims_action
 from backend.db.migrate import upgrade
@@ -248,34 +246,26 @@ def rules_cost(db: Database, st: Settings, claims_n: int) -> dict[str, float]:
 
 
 @contextmanager
-def database(kind: str, workdir: Path) -> Iterator[Database]:
-    if kind == "sqlite":
-        url = f"sqlite:///{workdir}/bench.db"
+def database(kind: str, workdir: Path, pg: str | None = None) -> Iterator[Database]:
+    """A migrated database for one run: a SQLite file in ``workdir``, or a private PostgreSQL
+    database created next to ``pg`` (default: ``WINROOM_BENCH_POSTGRES_URL`` or
+    ``WINROOM_TEST_POSTGRES_URL``) and dropped at the end."""
+    with ExitStack() as stack:
+        if kind == "sqlite":
+            url = f"sqlite:///{workdir}/bench.db"
+        else:
+            from tests.helpers.databases import fresh_postgres_database
+
+            base = (
+                pg
+                or os.environ.get("WINROOM_BENCH_POSTGRES_URL")
+                or os.environ["WINROOM_TEST_POSTGRES_URL"]
+            )
+            url = stack.enter_context(contextmanager(fresh_postgres_database)(base))
         upgrade(url)
         db = database_for_url(url)
-        try:
-            yield db
-        finally:
-            db.dispose()
-        return
-    base = os.environ.get("WINROOM_BENCH_POSTGRES_URL") or os.environ["WINROOM_TEST_POSTGRES_URL"]
-    admin = make_url(base).set(drivername="postgresql+psycopg")
-    name = f"wr_bench_{uuid.uuid4().hex[:8]}"
-    eng = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with eng.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        db = database_for_url(url)
-        try:
-            yield db
-        finally:
-            db.dispose()
-    finally:
-        with eng.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        eng.dispose()
+        stack.callback(db.dispose)
+        yield db
 
 
 def run(kind: str, n: int, reps: int, rule_claims: int) -> dict[str, Any]:
@@ -361,12 +351,8 @@ def main() -> int:
     if "postgres" in kinds and not has_pg:
         print("PostgreSQL skipped: set WINROOM_BENCH_POSTGRES_URL or WINROOM_TEST_POSTGRES_URL")
         kinds.remove("postgres")
-    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print_provenance(platform.processor() or platform.machine())
     results = [run(k, n, reps, 60 if args.quick else 200) for k in kinds]
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}"
-    )
     print(report(results))
     print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     return 0
