@@ -29,6 +29,7 @@ from backend.auth import AuthError, Principal, resolve_token
 from backend.models import DeviceToken, Seller
 from backend.realtime import extensions
 from backend.realtime.extensions import SocketContext
+from backend.realtime.fanout import make_manager
 from backend.realtime.relay import EventRelay
 
 log = logging.getLogger(__name__)
@@ -37,11 +38,10 @@ REVALIDATE_S = 10.0
 
 
 def make_sio(redis_url: str | None) -> socketio.AsyncServer:
-    manager = socketio.AsyncRedisManager(redis_url) if redis_url else None
     return socketio.AsyncServer(
         async_mode="asgi",
         cors_allowed_origins="*",
-        client_manager=manager,
+        client_manager=make_manager(redis_url),
         ping_interval=10,
         ping_timeout=20,
         max_http_buffer_size=64 * 1024,

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+import socketio
 
 from backend.eventlog import append_event
+from backend.realtime.fanout import DirectFanout
 from backend.runtime import Database
 from backend.server import free_port, run_server_in_process
 from tests.backend.realtime.support import Recorder, make_people, make_settings
@@ -63,7 +65,8 @@ def test_with_redis_manager_and_limits_in_redis(tmp_path: Path, sqlite_db: Datab
     settings = make_settings(tmp_path, sqlite_db, redis_url=url)
     people = make_people(sqlite_db, settings)
     with run_server_in_process(settings, db=sqlite_db) as server:
-        assert type(server.app.sio.manager).__name__ == "AsyncRedisManager"
+        assert isinstance(server.app.sio.manager, socketio.AsyncRedisManager)
+        assert isinstance(server.app.sio.manager, DirectFanout)
         assert "Redis" in type(server.app.ctx.limits.storage).__name__
         server.app.ctx.limits.reset()
 

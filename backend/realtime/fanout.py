@@ -1,0 +1,126 @@
+"""Room broadcasts without a task per recipient.
+
+python-socketio's ``AsyncManager.emit`` encodes a broadcast once, then creates one asyncio
+task per recipient (each only puts the packet on that socket's Engine.IO send queue) and
+waits for them all: at 200 sockets that is 200 task creations and a loop round trip per
+event, 2–3 ms of the event loop for every event the relay sends (``bench/fanout.py``).
+Putting a packet on an Engine.IO queue never waits (the queue is unbounded), so
+:class:`DirectFanout` puts it on every recipient's queue in one pass instead; each socket's
+own writer task then writes it, as before.
+
+What stays as python-socketio does it: the packet is encoded once per broadcast, ``skip_sid``
+is honoured, and a broadcast that asks for acknowledgements (``callback``) takes the library's
+path. What is added: one recipient whose send fails is logged and the others still get the
+packet (the library's tasks swallowed such a failure as "never retrieved").
+
+With Redis, :class:`DirectFanoutRedis` keeps the pub/sub layer above it (a broadcast that is
+not ``ignore_queue`` is still published to the other instances); only the local delivery,
+the step under ``AsyncPubSubManager``, is replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import socketio
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DirectFanout", "DirectFanoutRedis", "make_manager"]
+
+
+class DirectFanout(socketio.AsyncManager):  # type: ignore[misc]
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        if callback is not None:  # one packet per recipient (ack ids): the library's path
+            await super().emit(
+                event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, to=to
+            )
+            return
+        room = to or room
+        if namespace not in self.rooms:
+            return
+        if isinstance(data, tuple):
+            args = list(data)
+        elif data is not None:
+            args = [data]
+        else:
+            args = []
+        skip = set(skip_sid) if isinstance(skip_sid, list) else {skip_sid}
+        encoded = self.server.packet_class(
+            sio_packet.EVENT, namespace=namespace, data=[event, *args]
+        ).encode()
+        pkts = [
+            eio_packet.Packet(eio_packet.MESSAGE, p)
+            for p in (encoded if isinstance(encoded, list) else [encoded])
+        ]
+        send = self.server._send_eio_packet
+        slow = self._slow
+        for sid, eio_sid in list(self.get_participants(namespace, room)):
+            if sid in skip:
+                continue
+            if eio_sid in slow and self._caught_up(eio_sid):
+                slow.discard(eio_sid)  # its writer took everything queued before: wait again
+            for p in pkts:
+                try:
+                    await send(eio_sid, p)
+                except Exception:
+                    log.exception("sending %s to %s failed; the others still get it", event, sid)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._slow: set[str] = set()  # sockets not waited for until they catch up
+
+    def _caught_up(self, eio_sid: str) -> bool:
+        sock = self.server.eio.sockets.get(eio_sid)
+        return sock is None or bool(sock.queue.empty())
+
+    async def written(self, room: Any, timeout: float, namespace: str = "/") -> bool:
+        """Wait until the writer of every local socket in ``room`` has taken what was queued
+        for it (its send queue is empty), at most ``timeout`` seconds; True if all did.
+
+        The relay waits for this between broadcasts, so the writers send one broadcast to
+        every socket before the next is queued; otherwise each writer would send the whole
+        batch to its socket before the next socket got even the first event (a claim's
+        ``claimed`` behind 199 other screens' streak and board events: ``bench/fanout.py``).
+        A socket that misses the timeout (a far TV on a slow link) is not waited for again
+        until it has caught up (its queue is found empty when the next broadcast is queued),
+        so it costs the others the timeout once, not per event."""
+        slow = self._slow
+        eio = self.server.eio
+        behind: list[tuple[str, Any]] = []
+        for _sid, eio_sid in list(self.get_participants(namespace, room)):
+            sock = eio.sockets.get(eio_sid)
+            if sock is not None and eio_sid not in slow and not sock.queue.empty():
+                behind.append((eio_sid, sock))
+        if not behind:
+            return True
+        try:
+            async with asyncio.timeout(timeout):
+                for _eio_sid, sock in behind:
+                    await sock.queue.join()
+        except TimeoutError:
+            slow.update(eio_sid for eio_sid, sock in behind if not sock.queue.empty())
+            return False
+        return True
+
+
+class DirectFanoutRedis(socketio.AsyncRedisManager, DirectFanout):  # type: ignore[misc]
+    """Redis pub/sub between instances; local delivery by :class:`DirectFanout`."""
+
+
+def make_manager(redis_url: str | None) -> socketio.AsyncManager:
+    return DirectFanoutRedis(redis_url) if redis_url else DirectFanout()
