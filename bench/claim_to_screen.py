@@ -702,14 +702,55 @@ async def fire_floor(http: Http, k: int) -> None:
     assert status == 201, body
 
 
+SCREEN_MODES = ("winroom", "winroom-core", "seed-500ms", "floor")
+
+
+def run_latency_rounds(
+    db: Database,
+    data_dir: Path,
+    n: int,
+    claims: int,
+    rate: float,
+    viewers: str,
+    modes: tuple[str, ...],
+    rounds: int,
+) -> dict[str, dict[str, Any]]:
+    """``rounds`` passes over ``modes``, each pass in another order (the first mode of one
+    pass is the last of the next), every mode a fresh server process; the samples of a mode
+    are pooled over the passes, and each pass's p99 is kept (``round_p99``) to show the
+    spread. Drift of the machine's speed during the run falls on every mode alike."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in range(rounds):
+        order = modes[r % len(modes) :] + modes[: r % len(modes)]
+        one = run_latency_split(db, data_dir, n, claims, rate, viewers, order)
+        for mode, res in one.items():
+            agg = out.setdefault(
+                mode,
+                {"lat": [], "wall": 0.0, "client_cpu": 0.0, "server_cpu": 0.0, "round_p99": []},
+            )
+            agg["lat"] += res["lat"]
+            agg["round_p99"].append(round(pct(res["lat"], 99), 1))
+            for k in ("wall", "client_cpu", "server_cpu"):
+                agg[k] += res[k]
+            for sname, xs in (res.get("server") or {}).items():
+                agg.setdefault("server", {}).setdefault(sname, []).extend(xs)
+    return out
+
+
 def run_latency_split(
-    db: Database, data_dir: Path, n: int, claims: int, rate: float, viewers: str
+    db: Database,
+    data_dir: Path,
+    n: int,
+    claims: int,
+    rate: float,
+    viewers: str,
+    modes: tuple[str, ...] = SCREEN_MODES,
 ) -> dict[str, dict[str, Any]]:
     url = db_url_of(db)
     settings = bench_settings(url, data_dir)
     out: dict[str, dict[str, Any]] = {}
     fire: Callable[[Http, int], Awaitable[None]]
-    for mode in ("winroom", "winroom-core", "seed-500ms", "floor"):
+    for mode in modes:
         fresh(db)
         if mode == "floor":
             tokens, fire = ["x"], fire_floor
@@ -804,6 +845,8 @@ def run_latency(
 def report_latency(res: dict[str, dict[str, Any]], n: int, claims: int, rate: float) -> None:
     print(f"claim-to-screen, {n} clients, {claims} claims at {rate}/s:")
     for mode in ("floor", "winroom", "winroom-core", "seed-500ms"):
+        if mode not in res:
+            continue
         r = res[mode]
         cpu = ""
         if r["server_cpu"] == r["server_cpu"]:  # not NaN (split layout)
@@ -811,16 +854,29 @@ def report_latency(res: dict[str, dict[str, Any]], n: int, claims: int, rate: fl
                 f"  cpu: server {r['server_cpu'] / r['wall']:4.0%}, "
                 f"clients {r['client_cpu'] / r['wall']:4.0%}"
             )
-        print(f"  {mode:12s} {fmt(r['lat'])}{cpu}")
-    f99, w99, c99, s99 = (
-        pct(res[m]["lat"], 99) for m in ("floor", "winroom", "winroom-core", "seed-500ms")
-    )
-    f50, w50, s50 = (pct(res[m]["lat"], 50) for m in ("floor", "winroom", "seed-500ms"))
-    print(
-        f"  p99 ratios: full/floor {w99 / f99:.2f}x, core/floor {c99 / f99:.2f}x, "
-        f"seed/full {s99 / w99:.1f}x, seed/core {s99 / c99:.1f}x; "
-        f"p50: full/floor {w50 / f50:.2f}x, seed/full {s50 / w50:.1f}x"
-    )
+        rounds = f"  p99 per round {r['round_p99']}" if len(r.get("round_p99", ())) > 1 else ""
+        print(f"  {mode:12s} {fmt(r['lat'])}{cpu}{rounds}")
+    p99 = {m: pct(r["lat"], 99) for m, r in res.items()}
+    p50 = {m: pct(r["lat"], 50) for m, r in res.items()}
+    ratios = [
+        (f"{label} {p99[a] / p99[b]:.2f}x" if b == "floor" else f"{label} {p99[a] / p99[b]:.1f}x")
+        for label, a, b in (
+            ("full/floor", "winroom", "floor"),
+            ("core/floor", "winroom-core", "floor"),
+            ("seed/full", "seed-500ms", "winroom"),
+            ("seed/core", "seed-500ms", "winroom-core"),
+        )
+        if a in p99 and b in p99
+    ]
+    extra = [
+        f"{label} {p50[a] / p50[b]:.2f}x"
+        for label, a, b in (
+            ("full/floor", "winroom", "floor"),
+            ("seed/full", "seed-500ms", "winroom"),
+        )
+        if a in p50 and b in p50
+    ]
+    print(f"  p99 ratios: {', '.join(ratios)}; p50: {', '.join(extra)}")
 
 
 # ---- claim request latency ---------------------------------------------------------------
@@ -1131,6 +1187,18 @@ def main() -> int:
         default="distinct",
         help="clients are other sellers (distinct) or all the claiming seller (same)",
     )
+    p.add_argument(
+        "--modes",
+        default=",".join(SCREEN_MODES),
+        help="claim-to-screen servers to measure (split layout)",
+    )
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="claim-to-screen passes over the modes, pooled (split layout)",
+    )
+    p.add_argument("--claims", type=int, help="claims per claim-to-screen mode and pass")
     p.add_argument("--json", help="write the percentiles to this file")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--db-url", help=argparse.SUPPRESS)
@@ -1139,7 +1207,10 @@ def main() -> int:
     args = p.parse_args()
     if args.child:
         return child_main(args.child, args.db_url, Path(args.data_dir), args.port)
-    claims = 10 if args.quick else 40
+    claims = args.claims or (10 if args.quick else 40)
+    modes = tuple(m for m in args.modes.split(",") if m)
+    if unknown := set(modes) - set(SCREEN_MODES):
+        p.error(f"unknown modes: {', '.join(sorted(unknown))}")
     rate = 5.0
     per_seller = 10 if args.quick else 40
     shapes = tuple(s for s in args.shapes.split(",") if s)
@@ -1173,12 +1244,14 @@ def main() -> int:
             if not args.skip_screen:
                 for n in (int(x) for x in args.clients.split(",")):
                     if args.layout == "split":
-                        res = run_latency_split(db, tmp, n, claims, rate, args.viewers)
+                        res = run_latency_rounds(
+                            db, tmp, n, claims, rate, args.viewers, modes, args.rounds
+                        )
                     else:
                         res = run_latency(db, tmp, n, claims, rate, args.viewers)
                     report_latency(res, n, claims, rate)
                     mine[f"screen-{n}"] = brief(res)
-                    if args.layout == "split":
+                    if args.layout == "split" and "winroom" in res:
                         server = res["winroom"].get("server") or {}
                         for sname, xs in server.items():
                             print(f"    winroom in the server: {sname:40s} {fmt(xs)}")

@@ -1,0 +1,201 @@
+"""One broadcast to N sockets: python-socketio's manager (a task per recipient) against
+``backend.realtime.fanout.DirectFanout`` (one pass over the recipients' send queues).
+
+Each manager runs in a bare Socket.IO server in its own process (uvicorn as ``serve``
+configures it); this process connects N clients and asks the server, every 200 ms, to
+broadcast a claim-sized event three times (a claim's ``claimed``, ``streak`` and
+``leaderboard:refresh``). Measured per broadcast: the time inside ``emit`` (what holds the
+relay and the event loop before the writers run), the server's CPU per broadcast, and the
+time from the request to the event at the last of the N clients. The two servers take turns
+(``--rounds``), so a drift of the machine's speed falls on both.
+
+    .venv/bin/python bench/fanout.py [--clients 200] [--rounds 3] [--broadcasts 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aiohttp
+import socketio
+import uvicorn
+from provenance import print_provenance
+
+from backend.realtime.fanout import DirectFanout
+from backend.server import free_port, freeze_startup_heap, uvicorn_config
+
+EVENT = {
+    "id": 1,
+    "type": "claimed",
+    "subscription_id": 123456,
+    "actor": 7,
+    "payload": {
+        "queue_id": 42,
+        "claim_id": 17,
+        "seller_id": 7,
+        "seller_name": "Bench Seller",
+        "claim_type": "first_sales",
+        "revenue_usd": "1234.00",
+        "subscription_id": 123456,
+        "is_jackpot": False,
+        "claimed_at": "2026-12-03T09:00:00+00:00",
+    },
+    "created_at": "2026-12-03T09:00:00+00:00",
+}
+PER_REQUEST = 3
+KINDS = ("stock", "direct", "direct-written")
+
+
+def now() -> float:
+    return time.perf_counter()
+
+
+def pct(xs: list[float], p: float) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))] if s else float("nan")
+
+
+def fmt(xs: list[float]) -> str:
+    return f"p50 {pct(xs, 50):7.2f}  p95 {pct(xs, 95):7.2f}  p99 {pct(xs, 99):7.2f} ms"
+
+
+def child(kind: str, port: int) -> int:
+    manager = DirectFanout() if kind.startswith("direct") else socketio.AsyncManager()
+    sio = socketio.AsyncServer(async_mode="asgi", client_manager=manager)
+    inside: list[float] = []
+
+    async def http(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                msg = await receive()
+                if msg["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                else:
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        await receive()
+        body = b"{}"
+        if scope["path"] == "/emit":
+            for i in range(PER_REQUEST):
+                t = now()
+                await sio.emit("claimed" if i == 0 else "other", EVENT)
+                if kind == "direct-written":
+                    await manager.written(None, 0.02)
+                inside.append((now() - t) * 1000)
+        elif scope["path"] == "/stats":
+            cpu = os.times()
+            body = json.dumps({"inside": inside, "cpu": cpu.user + cpu.system}).encode()
+            inside.clear()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    app = socketio.ASGIApp(sio, other_asgi_app=http)
+    freeze_startup_heap()
+    uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, log_level="error")).run()
+    return 0
+
+
+async def measure(url: str, n: int, broadcasts: int) -> dict[str, list[float] | float]:
+    started: dict[int, float] = {}
+    last: dict[int, float] = {}
+    seen: dict[int, int] = {}
+    current = [0]
+
+    def on_claimed(_data: Any) -> None:
+        k = current[0]
+        seen[k] = seen.get(k, 0) + 1
+        if seen[k] == n:
+            last[k] = now()
+
+    clients = []
+    for _ in range(n):
+        c = socketio.AsyncClient(reconnection=False)
+        c.on("claimed", on_claimed)
+        await c.connect(url, transports=["websocket"])
+        clients.append(c)
+    freeze_startup_heap()
+    async with aiohttp.ClientSession(url) as http:
+        for k in range(-3, broadcasts):  # 3 warm-up broadcasts
+            current[0] = k
+            started[k] = now()
+            await (await http.get("/emit")).read()
+            await asyncio.sleep(0.2)
+        stats = await (await http.get("/stats")).json(content_type=None)
+    for c in clients:
+        await c.disconnect()
+    arrive = [(last[k] - started[k]) * 1000 for k in range(broadcasts) if k in last]
+    return {
+        "inside": stats["inside"][PER_REQUEST * 3 :],
+        "arrive": arrive,
+        "cpu": stats["cpu"],
+    }
+
+
+def run(kind: str, n: int, broadcasts: int) -> dict[str, Any]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, __file__, "--child", kind, "--port", str(port)])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                import httpx
+
+                httpx.get(url + "/stats", timeout=1)
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        return asyncio.run(measure(url, n, broadcasts))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--clients", type=int, default=200)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--broadcasts", type=int, default=40)
+    p.add_argument("--quick", action="store_true", help="one round of 10")
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    p.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        return child(args.child, args.port)
+    rounds, broadcasts = (1, 10) if args.quick else (args.rounds, args.broadcasts)
+    print_provenance(f"{args.clients} clients, {rounds} rounds × {broadcasts} requests")
+    out: dict[str, dict[str, Any]] = {}
+    for r in range(rounds):
+        for kind in KINDS[r % 3 :] + KINDS[: r % 3]:
+            res = run(kind, args.clients, broadcasts)
+            agg = out.setdefault(kind, {"inside": [], "arrive": [], "cpu": 0.0, "n": 0})
+            agg["inside"] += res["inside"]
+            agg["arrive"] += res["arrive"]
+            agg["cpu"] += res["cpu"]
+            agg["n"] += broadcasts + 3
+    print(f"{PER_REQUEST} broadcasts per request to {args.clients} sockets:")
+    for kind in KINDS:
+        a = out[kind]
+        print(f"  {kind:6s} time inside emit          {fmt(a['inside'])}")
+        print(f"  {kind:6s} request → `claimed` at all {fmt(a['arrive'])}")
+        print(
+            f"  {kind:6s} server CPU per request (incl. connects) {a['cpu'] / a['n'] * 1000:.1f} ms"
+        )
+    print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
