@@ -101,6 +101,8 @@ class DirectFanout(socketio.AsyncManager):  # type: ignore[misc]
         so it costs the others the timeout once, not per event."""
         slow = self._slow
         eio = self.server.eio
+        if slow:
+            slow.intersection_update(eio.sockets)  # forget the ones that went away
         behind: list[tuple[str, Any]] = []
         for _sid, eio_sid in list(self.get_participants(namespace, room)):
             sock = eio.sockets.get(eio_sid)

@@ -283,3 +283,20 @@ def test_a_stuck_socket_costs_the_timeout_once_until_it_catches_up() -> None:
             s.task.cancel()
 
     asyncio.run(main())
+
+
+def test_a_slow_socket_that_goes_away_is_forgotten() -> None:
+    async def main() -> None:
+        manager = DirectFanout()
+        sio, socks, _polls = await _writers(manager, stuck="c")
+        await manager.emit("ev", {"x": 1}, "/", to="everyone")
+        assert await manager.written("everyone", 0.02) is False
+        assert manager._slow == {"c"}
+        socks["c"].task.cancel()
+        del sio.eio.sockets["c"]  # disconnected
+        assert await manager.written("everyone", 0.02) is True
+        assert manager._slow == set()
+        for s in socks.values():
+            s.task.cancel()
+
+    asyncio.run(main())
