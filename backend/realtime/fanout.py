@@ -3,7 +3,8 @@
 python-socketio's ``AsyncManager.emit`` encodes a broadcast once, then creates one asyncio
 task per recipient (each only puts the packet on that socket's Engine.IO send queue) and
 waits for them all: at 200 sockets that is 200 task creations and a loop round trip per
-event, 2–3 ms of the event loop for every event the relay sends (``bench/fanout.py``).
+event, ~4 ms of the event loop for every event the relay sends (``bench/claim_to_screen.py``'s
+relay probe; ``bench/fanout.py`` measures the broadcast alone).
 Putting a packet on an Engine.IO queue never waits (the queue is unbounded), so
 :class:`DirectFanout` puts it on every recipient's queue in one pass instead; each socket's
 own writer task then writes it, as before.
@@ -68,54 +69,38 @@ class DirectFanout(socketio.AsyncManager):  # type: ignore[misc]
             for p in (encoded if isinstance(encoded, list) else [encoded])
         ]
         send = self.server._send_eio_packet
-        slow = self._slow
         for sid, eio_sid in list(self.get_participants(namespace, room)):
             if sid in skip:
                 continue
-            if eio_sid in slow and self._caught_up(eio_sid):
-                slow.discard(eio_sid)  # its writer took everything queued before: wait again
             for p in pkts:
                 try:
                     await send(eio_sid, p)
                 except Exception:
                     log.exception("sending %s to %s failed; the others still get it", event, sid)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._slow: set[str] = set()  # sockets not waited for until they catch up
-
-    def _caught_up(self, eio_sid: str) -> bool:
-        sock = self.server.eio.sockets.get(eio_sid)
-        return sock is None or bool(sock.queue.empty())
-
     async def written(self, room: Any, timeout: float, namespace: str = "/") -> bool:
-        """Wait until the writer of every local socket in ``room`` has taken what was queued
-        for it (its send queue is empty), at most ``timeout`` seconds; True if all did.
+        """Wait until the writer of every local socket in ``room`` has taken the one packet
+        just queued for it, at most ``timeout`` seconds; True if all did.
 
         The relay waits for this between broadcasts, so the writers send one broadcast to
         every socket before the next is queued; otherwise each writer would send the whole
         batch to its socket before the next socket got even the first event (a claim's
         ``claimed`` behind 199 other screens' streak and board events: ``bench/fanout.py``).
-        A socket that misses the timeout (a far TV on a slow link) is not waited for again
-        until it has caught up (its queue is found empty when the next broadcast is queued),
-        so it costs the others the timeout once, not per event."""
-        slow = self._slow
+        A socket whose queue holds more than that one packet was behind already (a far TV on
+        a slow link that missed the last wait) and is not waited for: a slow screen costs
+        the others the timeout once, not per event, and is waited for again as soon as its
+        writer has caught up."""
         eio = self.server.eio
-        if slow:
-            slow.intersection_update(eio.sockets)  # forget the ones that went away
-        behind: list[tuple[str, Any]] = []
-        for _sid, eio_sid in list(self.get_participants(namespace, room)):
-            sock = eio.sockets.get(eio_sid)
-            if sock is not None and eio_sid not in slow and not sock.queue.empty():
-                behind.append((eio_sid, sock))
-        if not behind:
-            return True
+        behind = [
+            sock
+            for _sid, eio_sid in self.get_participants(namespace, room)
+            if (sock := eio.sockets.get(eio_sid)) is not None and sock.queue.qsize() == 1
+        ]
         try:
             async with asyncio.timeout(timeout):
-                for _eio_sid, sock in behind:
+                for sock in behind:
                     await sock.queue.join()
         except TimeoutError:
-            slow.update(eio_sid for eio_sid, sock in behind if not sock.queue.empty())
             return False
         return True
 
