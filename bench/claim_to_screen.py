@@ -706,23 +706,17 @@ SCREEN_MODES = ("winroom", "winroom-core", "seed-500ms", "floor")
 
 
 def run_latency_rounds(
-    db: Database,
-    data_dir: Path,
-    n: int,
-    claims: int,
-    rate: float,
-    viewers: str,
-    modes: tuple[str, ...],
-    rounds: int,
+    rounds: int, modes: tuple[str, ...], *args: Any
 ) -> dict[str, dict[str, Any]]:
-    """``rounds`` passes over ``modes``, each pass in another order (the first mode of one
-    pass is the last of the next), every mode a fresh server process; the samples of a mode
-    are pooled over the passes, and each pass's p99 is kept (``round_p99``) to show the
-    spread. Drift of the machine's speed during the run falls on every mode alike."""
+    """``rounds`` passes of :func:`run_latency_split` (``args``) over ``modes``, each pass in
+    another order (the first mode of one pass is the last of the next), every mode a fresh
+    server process; the samples of a mode are pooled over the passes, and each pass's p99 is
+    kept (``round_p99``) to show the spread. Drift of the machine's speed during the run
+    falls on every mode alike."""
     out: dict[str, dict[str, Any]] = {}
     for r in range(rounds):
         order = modes[r % len(modes) :] + modes[: r % len(modes)]
-        one = run_latency_split(db, data_dir, n, claims, rate, viewers, order)
+        one = run_latency_split(*args, modes=order)
         for mode, res in one.items():
             agg = out.setdefault(
                 mode,
@@ -1245,7 +1239,7 @@ def main() -> int:
                 for n in (int(x) for x in args.clients.split(",")):
                     if args.layout == "split":
                         res = run_latency_rounds(
-                            db, tmp, n, claims, rate, args.viewers, modes, args.rounds
+                            args.rounds, modes, db, tmp, n, claims, rate, args.viewers
                         )
                     else:
                         res = run_latency(db, tmp, n, claims, rate, args.viewers)

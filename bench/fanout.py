@@ -30,8 +30,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
+import httpx
 import socketio
 import uvicorn
+from claim_to_screen import _answer, _body, _lifespan, fmt, now
 from provenance import print_provenance
 
 from backend.realtime.fanout import DirectFanout
@@ -59,19 +61,6 @@ PER_REQUEST = 3
 KINDS = ("stock", "direct", "direct-written")
 
 
-def now() -> float:
-    return time.perf_counter()
-
-
-def pct(xs: list[float], p: float) -> float:
-    s = sorted(xs)
-    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))] if s else float("nan")
-
-
-def fmt(xs: list[float]) -> str:
-    return f"p50 {pct(xs, 50):7.2f}  p95 {pct(xs, 95):7.2f}  p99 {pct(xs, 99):7.2f} ms"
-
-
 def child(kind: str, port: int) -> int:
     manager = DirectFanout() if kind.startswith("direct") else socketio.AsyncManager()
     sio = socketio.AsyncServer(async_mode="asgi", client_manager=manager)
@@ -79,14 +68,9 @@ def child(kind: str, port: int) -> int:
 
     async def http(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
-            while True:
-                msg = await receive()
-                if msg["type"] == "lifespan.startup":
-                    await send({"type": "lifespan.startup.complete"})
-                else:
-                    await send({"type": "lifespan.shutdown.complete"})
-                    return
-        await receive()
+            await _lifespan(receive, send)
+            return
+        await _body(receive)
         body = b"{}"
         if scope["path"] == "/emit":
             for i in range(PER_REQUEST):
@@ -99,8 +83,7 @@ def child(kind: str, port: int) -> int:
             cpu = os.times()
             body = json.dumps({"inside": inside, "cpu": cpu.user + cpu.system}).encode()
             inside.clear()
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": body})
+        await _answer(send, 200, body)
 
     app = socketio.ASGIApp(sio, other_asgi_app=http)
     freeze_startup_heap()
@@ -131,12 +114,12 @@ async def measure(url: str, n: int, broadcasts: int) -> dict[str, list[float] | 
         for k in range(-3, broadcasts):  # 3 warm-up broadcasts
             if k == 0:  # the measured part starts
                 await asyncio.sleep(0.5)
-                before = await (await http.get("/stats")).json(content_type=None)
+                before = await (await http.get("/stats")).json()
             current[0] = k
             started[k] = now()
             await (await http.get("/emit")).read()
             await asyncio.sleep(0.2)
-        stats = await (await http.get("/stats")).json(content_type=None)
+        stats = await (await http.get("/stats")).json()
     for c in clients:
         await c.disconnect()
     arrive = [(last[k] - started[k]) * 1000 for k in range(broadcasts) if k in last]
@@ -151,8 +134,6 @@ def run(kind: str, n: int, broadcasts: int) -> dict[str, Any]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                import httpx
-
                 httpx.get(url + "/stats", timeout=1)
                 break
             except Exception:
