@@ -78,27 +78,30 @@ class DirectFanout(socketio.AsyncManager):  # type: ignore[misc]
                 except Exception:
                     log.exception("sending %s to %s failed; the others still get it", event, sid)
 
-    async def written(self, room: Any, timeout: float, namespace: str = "/") -> bool:
-        """Wait until the writer of every local socket in ``room`` has taken the one packet
-        just queued for it, at most ``timeout`` seconds; True if all did.
+    async def written(
+        self, room: Any, timeout: float, namespace: str = "/", *, queued: int = 1
+    ) -> bool:
+        """Wait until the writer of every local socket in ``room`` (a room or a list of
+        rooms) has taken what the last ``queued`` broadcasts put on its queue, at most
+        ``timeout`` seconds; True if all did.
 
         The relay waits for this between broadcasts, so the writers send one broadcast to
         every socket before the next is queued; otherwise each writer would send the whole
         batch to its socket before the next socket got even the first event (a claim's
         ``claimed`` behind 199 other screens' streak and board events: ``bench/fanout.py``).
-        A socket whose queue holds more than that one packet was behind already (a far TV on
-        a slow link that missed the last wait) and is not waited for: a slow screen costs
-        the others the timeout once, not per event, and is waited for again as soon as its
-        writer has caught up."""
+        A socket whose queue holds more than those ``queued`` packets was behind already (a
+        far TV on a slow link that missed the last wait) and is not waited for: a slow
+        screen costs the others the timeout once, not per event, and is waited for again as
+        soon as its writer has caught up."""
         eio = self.server.eio
-        behind = [
+        pending = [
             sock
             for _sid, eio_sid in self.get_participants(namespace, room)
-            if (sock := eio.sockets.get(eio_sid)) is not None and sock.queue.qsize() == 1
+            if (sock := eio.sockets.get(eio_sid)) is not None and 0 < sock.queue.qsize() <= queued
         ]
         try:
             async with asyncio.timeout(timeout):
-                for sock in behind:
+                for sock in pending:
                     await sock.queue.join()
         except TimeoutError:
             return False

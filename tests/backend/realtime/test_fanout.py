@@ -254,12 +254,64 @@ def test_the_relay_has_a_claim_on_every_screen_before_what_it_set_off(
     polls = asyncio.run(main())
     everyone = ["a", "b", "c"]
     if wait:
-        # one broadcast per poll, and every socket had `claimed` before any had the next
-        assert polls == [
-            (e, [n]) for n in ("claimed", "streak", "leaderboard:refresh") for e in everyone
+        # every socket had `claimed` (alone) before any had what followed it
+        assert polls == [(e, ["claimed"]) for e in everyone] + [
+            (e, ["streak", "leaderboard:refresh"]) for e in everyone
         ]
     else:  # what the wait prevents: each writer sends the whole batch to its socket first
         assert polls == [(e, ["claimed", "streak", "leaderboard:refresh"]) for e in everyone]
+
+
+async def _relay_polls(
+    sqlite_db: Database, rows: list[StoredEvent], every: int
+) -> list[tuple[str, list[str]]]:
+    sio, socks, polls = await _writers(DirectFanout())
+    relay = EventRelay(sqlite_db, sio)
+    relay.written_every = every
+    assert await relay._send(rows) == len(rows)
+    while any(not s.queue.empty() for s in socks.values()):
+        await asyncio.sleep(0.001)
+    await asyncio.sleep(0.01)
+    for s in socks.values():
+        s.task.cancel()
+    return polls
+
+
+def test_a_long_batch_goes_out_in_runs_every_screen_taking_each_run_before_the_next(
+    sqlite_db: Database,
+) -> None:
+    rows = [
+        StoredEvent(i, "everyone", {"id": i, "type": f"e{i}", "payload": {}}) for i in range(1, 21)
+    ]
+    polls = asyncio.run(_relay_polls(sqlite_db, rows, every=8))
+    # waits after the first event, then after every 8th; the last run is not waited for
+    runs = [["e1"], [f"e{i}" for i in range(2, 10)], [f"e{i}" for i in range(10, 18)]]
+    runs.append(["e18", "e19", "e20"])
+    assert polls == [(e, run) for run in runs for e in ("a", "b", "c")]
+    # one event at a time, as before: a run of 1
+    polls = asyncio.run(_relay_polls(sqlite_db, rows[:4], every=1))
+    assert polls == [(e, [f"e{i}"]) for i in range(1, 5) for e in ("a", "b", "c")]
+
+
+def test_a_run_over_several_rooms_waits_for_every_screen_of_them(sqlite_db: Database) -> None:
+    rooms = ["everyone", "room-x", "room-x", "everyone", "room-x", "room-x"]
+    rows = [
+        StoredEvent(i + 1, room, {"id": i + 1, "type": f"e{i + 1}", "payload": {}})
+        for i, room in enumerate(rooms)
+    ]
+    polls = asyncio.run(_relay_polls(sqlite_db, rows, every=3))
+    # waits after e1 (everyone) and after e4 (a run of room-x, room-x, everyone: a and c
+    # have three queued, b one — each was caught up, each is waited for)
+    assert polls == [
+        ("a", ["e1"]),
+        ("b", ["e1"]),
+        ("c", ["e1"]),
+        ("a", ["e2", "e3", "e4"]),
+        ("b", ["e4"]),
+        ("c", ["e2", "e3", "e4"]),
+        ("a", ["e5", "e6"]),
+        ("c", ["e5", "e6"]),
+    ]
 
 
 def test_a_stuck_socket_costs_the_timeout_once_until_it_catches_up() -> None:
@@ -271,6 +323,11 @@ def test_a_stuck_socket_costs_the_timeout_once_until_it_catches_up() -> None:
         async def waited(timeout: float) -> tuple[bool, float]:
             t = loop.time()
             done = await manager.written("everyone", timeout)
+            return done, loop.time() - t
+
+        async def waited_run(timeout: float, queued: int) -> tuple[bool, float]:
+            t = loop.time()
+            done = await manager.written(["everyone"], timeout, queued=queued)
             return done, loop.time() - t
 
         await manager.emit("ev", {"x": 1}, "/", to="everyone")
@@ -287,6 +344,14 @@ def test_a_stuck_socket_costs_the_timeout_once_until_it_catches_up() -> None:
         await manager.emit("ev", {"x": 3}, "/", to="everyone")
         done, took = await waited(0.05)
         assert not done and took >= 0.05  # caught up: waited for again
+        # a run of two broadcasts: b, still holding one from before the run, is behind it
+        await manager.emit("ev", {"x": 4}, "/", to="everyone")
+        await manager.emit("ev", {"x": 5}, "/", to="everyone")
+        done, took = await waited_run(5.0, queued=2)
+        assert done and took < 1.0
+        assert socks["b"].queue.qsize() == 3
+        done, took = await waited_run(0.05, queued=3)
+        assert not done and took >= 0.05  # a run of three: b's three are the run's
         for s in socks.values():
             s.task.cancel()
 
