@@ -49,6 +49,8 @@ Handler = Callable[[SocketContext, Any], Awaitable[Any]]
 
 on_connect: list[ConnectHook] = []
 on_disconnect: list[ConnectHook] = []
+StopHook = Callable[[Any], Awaitable[None]]
+on_stop: list[StopHook] = []  # called with the API context when the server stops
 handlers: dict[str, Handler] = {}
 
 RESERVED = frozenset({"connect", "disconnect", "message"})

@@ -217,6 +217,11 @@ class SocketServer:
             self._watcher = None
         for t in list(self._tasks):
             t.cancel()
+        for hook in list(extensions.on_stop):
+            try:
+                await hook(self.ctx)
+            except Exception:
+                log.exception("socket on_stop hook %r failed", hook)
 
 
 def _refused(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:

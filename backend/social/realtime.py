@@ -13,14 +13,17 @@ Client → server events:
 - ``chat:typing`` (or ``typing``, the name of the broadcast) ``{"typing": true|false}``
   while typing (at most every ~2 s) and false on send; acknowledged with ``{"ok": true}``.
 
-Timed transitions (idle → away, typing expiry) are applied lazily on every socket signal
-and every ``GET /api/presence``; with each app heartbeating every 30 s, away is noticed
-within 30 s of the 5-minute mark.
+Timed transitions (idle → away, typing that clears itself after 5 s) are applied by a
+sweep every second while anyone is connected (and on every socket signal), and written
+like every other change. ``GET /api/presence`` reads the book as of the request without
+changing it, so what it answers and what the events said never disagree for longer than a
+sweep.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -35,6 +38,7 @@ from backend.social.actions import record_presence
 from backend.social.presence import Change, PresenceBook, Status
 
 log = logging.getLogger(__name__)
+SWEEP_EVERY_S = 1.0
 
 
 @dataclass
@@ -44,12 +48,12 @@ class SocialLive:
     book: PresenceBook = field(default_factory=PresenceBook)
     lock: threading.Lock = field(default_factory=threading.Lock)
     write_lock: asyncio.Lock | None = None
+    sweeper: asyncio.Task[None] | None = None
 
     def statuses(self) -> tuple[dict[int, Status], list[int]]:
         now = utcnow()
-        with self.lock:
-            self.book.sweep(now)  # the changes are written by the next socket signal
-            return self.book.snapshot(), self.book.typing_now(now)
+        with self.lock:  # read only: the sweeper reports the timed transitions as events
+            return self.book.snapshot(now), self.book.typing_now(now)
 
 
 _registry_lock = threading.Lock()
@@ -79,6 +83,36 @@ async def _apply(sctx: extensions.SocketContext, fn: Any) -> list[Change]:
     return changes
 
 
+def _ensure_sweeper(sctx: extensions.SocketContext) -> None:
+    live = live_for(sctx.ctx)
+    if live.sweeper is None or live.sweeper.done():
+        live.sweeper = asyncio.create_task(_sweep_while_connected(sctx), name="presence-sweep")
+
+
+async def _sweep_while_connected(sctx: extensions.SocketContext) -> None:
+    """Every SWEEP_EVERY_S, apply and write the timed transitions; ends when the last
+    person has disconnected (the next connect starts it again)."""
+    live = live_for(sctx.ctx)
+    while True:
+        await asyncio.sleep(SWEEP_EVERY_S)
+        try:
+            await _apply(sctx, lambda _book, _now: [])
+        except Exception:
+            log.exception("presence sweep failed; retrying")
+        with live.lock:
+            if not live.book.anyone_connected():
+                return
+
+
+async def stopped(ctx: Any) -> None:
+    live = live_for(ctx)
+    if live.sweeper is not None:
+        live.sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await live.sweeper
+        live.sweeper = None
+
+
 def _write(ctx: Any, changes: list[Change]) -> None:
     with ctx.db.transaction() as session:
         defer_events(session)  # inserted at the commit and handed to the relay (no read)
@@ -95,6 +129,7 @@ async def joined(sctx: extensions.SocketContext) -> None:
         return  # TVs have no presence
     name = sctx.principal.name
     await _apply(sctx, lambda book, now: book.connect(seller_id, name, sctx.sid, now))
+    _ensure_sweeper(sctx)
 
 
 async def left(sctx: extensions.SocketContext) -> None:
@@ -129,6 +164,7 @@ async def typing(sctx: extensions.SocketContext, data: Any) -> Any:
 
 extensions.on_connect.append(joined)
 extensions.on_disconnect.append(left)
+extensions.on_stop.append(stopped)
 extensions.register_handler("presence:heartbeat")(heartbeat)
 extensions.register_handler("chat:typing")(typing)
 # the name CONTRACT §5 gives the broadcast, accepted from clients too

@@ -4,10 +4,13 @@ name ``typing``) reaches the other sellers as a ``typing`` event; TVs may not se
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
 from backend.server import RunningServer
+from backend.social import presence
+from backend.social import realtime as social_live
 from tests.backend.realtime.support import People, Recorder
 
 
@@ -39,3 +42,32 @@ def test_typing_under_either_name_reaches_the_floor(
             await r.disconnect()
 
     asyncio.run(main())
+
+
+def test_typing_clears_itself_and_the_floor_is_told(
+    server: RunningServer, people: People, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CONTRACT §6: typing clears itself after 5 s (here 0.3 s) — without another signal
+    from the writer, the others get ``typing`` false from the server's own sweep."""
+    monkeypatch.setattr(presence, "TYPING_CLEARS_AFTER", timedelta(seconds=0.3))
+    monkeypatch.setattr(social_live, "SWEEP_EVERY_S", 0.05)
+
+    async def main() -> list[bool]:
+        writer, reader = Recorder(), Recorder()
+        await writer.connect(server.url, people.tokens["sales"])
+        await reader.connect(server.url, people.tokens["sales_lead"])
+        assert await writer.client.call("typing", {"typing": True}, timeout=10) == {"ok": True}
+
+        def flags() -> list[bool]:
+            return [
+                d["payload"]["typing"]
+                for e, d in reader.events
+                if e == "typing" and d["payload"].get("seller_id") == people.ids["sales"]
+            ]
+
+        await reader.wait_for(lambda: flags()[-1:] == [False])
+        for r in (writer, reader):
+            await r.disconnect()
+        return flags()
+
+    assert asyncio.run(main()) == [True, False]
