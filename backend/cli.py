@@ -90,7 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sm = sub.add_parser("simulate", help="write realistic fake sales into the core database")
     sm.add_argument("--count", type=_positive_int, help="sales to write (default: until stopped)")
-    sm.add_argument("--rate", type=_positive_float, default=0.2, help="sales per second (0.2)")
+    sm.add_argument(
+        "--rate",
+        type=_positive_float,
+        help="sales per second (default: 0.2 until stopped; with --count, no pause)",
+    )
     sm.add_argument("--seed", type=int, help="random seed for a reproducible floor")
 
     dm = sub.add_parser("demo", help="everything the demo needs in one process tree")
@@ -113,6 +117,7 @@ def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
     from backend.accounts import AccountError, create_user
+    from backend.passwords import RECOMMENDED_LENGTH
     from backend.runtime import open_database
 
     password = sys.stdin.readline().rstrip("\r\n")
@@ -125,6 +130,12 @@ def _cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
                 s, email=args.email, name=args.name, role=args.role, password=password
             )
             print(f"created {user.role} {user.email} (id {user.id})")
+        if len(password) < RECOMMENDED_LENGTH:
+            print(
+                f"winroom-backend: warning: the password is shorter than {RECOMMENDED_LENGTH}"
+                " characters; choose a longer one for a real floor",
+                file=sys.stderr,
+            )
     except AccountError as exc:
         raise CliError(str(exc)) from None
     finally:

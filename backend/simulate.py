@@ -317,15 +317,19 @@ def prepare_core(url: str) -> Engine:
     return engine
 
 
+DEFAULT_RATE = 0.2  # sales per second when running until stopped
+
+
 def run_simulation(
     url: str,
     *,
     count: int | None,
-    rate: float,
+    rate: float | None,
     seed: int | None,
     stop_event: threading.Event | None = None,
 ) -> int:
-    """Write ``count`` sales (or until ``stop_event``) at ``rate`` per second."""
+    """Write ``count`` sales (or until ``stop_event``) at ``rate`` per second (None: one
+    after the other, no pause)."""
     stop = stop_event or threading.Event()
     engine = prepare_core(url)
     sim = FloorSimulator(engine, seed=seed)
@@ -335,7 +339,7 @@ def run_simulation(
             sale = sim.write_sale()
             written += 1
             log.debug("simulated %s sale %s", sale.kind, sale.subscription_ids)
-            if count is None or written < count:
+            if rate is not None and (count is None or written < count):
                 stop.wait(1.0 / rate)
     finally:
         engine.dispose()
@@ -371,9 +375,11 @@ def simulate_command(settings: Settings, args: argparse.Namespace) -> int:
         + (f" ({args.count} sales)" if args.count else " until stopped (Ctrl+C)"),
         flush=True,
     )
+    # CONTRACT §1: until stopped, about one sale every 5 s; a --count alone is written at once
+    rate = args.rate if args.rate is not None else (DEFAULT_RATE if args.count is None else None)
     try:
         written = run_simulation(
-            settings.core_db_url, count=args.count, rate=args.rate, seed=args.seed, stop_event=stop
+            settings.core_db_url, count=args.count, rate=rate, seed=args.seed, stop_event=stop
         )
     except KeyboardInterrupt:
         written = -1

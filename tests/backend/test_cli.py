@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -123,6 +124,67 @@ def test_simulate_is_reproducible_with_a_seed(
     statuses = {r[5] for r in a if len(r) > 5}
     assert "paid" in statuses
     assert ("34,25",) in a
+
+
+@pytest.mark.parametrize("email", ["seller@floor.test", "ops@localhost", "a@b"])
+def test_create_user_takes_test_and_intranet_addresses_and_short_passwords_with_a_warning(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], email: str
+) -> None:
+    from backend.models import Seller
+    from backend.passwords import verify_password
+    from backend.runtime import open_database
+    from backend.settings import load_settings
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("pw\n"))
+    main(["migrate"])
+    argv = ["create-user", "--email", email, "--name", "T", "--role", "sales", "--password-stdin"]
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    assert f"created sales {email}" in out.out
+    assert "shorter than 8" in one_line(out.err)
+    db = open_database(load_settings())
+    try:
+        with db.read() as s:
+            seller = s.scalar(select(Seller).where(Seller.email == email))
+            assert seller is not None and verify_password("pw", seller.password_hash)
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize(
+    ("argv", "rate"),
+    [
+        (["simulate", "--count", "3"], None),  # a count alone: written at once, no pause
+        (["simulate", "--count", "3", "--rate", "2"], 2.0),
+        (["simulate"], 0.2),  # until stopped: about one sale every 5 s (CONTRACT §1)
+    ],
+)
+def test_simulate_paces_only_when_it_runs_until_stopped_or_is_told_a_rate(
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    rate: float | None,
+) -> None:
+    import backend.simulate as sim
+
+    waits: list[float | None] = []
+
+    class Stop:  # the simulator's stop event: records each pause and ends an open run
+        def is_set(self) -> bool:
+            return len(waits) >= 3
+
+        def set(self) -> None:
+            pass
+
+        def wait(self, timeout: float | None = None) -> bool:
+            waits.append(timeout)
+            return False
+
+    monkeypatch.setattr(sim, "threading", SimpleNamespace(Event=Stop))
+    assert main(argv) == 0
+    assert "wrote 3 sales" in capsys.readouterr().out
+    assert waits == ([] if rate is None else [1 / rate] * (2 if "--count" in argv else 3))
 
 
 def test_demo_credentials_are_written_privately(env: Path) -> None:
