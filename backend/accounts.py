@@ -32,10 +32,12 @@ PALETTE = (
 )
 
 
-# Accounts are internal: allow intranet addresses such as ``admin@winroom.local`` (the demo's),
-# which email-validator otherwise refuses as a special-use domain.
-if "local" in email_validator.SPECIAL_USE_DOMAIN_NAMES:
-    email_validator.SPECIAL_USE_DOMAIN_NAMES.remove("local")
+# Accounts are internal: allow intranet and test addresses such as ``admin@winroom.local``
+# (the demo's), ``seller@floor.test`` or ``ops@localhost``, which email-validator otherwise
+# refuses as special-use domains.
+for _name in ("local", "localhost", "test"):
+    if _name in email_validator.SPECIAL_USE_DOMAIN_NAMES:
+        email_validator.SPECIAL_USE_DOMAIN_NAMES.remove(_name)
 
 
 class AccountError(ValueError):
@@ -44,7 +46,9 @@ class AccountError(ValueError):
 
 def normalize_email(email: str) -> str:
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+        return validate_email(
+            email.strip(), check_deliverability=False, globally_deliverable=False
+        ).normalized.lower()
     except EmailNotValidError as exc:
         raise AccountError(f"invalid email {email!r}: {exc}") from None
 

@@ -12,9 +12,12 @@ class PasswordError(ValueError):
     pass
 
 
+RECOMMENDED_LENGTH = 8  # shorter ones are accepted (accounts are made by an admin), with a warning
+
+
 def check_password_rules(password: str) -> None:
-    if len(password) < 8:
-        raise PasswordError("the password must have at least 8 characters")
+    if not password:
+        raise PasswordError("the password must not be empty")
     if len(password.encode()) > MAX_BYTES:
         raise PasswordError("the password must be at most 72 bytes long")
 

@@ -178,7 +178,9 @@ def test_register(client: TestClient, people: People) -> None:
     "body",
     [
         {"email": "bad", "name": "X", "password": "long-enough-1", "role": "sales"},
-        {"email": "a@b.co", "name": "X", "password": "short", "role": "sales"},
+        {"email": "a@b.co", "name": "X", "password": "", "role": "sales"},
+        {"email": "a@b.co", "name": "X", "password": "x" * 73, "role": "sales"},
+        {"email": "a@b.co", "name": "X\x00", "password": "long-enough-1", "role": "sales"},
         {"email": "a@b.co", "name": "X", "password": "long-enough-1", "role": "tv"},
         {"email": "a@b.co", "name": "X", "password": "long-enough-1", "role": "sales", "x": 1},
     ],
