@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -126,9 +128,11 @@ async def measure(url: str, n: int, broadcasts: int) -> dict[str, list[float] | 
     return {"inside": stats["inside"], "arrive": arrive, "cpu": stats["cpu"] - before["cpu"]}
 
 
-def run(kind: str, n: int, broadcasts: int) -> dict[str, Any]:
+@contextlib.contextmanager
+def child_server(script: str, kind: str) -> Iterator[str]:
+    """``script --child KIND`` in its own process, once its ``/stats`` answers: its URL."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--child", kind, "--port", str(port)])
+    proc = subprocess.Popen([sys.executable, script, "--child", kind, "--port", str(port)])
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -140,10 +144,15 @@ def run(kind: str, n: int, broadcasts: int) -> dict[str, Any]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        return asyncio.run(measure(url, n, broadcasts))
+        yield url
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def run(kind: str, n: int, broadcasts: int) -> dict[str, Any]:
+    with child_server(__file__, kind) as url:
+        return asyncio.run(measure(url, n, broadcasts))
 
 
 def main() -> int:

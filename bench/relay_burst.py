@@ -28,9 +28,7 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -39,17 +37,16 @@ from urllib.parse import parse_qs
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
-import httpx
 import socketio
 import uvicorn
 from claim_to_screen import _answer, _body, _lifespan, fmt, now
-from fanout import EVENT
+from fanout import EVENT, child_server
 from provenance import print_provenance
 
 from backend.realtime import relay as relay_mod
 from backend.realtime.fanout import DirectFanout
 from backend.realtime.relay import EventRelay, StoredEvent
-from backend.server import free_port, freeze_startup_heap, uvicorn_config
+from backend.server import freeze_startup_heap, uvicorn_config
 
 KINDS = ("stock", "per-event", "every-8")
 PAUSE_S = 0.2
@@ -150,23 +147,8 @@ async def measure(url: str, n: int, size: int, batches: int) -> dict[str, Any]:
 
 
 def run(kind: str, n: int, size: int, batches: int) -> dict[str, Any]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, __file__, "--child", kind, "--port", str(port)])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/stats", timeout=1)
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+    with child_server(__file__, kind) as url:
         return asyncio.run(measure(url, n, size, batches))
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def main() -> int:

@@ -233,25 +233,29 @@ def _claim_batch() -> list[StoredEvent]:
     ]
 
 
+async def _relay_polls(
+    sqlite_db: Database, rows: list[StoredEvent], every: int = 8, wait: bool = True
+) -> list[tuple[str, list[str]]]:
+    """What each writer took in each poll when the relay sends ``rows``."""
+    sio, socks, polls = await _writers(DirectFanout())
+    relay = EventRelay(sqlite_db, sio)
+    relay.written_every = every
+    if not wait:
+        relay._written = None
+    assert await relay._send(rows) == len(rows)
+    while any(not s.queue.empty() for s in socks.values()):
+        await asyncio.sleep(0.001)
+    await asyncio.sleep(0.01)
+    for s in socks.values():
+        s.task.cancel()
+    return polls
+
+
 @pytest.mark.parametrize("wait", [True, False])
 def test_the_relay_has_a_claim_on_every_screen_before_what_it_set_off(
     sqlite_db: Database, wait: bool
 ) -> None:
-    async def main() -> list[tuple[str, list[str]]]:
-        manager = DirectFanout()
-        sio, socks, polls = await _writers(manager)
-        relay = EventRelay(sqlite_db, sio)
-        if not wait:
-            relay._written = None
-        assert await relay._send(_claim_batch()) == 3
-        while any(not s.queue.empty() for s in socks.values()):
-            await asyncio.sleep(0.001)
-        await asyncio.sleep(0.01)
-        for s in socks.values():
-            s.task.cancel()
-        return polls
-
-    polls = asyncio.run(main())
+    polls = asyncio.run(_relay_polls(sqlite_db, _claim_batch(), wait=wait))
     everyone = ["a", "b", "c"]
     if wait:
         # every socket had `claimed` (alone) before any had what followed it
@@ -260,21 +264,6 @@ def test_the_relay_has_a_claim_on_every_screen_before_what_it_set_off(
         ]
     else:  # what the wait prevents: each writer sends the whole batch to its socket first
         assert polls == [(e, ["claimed", "streak", "leaderboard:refresh"]) for e in everyone]
-
-
-async def _relay_polls(
-    sqlite_db: Database, rows: list[StoredEvent], every: int
-) -> list[tuple[str, list[str]]]:
-    sio, socks, polls = await _writers(DirectFanout())
-    relay = EventRelay(sqlite_db, sio)
-    relay.written_every = every
-    assert await relay._send(rows) == len(rows)
-    while any(not s.queue.empty() for s in socks.values()):
-        await asyncio.sleep(0.001)
-    await asyncio.sleep(0.01)
-    for s in socks.values():
-        s.task.cancel()
-    return polls
 
 
 def test_a_long_batch_goes_out_in_runs_every_screen_taking_each_run_before_the_next(
