@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import socketio
@@ -78,26 +79,30 @@ class DirectFanout(socketio.AsyncManager):  # type: ignore[misc]
                 except Exception:
                     log.exception("sending %s to %s failed; the others still get it", event, sid)
 
-    async def written(
-        self, room: Any, timeout: float, namespace: str = "/", *, queued: int = 1
-    ) -> bool:
-        """Wait until the writer of every local socket in ``room`` (a room or a list of
-        rooms) has taken what the last ``queued`` broadcasts put on its queue, at most
-        ``timeout`` seconds; True if all did.
+    async def written(self, rooms: Any, timeout: float, namespace: str = "/") -> bool:
+        """Wait until the writer of every local socket in ``rooms`` has taken what was just
+        queued for it, at most ``timeout`` seconds; True if all did. ``rooms``: the room of
+        the one broadcast just made, or a mapping room → how many broadcasts to that room
+        were made since the last wait.
 
         The relay waits for this between broadcasts, so the writers send one broadcast to
         every socket before the next is queued; otherwise each writer would send the whole
         batch to its socket before the next socket got even the first event (a claim's
         ``claimed`` behind 199 other screens' streak and board events: ``bench/fanout.py``).
-        A socket whose queue holds more than those ``queued`` packets was behind already (a
-        far TV on a slow link that missed the last wait) and is not waited for: a slow
-        screen costs the others the timeout once, not per event, and is waited for again as
-        soon as its writer has caught up."""
+        A socket whose queue holds more than what was queued for it since the last wait was
+        behind already (a far TV on a slow link that missed the last wait) and is not waited
+        for: a slow screen costs the others the timeout once, not per event, and is waited
+        for again as soon as its writer has caught up."""
+        counts: Mapping[Any, int] = rooms if isinstance(rooms, Mapping) else {rooms: 1}
+        queued: dict[str, int] = {}  # eio sid → packets queued for it since the last wait
+        for room, n in counts.items():
+            for _sid, eio_sid in self.get_participants(namespace, room):
+                queued[eio_sid] = queued.get(eio_sid, 0) + n
         eio = self.server.eio
         pending = [
             sock
-            for _sid, eio_sid in self.get_participants(namespace, room)
-            if (sock := eio.sockets.get(eio_sid)) is not None and 0 < sock.queue.qsize() <= queued
+            for eio_sid, n in queued.items()
+            if (sock := eio.sockets.get(eio_sid)) is not None and 0 < sock.queue.qsize() <= n
         ]
         try:
             async with asyncio.timeout(timeout):

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -196,8 +196,7 @@ class EventRelay:
         sent = 0
         async with self.lock:
             last = len(rows) - 1
-            rooms: set[str] = set()  # of the events queued since the last wait
-            pending = 0  # how many
+            run: Counter[str] = Counter()  # room → events queued to it since the last wait
             for i, ev in enumerate(rows):
                 if ev.id <= self.cursor:
                     continue
@@ -207,14 +206,12 @@ class EventRelay:
                 self.delivered += 1
                 if self._written is None or i == last:
                     continue
-                rooms.add(ev.room)
-                pending += 1
-                if sent == 1 or pending >= self.written_every:
+                run[ev.room] += 1
+                if sent == 1 or run.total() >= self.written_every:
                     # every socket's writer takes what was queued before more is: a claim
                     # is on all the screens before what it set off (streak, boards)
-                    await self._written(sorted(rooms), WRITTEN_WAIT_S, queued=pending)
-                    rooms.clear()
-                    pending = 0
+                    await self._written(dict(run), WRITTEN_WAIT_S)
+                    run.clear()
         return sent
 
     async def _broadcast(self, ev: StoredEvent) -> None:
