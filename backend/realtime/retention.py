@@ -31,13 +31,14 @@ def prune_events(session: Session, settings: Settings, now: datetime | None = No
     """Delete events older than the retention; returns how many were deleted."""
     cutoff = (now or utcnow()) - timedelta(days=settings.event_retention_days)
     top = session.scalar(select(func.max(Event.id)).where(Event.created_at < cutoff))
-    newest = session.scalar(select(func.max(Event.id)))
-    if top is not None and newest is not None and top >= newest:
-        # the newest event stays, however old: SQLite hands out max(id) + 1 as the next id,
-        # so an emptied table would start again at 1, below every client's ``since`` and
-        # the relay's cursor (CONTRACT §5: ids strictly increasing)
-        top = newest - 1
-    if top is None or top < 1:
+    if top is None:
+        return 0
+    # the newest event stays, however old: SQLite hands out max(id) + 1 as the next id, so an
+    # emptied table would start again at 1, below every client's ``since`` and the relay's
+    # cursor (CONTRACT §5: ids strictly increasing)
+    newest: int = session.execute(select(func.max(Event.id))).scalar_one()
+    top = min(top, newest - 1)
+    if top < 1:
         return 0
     result = session.execute(delete(Event).where(Event.id <= top))
     row = session.get(CacheKV, WATERMARK_KEY)

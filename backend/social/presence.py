@@ -64,11 +64,9 @@ class PresenceBook:
         p = self._people.get(seller_id)
         return self._status_of(p, now) if p else "offline"
 
-    def snapshot(self, now: datetime | None = None) -> dict[int, Status]:
-        """The last reported status of everyone seen (others are offline); with ``now``,
-        the status as of then (a timed transition not reported yet included)."""
-        if now is None:
-            return {sid: p.status for sid, p in self._people.items()}
+    def snapshot(self, now: datetime) -> dict[int, Status]:
+        """Everyone seen, as of ``now`` (a timed transition not swept yet included; others
+        are offline)."""
         return {sid: self._status_of(p, now) for sid, p in self._people.items()}
 
     def anyone_connected(self) -> bool:

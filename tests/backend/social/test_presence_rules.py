@@ -19,7 +19,7 @@ def test_connect_is_online_and_disconnect_offline() -> None:
     assert book.connect(1, "Ayşe", "s1", T0) == [PresenceChange(1, "Ayşe", "online")]
     assert book.status(1, T0) == "online"
     assert book.disconnect("s1", at(1)) == [PresenceChange(1, "Ayşe", "offline")]
-    assert book.snapshot() == {1: "offline"}
+    assert book.snapshot(at(1)) == {1: "offline"}
 
 
 def test_two_windows_stay_online_until_the_last_one_goes() -> None:
