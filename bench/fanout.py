@@ -25,7 +25,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,34 +63,56 @@ PER_REQUEST = 3
 KINDS = ("stock", "direct", "direct-written")
 
 
-def child(kind: str, port: int) -> int:
-    manager = DirectFanout() if kind.startswith("direct") else socketio.AsyncManager()
-    sio = socketio.AsyncServer(async_mode="asgi", client_manager=manager)
-    inside: list[float] = []
+Route = Callable[[dict[str, Any]], Awaitable[bytes]]
+
+
+def serve_child(sio: Any, port: int, routes: dict[str, Route]) -> int:
+    """A bench server child: Socket.IO on ``sio`` and HTTP ``routes`` (path → handler of
+    the scope, answering the body of a 200) on one port, under uvicorn as ``serve``
+    configures it, with the startup heap frozen."""
 
     async def http(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return
         await _body(receive)
-        body = b"{}"
-        if scope["path"] == "/emit":
-            for i in range(PER_REQUEST):
-                t = now()
-                await sio.emit("claimed" if i == 0 else "other", EVENT)
-                inside.append((now() - t) * 1000)
-                if kind == "direct-written" and i < PER_REQUEST - 1:  # as the relay does
-                    await manager.written(None, 0.01)
-        elif scope["path"] == "/stats":
-            cpu = os.times()
-            body = json.dumps({"inside": inside, "cpu": cpu.user + cpu.system}).encode()
-            inside.clear()
-        await _answer(send, 200, body)
+        route = routes.get(scope["path"])
+        await _answer(send, 200, b"{}" if route is None else await route(scope))
 
     app = socketio.ASGIApp(sio, other_asgi_app=http)
     freeze_startup_heap()
     uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, log_level="error")).run()
     return 0
+
+
+def cpu_stats(samples: dict[str, list[float]]) -> Route:
+    """``/stats``: the samples so far (then cleared) and the process's CPU seconds."""
+
+    async def stats(_scope: dict[str, Any]) -> bytes:
+        cpu = os.times()
+        body = json.dumps({**samples, "cpu": cpu.user + cpu.system}).encode()
+        for xs in samples.values():
+            xs.clear()
+        return body
+
+    return stats
+
+
+def child(kind: str, port: int) -> int:
+    manager = DirectFanout() if kind.startswith("direct") else socketio.AsyncManager()
+    sio = socketio.AsyncServer(async_mode="asgi", client_manager=manager)
+    inside: list[float] = []
+
+    async def emit(_scope: dict[str, Any]) -> bytes:
+        for i in range(PER_REQUEST):
+            t = now()
+            await sio.emit("claimed" if i == 0 else "other", EVENT)
+            inside.append((now() - t) * 1000)
+            if kind == "direct-written" and i < PER_REQUEST - 1:  # as the relay does
+                await manager.written(None, 0.01)
+        return b"{}"
+
+    return serve_child(sio, port, {"/emit": emit, "/stats": cpu_stats({"inside": inside})})
 
 
 async def measure(url: str, n: int, broadcasts: int) -> dict[str, list[float] | float]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 from pathlib import Path
@@ -38,15 +37,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
 import socketio
-import uvicorn
-from claim_to_screen import _answer, _body, _lifespan, fmt, now
-from fanout import EVENT, child_server
+from claim_to_screen import fmt, now
+from fanout import EVENT, child_server, cpu_stats, serve_child
 from provenance import print_provenance
 
 from backend.realtime import relay as relay_mod
 from backend.realtime.fanout import DirectFanout
 from backend.realtime.relay import EventRelay, StoredEvent
-from backend.server import freeze_startup_heap, uvicorn_config
+from backend.server import freeze_startup_heap
 
 KINDS = ("stock", "per-event", "every-8")
 PAUSE_S = 0.2
@@ -64,35 +62,22 @@ def child(kind: str, port: int) -> int:
     async def connect(sid: str, _environ: Any) -> None:
         await sio.enter_room(sid, "everyone")
 
-    async def http(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
-            return
-        await _body(receive)
-        body = b"{}"
-        if scope["path"] == "/send":
-            q = parse_qs(scope["query_string"].decode())
-            size, k = int(q["size"][0]), int(q["k"][0])
-            rows = []
-            for i in range(size):
-                ev_id = relay.cursor + 1 + i
-                payload: dict[str, Any] = {**EVENT["payload"], "k": k, "i": i}  # type: ignore[dict-item]
-                env = {**EVENT, "id": ev_id, "type": "claimed" if i == 0 else "queue.new"}
-                env["payload"] = payload
-                rows.append(StoredEvent(ev_id, "everyone", env))
-            t = now()
-            await relay._send(rows)
-            held.append((now() - t) * 1000)
-        elif scope["path"] == "/stats":
-            cpu = os.times()
-            body = json.dumps({"held": held, "cpu": cpu.user + cpu.system}).encode()
-            held.clear()
-        await _answer(send, 200, body)
+    async def send_batch(scope: dict[str, Any]) -> bytes:
+        q = parse_qs(scope["query_string"].decode())
+        size, k = int(q["size"][0]), int(q["k"][0])
+        rows = []
+        for i in range(size):
+            ev_id = relay.cursor + 1 + i
+            payload: dict[str, Any] = {**EVENT["payload"], "k": k, "i": i}  # type: ignore[dict-item]
+            env = {**EVENT, "id": ev_id, "type": "claimed" if i == 0 else "queue.new"}
+            env["payload"] = payload
+            rows.append(StoredEvent(ev_id, "everyone", env))
+        t = now()
+        await relay._send(rows)
+        held.append((now() - t) * 1000)
+        return b"{}"
 
-    app = socketio.ASGIApp(sio, other_asgi_app=http)
-    freeze_startup_heap()
-    uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, log_level="error")).run()
-    return 0
+    return serve_child(sio, port, {"/send": send_batch, "/stats": cpu_stats({"held": held})})
 
 
 async def measure(url: str, n: int, size: int, batches: int) -> dict[str, Any]:
