@@ -58,6 +58,24 @@ def load_extensions() -> None:
             log.debug("socket extension %s not present", name)
 
 
+def parse_since(value: Any) -> int | None:
+    """``since`` as the client sent it: null, or an event id (0 = before every event).
+
+    Clients that keep the last id in text storage send it as a string ("42"), some JSON
+    encoders turn it into 42.0: both mean event 42. Anything else — a bool, a fraction, a
+    negative number, words — is refused at connect with ``invalid_since``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise _refused("invalid_since", "'since' must be an event id (a whole number ≥ 0) or null.")
+
+
 class SocketServer:
     def __init__(self, sio: socketio.AsyncServer, ctx: Any, relay: EventRelay) -> None:
         self.sio = sio
@@ -80,11 +98,9 @@ class SocketServer:
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any) -> bool:
         auth = auth if isinstance(auth, dict) else {}
         token = auth.get("token")
-        since = auth.get("since")
         if not isinstance(token, str):
             raise _refused("not_authenticated", "Send auth={'token': ...}.")
-        if since is not None and (isinstance(since, bool) or not isinstance(since, int)):
-            raise _refused("invalid_since", "'since' must be an event id or null.")
+        since = parse_since(auth.get("since"))
         try:
             principal = await asyncio.to_thread(self._resolve, token)
         except AuthError as exc:

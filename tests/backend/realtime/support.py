@@ -123,7 +123,7 @@ class Recorder:
             self.events.append((event, data))
             self._changed.set()
 
-    async def connect(self, url: str, token: str, since: int | None = None) -> None:
+    async def connect(self, url: str, token: str, since: Any = None) -> None:
         await self.client.connect(
             url, auth={"token": token, "since": since}, transports=["websocket"], wait_timeout=10
         )

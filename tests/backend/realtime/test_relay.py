@@ -316,3 +316,39 @@ def test_claim_over_http_reaches_the_tv(
         await rec.disconnect()
 
     asyncio.run(main())
+
+
+def test_since_as_text_or_whole_float_replays_and_nonsense_is_refused(
+    server: RunningServer, people: People, db: Database
+) -> None:
+    first, second = emit(db), emit(db)
+
+    async def replayed(since: Any) -> list[int]:
+        rec = Recorder()
+        await rec.connect(server.url, people.tokens["tv"], since=since)
+        await rec.wait_for(lambda: second in rec.ids())
+        await rec.disconnect()
+        return rec.ids()
+
+    async def refusal(since: Any) -> Any:
+        client = socketio.AsyncClient(reconnection=False)
+        refusals: list[Any] = []
+        client.on("connect_error", refusals.append)
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            await client.connect(
+                server.url,
+                auth={"token": people.tokens["tv"], "since": since},
+                transports=["websocket"],
+                wait_timeout=5,
+            )
+        return refusals[0]["data"]["code"]
+
+    async def main() -> None:
+        # an id kept in text storage, or put through a float by a JSON encoder
+        assert await replayed(str(first - 1)) == [first, second]
+        assert await replayed(f" {first} ") == [second]
+        assert await replayed(float(first)) == [second]
+        for bad in (True, -1, 1.5, "abc", "1e3", "", [first], {"id": first}):
+            assert await refusal(bad) == "invalid_since", bad
+
+    asyncio.run(main())
