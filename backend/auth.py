@@ -45,6 +45,9 @@ class Principal:
     email: str | None = None
     device_id: int | None = None
     expires: int | None = None  # a seller JWT's ``exp`` (epoch seconds); TV tokens never expire
+    # False: only the JWT's signature and expiry were checked (``principal_from_claims``);
+    # the route's transaction checks the account before it acts
+    verified: bool = True
 
     @property
     def is_tv(self) -> bool:
@@ -135,6 +138,26 @@ def resolve_token(
         seller_id=seller.id,
         email=seller.email,
         expires=int(claims["exp"]),  # type: ignore[call-overload]
+    )
+
+
+def principal_from_claims(settings: Settings, token: str) -> Principal | None:
+    """A seller JWT's principal from its verified claims alone, no database read (None for a
+    device token: those are looked up). The account behind it is NOT checked: the caller's
+    transaction must read the seller row and check it is active and its role may act
+    (``claim_fast.claim_item(account_roles=...)``)."""
+    token = token.strip()
+    if token.startswith(DEVICE_TOKEN_PREFIX) or len(token) > 4096:
+        return None
+    claims = decode_token(settings, token)
+    role, email = claims["role"], claims.get("email")
+    return Principal(
+        role=str(role),
+        name="",
+        seller_id=int(claims["seller_id"]),  # type: ignore[call-overload]
+        email=email if isinstance(email, str) else None,
+        expires=int(claims["exp"]),  # type: ignore[call-overload]
+        verified=False,
     )
 
 

@@ -128,7 +128,23 @@ def _fast_why_pg(d: _Dialect) -> Any:
     return select(
         select(s.c.is_active).where(s.c.id == bindparam("f_seller")).scalar_subquery(),
         select(t.c.status).where(t.c.id == bindparam("f_queue")).scalar_subquery(),
+        select(s.c.role).where(s.c.id == bindparam("f_seller")).scalar_subquery(),
     )
+
+
+def _fast_account(d: _Dialect) -> Any:
+    t = table_of(Seller)
+    return select(t.c.is_active, t.c.role).where(t.c.id == bindparam("f_seller"))
+
+
+def check_account(is_active: Any, role: Any, roles: frozenset[str]) -> None:
+    """What the token check before the route would have said of the caller's seller row
+    (``is_active`` None: no row): 401 for an account that is gone or inactive, 403 for a
+    current role that may not claim (``backend.api.deps.verify_token``'s answers)."""
+    if not is_active:
+        raise ActionError(401, "invalid_token", "The account of this token no longer exists.")
+    if role not in roles:
+        raise ActionError(403, "forbidden", "Your role may not use this endpoint.")
 
 
 def _fast_rows_pg(d: _Dialect) -> Any:
@@ -194,7 +210,11 @@ def claim_item(
     installment_plan_id: int | None = None,
     idempotency_key: str | None = None,
     now: datetime | None = None,
+    account_roles: frozenset[str] | None = None,
 ) -> FastClaimResult:
+    """``account_roles``: the caller was authenticated by its JWT alone (``Principal.verified``
+    False): the seller row read here must be active and its role one of these, else 401 /
+    403 as the token check would have answered (and nothing is written)."""
     now = now or utcnow()
     defer_events(session)  # see claims.claim_item
     conn = session.connection()
@@ -204,6 +224,15 @@ def claim_item(
             {"f_seller": seller_id, "f_key": idempotency_key},
         ).first()
         if row is not None:
+            if account_roles is not None:
+                got = conn.execute(
+                    _statement(session, _fast_account), {"f_seller": seller_id}
+                ).first()
+                check_account(
+                    None if got is None else got.is_active,
+                    None if got is None else got.role,
+                    account_roles,
+                )
             earlier = _adopt(session, Claim, dict(row._mapping))
             return FastClaimResult(
                 earlier, created=False, item=session.get(QueueItem, earlier.queue_id)
@@ -213,9 +242,11 @@ def claim_item(
             _statement(session, _fast_flip_pg), {"f_queue": queue_id, "f_seller": seller_id}
         ).first()
         if row is None:
-            active, status = conn.execute(
+            active, status, role = conn.execute(
                 _statement(session, _fast_why_pg), {"f_queue": queue_id, "f_seller": seller_id}
             ).one()
+            if account_roles is not None:
+                check_account(active, role, account_roles)
             if not active:
                 raise ActionError(403, "forbidden", "This account may not claim.")
             raise _not_flipped(session, queue_id, cast("str | None", status))
@@ -225,8 +256,16 @@ def claim_item(
             for k in list(values)
             if k.startswith(SELLER_PREFIX)
         }
+        if account_roles is not None:  # the caller rolls back: the flip above is undone
+            check_account(True, seller_values["role"], account_roles)
     else:
         srow = conn.execute(_statement(session, _fast_seller), {"f_seller": seller_id}).first()
+        if account_roles is not None:
+            check_account(
+                None if srow is None else srow.is_active,
+                None if srow is None else srow.role,
+                account_roles,
+            )
         if srow is None or not srow.is_active:
             raise ActionError(403, "forbidden", "This account may not claim.")
         row = conn.execute(_statement(session, _fast_flip), {"f_queue": queue_id}).first()

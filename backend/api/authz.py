@@ -73,6 +73,13 @@ TABLE: Final[dict[tuple[str, str], Rule]] = {
 }
 
 
+# Routes whose own transaction checks the caller's account (exists, active, role in the
+# rule) in the statements it runs anyway: a seller JWT is verified by its signature and
+# expiry alone before them, and the database read of every other route is saved. The claim:
+# its ``UPDATE queue ... FROM sellers`` reads the seller row in the same round trip.
+VERIFIED_IN_TRANSACTION: Final = frozenset({("POST", "/api/claim")})
+
+
 def rule_for(method: str, path: str) -> Rule | None:
     return TABLE.get((method.upper(), path))
 

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Header, Query
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from backend.actions.claim_fast import FastClaimResult, claim_item
+from backend.actions.claim_fast import FastClaimResult, check_account, claim_item
 from backend.actions.claims import ClaimResult, claim_out, describe_conflict, find_idempotent
 from backend.actions.errors import ActionError
 from backend.actions.queue_manual import add_manual_item, read_campaign
+from backend.api import authz
 from backend.api.deps import CtxDep, PrincipalDep, SellerDep
 from backend.api.errors import ApiError
 from backend.api.schemas import (
@@ -82,6 +83,9 @@ def _claim_envelope(s: object, result: ClaimResult) -> ClaimEnvelope:
     return ClaimEnvelope(claim=ClaimOut(**claim_out(result.claim, item)))
 
 
+CLAIM_ROLES: frozenset[str] = authz.SELLERS_ADMIN  # authz.TABLE's rule for POST /api/claim
+
+
 @router.post(
     "/claim",
     status_code=201,
@@ -99,10 +103,20 @@ def claim(
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=100)] = None,
 ) -> ClaimEnvelope:
     assert seller.seller_id is not None
+    # authenticated by its JWT alone (authz.VERIFIED_IN_TRANSACTION): the claim's own
+    # statements check the account; where none run, one read does
+    account_roles = None if seller.verified else CLAIM_ROLES
     if not ctx.limits.hit_claim(seller.seller_id):
         # a repeat of an earlier claim is no new claim: it gets its first answer
         if idempotency_key is not None:
             with ctx.db.read() as s:
+                if account_roles is not None:
+                    got = s.get(Seller, seller.seller_id)
+                    check_account(
+                        None if got is None else got.is_active,
+                        None if got is None else got.role,
+                        account_roles,
+                    )
                 earlier = find_idempotent(s, seller.seller_id, idempotency_key)
                 if earlier is not None:
                     return _claim_envelope(s, ClaimResult(earlier, created=False))
@@ -117,6 +131,7 @@ def claim(
                 installment_plan_id=body.installment_plan_id,
                 idempotency_key=idempotency_key,
                 settings=ctx.settings,
+                account_roles=account_roles,
             )
             return _claim_envelope(s, result)
     except IntegrityError:

@@ -189,3 +189,91 @@ def test_register_bad_input(client: TestClient, people: People, body: dict[str, 
     resp = client.post("/api/auth/register", json=body, headers=people.headers("admin"))
     assert resp.status_code == 422
     assert resp.json()["error"]["code"] == "invalid_request"
+
+
+def test_the_claim_checks_the_account_in_its_own_transaction(
+    client: TestClient, people: People, api_settings: Settings, db: Database
+) -> None:
+    """POST /api/claim reads no token row before it runs (authz.VERIFIED_IN_TRANSACTION):
+    its own statements must give every answer the token check would have given, and write
+    nothing when they refuse."""
+    from sqlalchemy import event
+
+    from backend.api.authz import TABLE
+    from backend.api.routes.queue import CLAIM_ROLES
+    from backend.models import Claim, Event, QueueItem
+    from tests.backend.realtime.support import add_item
+
+    assert TABLE[("POST", "/api/claim")] == CLAIM_ROLES
+    sid = people.ids["sales"]
+
+    def claim(role: str, qid: int, key: str | None = None) -> tuple[int, str | None]:
+        headers = people.headers(role)
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        resp = client.post(
+            "/api/claim", json={"queue_id": qid, "claim_type": "upgrade"}, headers=headers
+        )
+        return resp.status_code, (resp.json().get("error") or {}).get("code")
+
+    def set_seller(**values: object) -> None:
+        with db.transaction() as s:
+            seller = s.get(Seller, sid)
+            assert seller is not None
+            for k, v in values.items():
+                setattr(seller, k, v)
+
+    def untouched(qid: int) -> bool:
+        with db.read() as s:
+            item = s.get(QueueItem, qid)
+            return (
+                item is not None
+                and item.status == "pending"
+                and s.query(Claim).filter_by(queue_id=qid).count() == 0
+                and s.query(Event).filter_by(type="claimed").count() == claimed_before
+            )
+
+    # one statement reads the seller (the token check's read is saved)
+    seller_reads: list[str] = []
+
+    def watch(_c: object, _cur: object, statement: str, *_a: object) -> None:
+        if "sellers" in statement and "FROM sellers" in statement:
+            seller_reads.append(statement)
+
+    first = add_item(db, email="a@mail.com")
+    event.listen(db.engine, "before_cursor_execute", watch)
+    try:
+        assert claim("sales", first, key="k-1") == (201, None)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", watch)
+    assert len(seller_reads) == 1, seller_reads
+    with db.read() as s:
+        claimed_before = s.query(Event).filter_by(type="claimed").count()
+
+    qid = add_item(db, email="b@mail.com")
+    # tampered, expired and device-shaped tokens: as on every other route
+    header, payload, sig = people.tokens["sales"].split(".")
+    for bad in (f"{header}.{payload}.{sig[:-2]}AA", "not-a-token", "wrtv_" + "x" * 40):
+        resp = client.post(
+            "/api/claim",
+            json={"queue_id": qid, "claim_type": "upgrade"},
+            headers={"Authorization": f"Bearer {bad}"},
+        )
+        assert resp.status_code == 401
+    # a deactivated account: 401, nothing written; nor does an earlier key give its claim
+    set_seller(is_active=False)
+    assert claim("sales", qid) == (401, "invalid_token") and untouched(qid)
+    assert claim("sales", first, key="k-1") == (401, "invalid_token")
+    # still signed in as sales, but finance now: 403, nothing written
+    set_seller(is_active=True, role="finance")
+    assert claim("sales", qid) == (403, "forbidden") and untouched(qid)
+    # the other way round the account decides as well: a finance token whose seller is a
+    # seller now may claim
+    set_seller(role="sales")
+    with db.transaction() as s:
+        fin = s.get(Seller, people.ids["finance"])
+        assert fin is not None
+        fin.role = "sales"
+    assert claim("finance", qid) == (201, None)
+    # a TV may not claim at all
+    assert claim("tv", add_item(db, email="c@mail.com")) == (403, "forbidden")
