@@ -33,7 +33,8 @@ Layouts (``--layout``):
   thread, the clients and the claimers (10 threads, closed loop) beside it.
 
 Steady state, as a floor runs all day: each claim-to-screen mode first makes ``WARMUP``
-unmeasured claims (the floor: emits), and every process under test — the servers, the
+(``--warmup``) unmeasured claims by another seller, enough to take every code path of the
+measured ones (milestones, bonus tiers, a badge; the floor: emits), and every process under test — the servers, the
 floors, and this one with its n clients standing for n screens — freezes its startup heap
 (``backend.server.freeze_startup_heap``, what ``winroom-backend serve`` does), so no full
 garbage collection walks the imports (a 100+ ms pause each, ``bench/gc_pause.py``).
@@ -89,7 +90,11 @@ JWT_SECRET = "bench-secret-0123456789abcdef-0123456789"
 SHAPES = ("paced", "burst", "saturation")
 PACED_RATE = 20.0  # claims/s offered by the 10 sellers together (a very busy floor)
 BURST_PAUSE_S = 0.5
-WARMUP = 3  # unmeasured claims (emits) per claim-to-screen mode before the measured ones
+# unmeasured claims (emits) per claim-to-screen mode before the measured ones, made by
+# another seller ("Warm"): 20 take every code path of the measured claims once or more
+# (the move into the top 3, the 10-, 15- and 20-win milestones with their bonus tiers, a
+# badge) — a server that has just started runs each the first times ~3–7 ms slower
+WARMUP = 20
 now = time.perf_counter
 
 
@@ -684,13 +689,18 @@ def viewer_tokens(db: Database, settings: Settings, tok: str, n: int, viewers: s
     ]
 
 
-def claim_fire(tok: str) -> Callable[[Http, int], Awaitable[None]]:
+def claim_fire(
+    tok: str, warm_tok: str | None = None, warm: frozenset[int] = frozenset()
+) -> Callable[[Http, int], Awaitable[None]]:
+    """Claims as ``tok``; the ``warm`` items as ``warm_tok`` (the warm-up seller)."""
+
     async def fire(http: Http, k: int) -> None:
+        who = warm_tok if warm_tok is not None and k in warm else tok
         status, body = await http.request(
             "POST",
             "/api/claim",
             json_body={"queue_id": k, "claim_type": "first_sales"},
-            headers={"Authorization": f"Bearer {tok}"},
+            headers={"Authorization": f"Bearer {who}"},
         )
         assert status == 201, body
 
@@ -706,7 +716,7 @@ SCREEN_MODES = ("winroom", "winroom-core", "seed-500ms", "floor")
 
 
 def run_latency_rounds(
-    rounds: int, modes: tuple[str, ...], *args: Any
+    rounds: int, modes: tuple[str, ...], *args: Any, warmup: int = WARMUP
 ) -> dict[str, dict[str, Any]]:
     """``rounds`` passes of :func:`run_latency_split` (``args``) over ``modes``, each pass in
     another order (the first mode of one pass is the last of the next), every mode a fresh
@@ -716,7 +726,7 @@ def run_latency_rounds(
     out: dict[str, dict[str, Any]] = {}
     for r in range(rounds):
         order = modes[r % len(modes) :] + modes[: r % len(modes)]
-        one = run_latency_split(*args, modes=order)
+        one = run_latency_split(*args, modes=order, warmup=warmup)
         for mode, res in one.items():
             agg = out.setdefault(
                 mode,
@@ -738,7 +748,9 @@ def run_latency_split(
     claims: int,
     rate: float,
     viewers: str,
+    *,
     modes: tuple[str, ...] = SCREEN_MODES,
+    warmup: int = WARMUP,
 ) -> dict[str, dict[str, Any]]:
     url = db_url_of(db)
     settings = bench_settings(url, data_dir)
@@ -748,14 +760,15 @@ def run_latency_split(
         fresh(db)
         if mode == "floor":
             tokens, fire = ["x"], fire_floor
-            warm = list(range(1, WARMUP + 1))
-            keys = list(range(WARMUP + 1, WARMUP + claims + 1))
+            warm = list(range(1, warmup + 1))
+            keys = list(range(warmup + 1, warmup + claims + 1))
         else:
             _sid, tok = add_seller(db, settings, "bench@winroom.io", "Bench", "sales")
             tokens = viewer_tokens(db, settings, tok, n, viewers)
-            warm = [add_item(db, email=f"w{i}@mail.com") for i in range(WARMUP)]
+            _wid, warm_tok = add_seller(db, settings, "warm@winroom.io", "Warm", "sales")
+            warm = [add_item(db, email=f"w{i}@mail.com") for i in range(warmup)]
             keys = [add_item(db, email=f"c{i}@mail.com") for i in range(claims)]
-            fire = claim_fire(tok)
+            fire = claim_fire(tok, warm_tok, frozenset(warm))
         child = Child(mode, url, data_dir)
         try:
             res = asyncio.run(
@@ -1193,6 +1206,12 @@ def main() -> int:
         help="claim-to-screen passes over the modes, pooled (split layout)",
     )
     p.add_argument("--claims", type=int, help="claims per claim-to-screen mode and pass")
+    p.add_argument(
+        "--warmup",
+        type=int,
+        default=WARMUP,
+        help=f"unmeasured claims per mode and pass, by another seller (default {WARMUP})",
+    )
     p.add_argument("--json", help="write the percentiles to this file")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--db-url", help=argparse.SUPPRESS)
@@ -1239,7 +1258,15 @@ def main() -> int:
                 for n in (int(x) for x in args.clients.split(",")):
                     if args.layout == "split":
                         res = run_latency_rounds(
-                            args.rounds, modes, db, tmp, n, claims, rate, args.viewers
+                            args.rounds,
+                            modes,
+                            db,
+                            tmp,
+                            n,
+                            claims,
+                            rate,
+                            args.viewers,
+                            warmup=args.warmup,
                         )
                     else:
                         res = run_latency(db, tmp, n, claims, rate, args.viewers)
