@@ -56,6 +56,7 @@ from backend.models import (
     QueueItem,
     Seller,
 )
+from backend.models._common import ROLES
 from backend.settings import Settings
 
 __all__ = ["FastClaimResult", "claim_item"]
@@ -106,8 +107,9 @@ def _fast_plan(d: _Dialect) -> Any:
 
 def _fast_flip_pg(d: _Dialect) -> Any:
     """PostgreSQL: the seller's read and the flip in one statement (``UPDATE ... FROM``;
-    the seller row is read, not locked). 0 rows: see :func:`_fast_why_pg`. (Text: Core
-    would warn of the "cartesian product" of two one-row lookups.)"""
+    the seller row is read, not locked): an active seller whose role is in ``f_roles``.
+    0 rows: see :func:`_fast_why_pg`. (Text: Core would warn of the "cartesian product" of
+    two one-row lookups.)"""
     t, s = table_of(QueueItem), table_of(Seller)
     returned = [f"queue.{c.name}" for c in t.c] + [
         f"sellers.{c.name} AS {SELLER_PREFIX}{c.name}" for c in s.c
@@ -115,7 +117,7 @@ def _fast_flip_pg(d: _Dialect) -> Any:
     return text(
         "UPDATE queue SET status = 'claimed' FROM sellers"
         " WHERE queue.id = :f_queue AND queue.status = 'pending'"
-        " AND sellers.id = :f_seller AND sellers.is_active"
+        " AND sellers.id = :f_seller AND sellers.is_active AND sellers.role = ANY(:f_roles)"
         " RETURNING " + ", ".join(returned)
     ).columns(
         *[column(c.name, c.type) for c in t.c],
@@ -125,10 +127,11 @@ def _fast_flip_pg(d: _Dialect) -> Any:
 
 def _fast_why_pg(d: _Dialect) -> Any:
     t, s = table_of(QueueItem), table_of(Seller)
+    seller = select(s.c.is_active, s.c.role).where(s.c.id == bindparam("f_seller")).subquery()
     return select(
-        select(s.c.is_active).where(s.c.id == bindparam("f_seller")).scalar_subquery(),
-        select(t.c.status).where(t.c.id == bindparam("f_queue")).scalar_subquery(),
-        select(s.c.role).where(s.c.id == bindparam("f_seller")).scalar_subquery(),
+        select(seller.c.is_active).scalar_subquery().label("is_active"),
+        select(seller.c.role).scalar_subquery().label("role"),
+        select(t.c.status).where(t.c.id == bindparam("f_queue")).scalar_subquery().label("status"),
     )
 
 
@@ -137,13 +140,14 @@ def _fast_account(d: _Dialect) -> Any:
     return select(t.c.is_active, t.c.role).where(t.c.id == bindparam("f_seller"))
 
 
-def check_account(is_active: Any, role: Any, roles: frozenset[str]) -> None:
+def check_account(seller: Any, roles: frozenset[str]) -> None:
     """What the token check before the route would have said of the caller's seller row
-    (``is_active`` None: no row): 401 for an account that is gone or inactive, 403 for a
-    current role that may not claim (``backend.api.deps.verify_token``'s answers)."""
-    if not is_active:
+    (``seller``: anything with ``is_active`` and ``role``, or None for no row): 401 for an
+    account that is gone or inactive, 403 for a current role that may not claim
+    (``backend.api.deps.verify_token``'s answers)."""
+    if seller is None or not seller.is_active:
         raise ActionError(401, "invalid_token", "The account of this token no longer exists.")
-    if role not in roles:
+    if seller.role not in roles:
         raise ActionError(403, "forbidden", "Your role may not use this endpoint.")
 
 
@@ -225,47 +229,37 @@ def claim_item(
         ).first()
         if row is not None:
             if account_roles is not None:
-                got = conn.execute(
-                    _statement(session, _fast_account), {"f_seller": seller_id}
-                ).first()
-                check_account(
-                    None if got is None else got.is_active,
-                    None if got is None else got.role,
-                    account_roles,
-                )
+                account = _statement(session, _fast_account)
+                check_account(conn.execute(account, {"f_seller": seller_id}).first(), account_roles)
             earlier = _adopt(session, Claim, dict(row._mapping))
             return FastClaimResult(
                 earlier, created=False, item=session.get(QueueItem, earlier.queue_id)
             )
     if conn.dialect.name == "postgresql":
+        roles = sorted(account_roles if account_roles is not None else ROLES)
         row = conn.execute(
-            _statement(session, _fast_flip_pg), {"f_queue": queue_id, "f_seller": seller_id}
+            _statement(session, _fast_flip_pg),
+            {"f_queue": queue_id, "f_seller": seller_id, "f_roles": roles},
         ).first()
         if row is None:
-            active, status, role = conn.execute(
+            why = conn.execute(
                 _statement(session, _fast_why_pg), {"f_queue": queue_id, "f_seller": seller_id}
             ).one()
             if account_roles is not None:
-                check_account(active, role, account_roles)
-            if not active:
+                check_account(why, account_roles)
+            if not why.is_active:
                 raise ActionError(403, "forbidden", "This account may not claim.")
-            raise _not_flipped(session, queue_id, cast("str | None", status))
+            raise _not_flipped(session, queue_id, cast("str | None", why.status))
         values = dict(row._mapping)
         seller_values = {
             k[len(SELLER_PREFIX) :]: values.pop(k)
             for k in list(values)
             if k.startswith(SELLER_PREFIX)
         }
-        if account_roles is not None:  # the caller rolls back: the flip above is undone
-            check_account(True, seller_values["role"], account_roles)
     else:
         srow = conn.execute(_statement(session, _fast_seller), {"f_seller": seller_id}).first()
         if account_roles is not None:
-            check_account(
-                None if srow is None else srow.is_active,
-                None if srow is None else srow.role,
-                account_roles,
-            )
+            check_account(srow, account_roles)
         if srow is None or not srow.is_active:
             raise ActionError(403, "forbidden", "This account may not claim.")
         row = conn.execute(_statement(session, _fast_flip), {"f_queue": queue_id}).first()

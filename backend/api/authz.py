@@ -84,6 +84,12 @@ def rule_for(method: str, path: str) -> Rule | None:
     return TABLE.get((method.upper(), path))
 
 
+def roles_for(method: str, path: str) -> frozenset[str]:
+    """The roles that may call a route (none for a public or unlisted one)."""
+    rule = rule_for(method, path)
+    return rule if isinstance(rule, frozenset) else frozenset()
+
+
 def allowed(rule: Rule | None, role: str | None) -> bool:
     """Whether ``role`` (None: no token) may call an endpoint with ``rule``."""
     if rule == PUBLIC:

@@ -83,9 +83,6 @@ def _claim_envelope(s: object, result: ClaimResult) -> ClaimEnvelope:
     return ClaimEnvelope(claim=ClaimOut(**claim_out(result.claim, item)))
 
 
-CLAIM_ROLES: frozenset[str] = authz.SELLERS_ADMIN  # authz.TABLE's rule for POST /api/claim
-
-
 @router.post(
     "/claim",
     status_code=201,
@@ -105,18 +102,13 @@ def claim(
     assert seller.seller_id is not None
     # authenticated by its JWT alone (authz.VERIFIED_IN_TRANSACTION): the claim's own
     # statements check the account; where none run, one read does
-    account_roles = None if seller.verified else CLAIM_ROLES
+    account_roles = None if seller.verified else authz.roles_for("POST", "/api/claim")
     if not ctx.limits.hit_claim(seller.seller_id):
         # a repeat of an earlier claim is no new claim: it gets its first answer
         if idempotency_key is not None:
             with ctx.db.read() as s:
                 if account_roles is not None:
-                    got = s.get(Seller, seller.seller_id)
-                    check_account(
-                        None if got is None else got.is_active,
-                        None if got is None else got.role,
-                        account_roles,
-                    )
+                    check_account(s.get(Seller, seller.seller_id), account_roles)
                 earlier = find_idempotent(s, seller.seller_id, idempotency_key)
                 if earlier is not None:
                     return _claim_envelope(s, ClaimResult(earlier, created=False))

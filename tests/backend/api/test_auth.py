@@ -199,12 +199,11 @@ def test_the_claim_checks_the_account_in_its_own_transaction(
     nothing when they refuse."""
     from sqlalchemy import event
 
-    from backend.api.authz import TABLE
-    from backend.api.routes.queue import CLAIM_ROLES
+    from backend.api.authz import TABLE, roles_for
     from backend.models import Claim, Event, QueueItem
     from tests.backend.realtime.support import add_item
 
-    assert TABLE[("POST", "/api/claim")] == CLAIM_ROLES
+    assert roles_for("POST", "/api/claim") == TABLE[("POST", "/api/claim")]
     sid = people.ids["sales"]
 
     def claim(role: str, qid: int, key: str | None = None) -> tuple[int, str | None]:
