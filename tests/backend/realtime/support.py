@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 import socketio
 
 from backend.accounts import issue_device_token
@@ -108,6 +109,19 @@ def add_item(
         s.add(item)
         s.flush()
         return item.id
+
+
+async def refused_at_connect(url: str, auth: dict[str, Any]) -> dict[str, Any]:
+    """Connect with ``auth``, expecting a refusal; returns the connect error the client got
+    (``{"message", "data": {"code", "message"}}``)."""
+    client = socketio.AsyncClient(reconnection=False)
+    refusals: list[Any] = []
+    client.on("connect_error", refusals.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(url, auth=auth, transports=["websocket"], wait_timeout=5)
+    assert not client.connected
+    assert refusals and isinstance(refusals[0], dict)
+    return refusals[0]
 
 
 class Recorder:

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-import socketio
 from sqlalchemy import select, update
 
 from backend.db.types import utcnow
@@ -22,7 +21,7 @@ from backend.runtime import Database
 from backend.schemas.queue import queue_item_out
 from backend.server import RunningServer
 from backend.settings import Settings
-from tests.backend.realtime.support import EPHEMERAL, People, Recorder, add_item
+from tests.backend.realtime.support import EPHEMERAL, People, Recorder, add_item, refused_at_connect
 
 REFRESH = "leaderboard:refresh"
 
@@ -238,21 +237,10 @@ def test_resync_required_when_since_is_newer_or_pruned(
 @pytest.mark.parametrize("token", ["", "nonsense", "wrtv_unknown-token-value-000000000000"])
 def test_bad_token_is_refused_at_connect(server: RunningServer, token: str) -> None:
     async def main() -> None:
-        client = socketio.AsyncClient(reconnection=False)
-        refusals: list[object] = []
-        client.on("connect_error", refusals.append)
-        with pytest.raises(socketio.exceptions.ConnectionError):
-            await client.connect(
-                server.url,
-                auth={"token": token, "since": None},
-                transports=["websocket"],
-                wait_timeout=5,
-            )
-        assert not client.connected
+        refusal = await refused_at_connect(server.url, {"token": token, "since": None})
         # a sentence for a person, and the envelope's code for a program
-        assert refusals and isinstance(refusals[0], dict)
-        assert refusals[0]["data"]["code"] in ("not_authenticated", "invalid_token")
-        assert refusals[0]["message"] == refusals[0]["data"]["message"]
+        assert refusal["data"]["code"] in ("not_authenticated", "invalid_token")
+        assert refusal["message"] == refusal["data"]["message"]
 
     asyncio.run(main())
 
@@ -331,17 +319,8 @@ def test_since_as_text_or_whole_float_replays_and_nonsense_is_refused(
         return rec.ids()
 
     async def refusal(since: Any) -> Any:
-        client = socketio.AsyncClient(reconnection=False)
-        refusals: list[Any] = []
-        client.on("connect_error", refusals.append)
-        with pytest.raises(socketio.exceptions.ConnectionError):
-            await client.connect(
-                server.url,
-                auth={"token": people.tokens["tv"], "since": since},
-                transports=["websocket"],
-                wait_timeout=5,
-            )
-        return refusals[0]["data"]["code"]
+        auth = {"token": people.tokens["tv"], "since": since}
+        return (await refused_at_connect(server.url, auth))["data"]["code"]
 
     async def main() -> None:
         # an id kept in text storage, or put through a float by a JSON encoder
