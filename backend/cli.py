@@ -185,6 +185,11 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
 }
 
 
+# The commands that sign or check tokens: only these need WINROOM_JWT_SECRET on a database
+# that is not SQLite (CONTRACT §2: "refuse to start without it").
+TOKEN_COMMANDS = frozenset({"serve", "demo"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -203,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from pathlib import Path
 
             overrides["data_dir"] = Path(args.data_dir)
-        settings = load_settings(**overrides)
+        settings = load_settings(require_jwt_secret=args.command in TOKEN_COMMANDS, **overrides)
         return COMMANDS[args.command](settings, args)
     except SettingsError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)

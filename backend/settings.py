@@ -135,10 +135,12 @@ class Settings(BaseSettings):
         return normalize_url(self.core_database_url or f"sqlite:///{self.data_dir / 'core.db'}")
 
     def jwt_key(self) -> str:
-        """The JWT secret: the setting, or one generated once and kept in the data dir (read
-        once per Settings: every request checks a token with it)."""
+        """The JWT secret: the setting, or (SQLite only) one generated once and kept in the
+        data dir (read once per Settings: every request checks a token with it)."""
         if self.jwt_secret:
             return self.jwt_secret
+        if not is_sqlite(self.db_url):  # several servers must share one: never generated
+            raise SettingsError(_SECRET_REQUIRED)
         if self._jwt_key is None:
             path = self.data_dir / "jwt_secret"
             if path.exists():
@@ -151,8 +153,10 @@ class Settings(BaseSettings):
                 self._jwt_key = key
         return self._jwt_key
 
-    def check(self) -> Settings:
-        """Cross-field rules; raises SettingsError."""
+    def check(self, *, require_jwt_secret: bool = True) -> Settings:
+        """Cross-field rules; raises SettingsError. ``require_jwt_secret`` False: for a
+        command that neither signs nor checks tokens (migrate, create-user, device-token,
+        worker, simulate), a database that is not SQLite needs no WINROOM_JWT_SECRET."""
         for name, url in (
             ("DATABASE_URL", self.database_url),
             ("CORE_DATABASE_URL", self.core_database_url),
@@ -164,10 +168,8 @@ class Settings(BaseSettings):
                     raise SettingsError(
                         f"WINROOM_{name}: not a usable database URL ({exc})"
                     ) from None
-        if not is_sqlite(self.db_url) and not self.jwt_secret:
-            raise SettingsError(
-                "WINROOM_JWT_SECRET: required when WINROOM_DATABASE_URL is not SQLite"
-            )
+        if require_jwt_secret and not is_sqlite(self.db_url) and not self.jwt_secret:
+            raise SettingsError(_SECRET_REQUIRED)
         a, b = database_file(self.db_url), database_file(self.core_db_url)
         if a is not None and a == b:
             raise SettingsError(
@@ -180,6 +182,9 @@ class Settings(BaseSettings):
         return self
 
 
+_SECRET_REQUIRED = "WINROOM_JWT_SECRET: required when WINROOM_DATABASE_URL is not SQLite"
+
+
 def _format_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     loc = str(err["loc"][0]).upper() if err.get("loc") else "?"
@@ -188,12 +193,13 @@ def _format_error(exc: ValidationError) -> str:
     return f"WINROOM_{loc}: {msg}"
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Read and validate the settings; raises SettingsError with one line."""
+def load_settings(*, require_jwt_secret: bool = True, **overrides: Any) -> Settings:
+    """Read and validate the settings; raises SettingsError with one line (see
+    :meth:`Settings.check` for ``require_jwt_secret``)."""
     try:
         settings = Settings(**overrides)
     except ValidationError as exc:
         raise SettingsError(_format_error(exc)) from None
     except (ValueError, InvalidOperation) as exc:  # pragma: no cover - defensive
         raise SettingsError(f"settings: {exc}") from None
-    return settings.check()
+    return settings.check(require_jwt_secret=require_jwt_secret)

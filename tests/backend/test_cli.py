@@ -13,6 +13,8 @@ from sqlalchemy import select
 from backend.cli import main
 from backend.core import tables as t
 from backend.core.adapter import make_core_engine
+from backend.models import Seller
+from backend.runtime import Database
 
 
 @pytest.fixture
@@ -81,6 +83,35 @@ def test_create_user_and_device_token_flows(
     capsys.readouterr()
     assert main(["device-token", "--revoke", "Floor TV 9"]) == 1
     assert "Floor TV 9" in one_line(capsys.readouterr().err)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_only_the_serving_commands_need_the_jwt_secret(
+    postgres_db: Database,
+    env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """migrate, create-user, device-token sign no token: they run without
+    WINROOM_JWT_SECRET; serve and demo refuse to start without it (CONTRACT §2)."""
+    monkeypatch.setenv(
+        "WINROOM_DATABASE_URL", postgres_db.engine.url.render_as_string(hide_password=False)
+    )
+    assert main(["migrate"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-password\n"))
+    argv = ["create-user", "--email", "lead@winroom.local", "--name", "Lead", "--role"]
+    assert main([*argv, "sales_lead", "--password-stdin"]) == 0
+    assert main(["device-token", "--name", "Floor TV 1"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("wrtv_")
+    with postgres_db.read() as s:
+        assert s.scalar(select(Seller.role).where(Seller.email == "lead@winroom.local")) == (
+            "sales_lead"
+        )
+    for command in (["serve", "--port", "8765"], ["demo", "--port", "8765"]):
+        assert main(command) == 2
+        assert one_line(capsys.readouterr().err) == (
+            "winroom-backend: WINROOM_JWT_SECRET: required when WINROOM_DATABASE_URL is not SQLite"
+        )
 
 
 def _core_rows(data_dir: Path) -> list[tuple]:

@@ -58,6 +58,10 @@ def test_postgres_without_jwt_secret_refuses(
     monkeypatch.setenv("WINROOM_DATABASE_URL", "postgresql://u@localhost/db")
     with pytest.raises(SettingsError, match="WINROOM_JWT_SECRET"):
         load_settings(data_dir=tmp_path)
+    unsigned = load_settings(data_dir=tmp_path, require_jwt_secret=False)  # e.g. migrate
+    with pytest.raises(SettingsError, match="WINROOM_JWT_SECRET"):
+        unsigned.jwt_key()  # never generated for a shared database
+    assert not (tmp_path / "jwt_secret").exists()
     monkeypatch.setenv("WINROOM_JWT_SECRET", "x" * 32)
     s = load_settings(data_dir=tmp_path)
     assert s.db_url.startswith("postgresql+psycopg://")
