@@ -19,8 +19,10 @@ The claim takes the game lock (= the event-order lock, ``awards.serialize``) in 
 statement here and holds it to its commit. On PostgreSQL the statements of a step go to the
 server as ONE query string (:class:`_Batch`; :func:`open_claim`: lock, day and month rows,
 streak, totals, month and today's sums, existing achievement keys; :func:`settle`: ledger
-entries, the totals they lead to, new achievements), so the rules hold the lock for 2 round
-trips. ORM copies of rows written here that the session may hold are expired, so the
+entries, the totals they lead to, new achievements and the badges they come with, held or
+not; :func:`fire_all`, only when achievements are new: their points, each new badge's grant
+with its points, the totals), so the rules hold the lock for 2 round trips, 3 when a claim
+fires an achievement. ORM copies of rows written here that the session may hold are expired, so the
 general path, if it runs later in the same transaction (goals, challenges), reads the new
 values.
 """
@@ -503,6 +505,19 @@ class Entry:
     ref_type: str | None = None
     ref_id: int | None = None
 
+    def row(self, created_at: datetime) -> dict[str, Any]:
+        """The ``points_ledger`` row of this entry."""
+        return {
+            "seller_id": self.seller_id,
+            "points": self.points,
+            "reason": self.reason[:200],
+            "source": self.source,
+            "ref_type": self.ref_type,
+            "ref_id": self.ref_id,
+            "dedupe_key": self.dedupe_key,
+            "created_at": created_at,
+        }
+
 
 class PointsBook:
     """The running totals of the sellers this transaction credits (read once, locked) and
@@ -512,6 +527,10 @@ class PointsBook:
         self.session = session
         self.now = now
         self.totals: dict[int, Totals] = {}
+        # PostgreSQL: the badges of the claim's new achievements, read in :func:`settle`'s
+        # batch (code → (id, name)) with the (seller, badge) pairs held already; None: not read
+        self.badges: dict[str, tuple[int, str]] | None = None
+        self.held: set[tuple[int, int]] = set()
 
     def of(self, seller_id: int) -> Totals:
         got = self.totals.get(seller_id)
@@ -544,19 +563,7 @@ class PointsBook:
         entries = [e for e in entries if e.points != 0]
         if not entries:
             return set()
-        rows = [
-            {
-                "seller_id": e.seller_id,
-                "points": e.points,
-                "reason": e.reason[:200],
-                "source": e.source,
-                "ref_type": e.ref_type,
-                "ref_id": e.ref_id,
-                "dedupe_key": e.dedupe_key,
-                "created_at": self.now,
-            }
-            for e in entries
-        ]
+        rows = [e.row(self.now) for e in entries]
         result = self.session.connection().execute(_statement(self.session, _ledger_insert), rows)
         keys: list[Any] = list(result.scalars())
         return {str(k) for k in keys}
@@ -743,8 +750,23 @@ def fire_all(
         for c in new
         if c.seller is not None and c.milestone.badge is not None
     ]
-    badges = _badges(session, {code for _, code in wanted}) if wanted else {}
-    new_badges = _give_badges(session, [(sid, badges[code][0]) for sid, code in wanted], now)
+    pg = _pipeline_connection(session)
+    if pg is not None and book.badges is not None:
+        # PostgreSQL after settle's batch: the badges are read, which pairs are held known;
+        # each new pair's grant goes in with its points entry (:data:`_GRANT_SQL`), in the
+        # batch below: no round trip of its own
+        codes = {code for _, code in wanted}
+        badges = {c: book.badges[c] for c in codes if c in book.badges}
+        if codes - badges.keys():  # a badge row missing from the seed: created, as before
+            badges.update(_badges(session, codes - badges.keys()))
+        pairs = [(sid, badges[code][0]) for sid, code in wanted]
+        new_badges = {p for p in pairs if p not in book.held}
+        grant_in_batch = True
+    else:
+        badges = _badges(session, {code for _, code in wanted}) if wanted else {}
+        pairs = [(sid, badges[code][0]) for sid, code in wanted]
+        new_badges = _give_badges(session, pairs, now)
+        grant_in_batch = False
     # the ledger entries, in the order the general path writes them
     entries: list[Entry] = []
     given: set[tuple[int, int]] = set()
@@ -779,12 +801,21 @@ def fire_all(
                     )
                     entries.append(badge_e)
         plan.append((c, points_e, badge_e))
-    # the entries and the totals they lead to: one round trip on PostgreSQL
-    pg = _pipeline_connection(session)
+    # the entries and the totals they lead to (and the badge grants): one round trip on
+    # PostgreSQL
     written: dict[int, Totals] | None = None
-    if pg is not None and any(e.points != 0 for e in entries):
+    grants: dict[str, int] = {}  # badge points entry's dedupe key → badge id: granted with it
+    bare: list[tuple[int, int]] = []  # new (seller, badge) pairs with no points entry
+    if grant_in_batch:
+        grants = {
+            e.dedupe_key: cast(int, e.ref_id) for _, _, e in plan if e is not None and e.points
+        }
+        with_entry = {(e.seller_id, e.ref_id) for _, _, e in plan if e is not None and e.points}
+        bare = [p for p in dict.fromkeys(pairs) if p in new_badges and p not in with_entry]
+    if pg is not None and (any(e.points != 0 for e in entries) or bare):
         to_write = [e for e in entries if e.points != 0]
-        inserted, _, written = _write_batch(session, pg, book, to_write, ())
+        done = _write_batch(session, pg, book, to_write, (), grants=grants, bare_grants=bare)
+        inserted, written = done.inserted, done.expected
     else:
         inserted = book.insert(entries)
     for c, points_e, badge_e in plan:
@@ -1092,10 +1123,48 @@ def settle(
     if pg is None or not (entries or todo):
         book.award(entries)
         return None
-    inserted, new_ids, expected = _write_batch(session, pg, book, entries, todo)
-    book.award(entries, inserted)
-    _written(session, book, expected)
-    return new_ids
+    wanted = [
+        (c.seller.id, c.milestone.badge)
+        for c in todo
+        if c.seller is not None and c.milestone.badge is not None
+    ]
+    result = _write_batch(session, pg, book, entries, todo, badge_wants=wanted)
+    book.badges, book.held = result.badges, result.held
+    book.award(entries, result.inserted)
+    _written(session, book, result.expected)
+    return result.new_ids
+
+
+@dataclass
+class _Written:
+    inserted: set[str]  # the ledger keys inserted
+    new_ids: dict[str, int]  # dedupe key → id of the new achievements
+    expected: dict[int, Totals]  # the totals written
+    badges: dict[str, tuple[int, str]]  # the ``badge_wants`` read: code → (id, name)
+    held: set[tuple[int, int]]  # of those, the (seller, badge) pairs held already
+
+
+# A badge grant and its points entry in one statement: the entry only if the grant is new.
+_GRANT_SQL = (
+    "WITH g AS (INSERT INTO seller_badges (seller_id, badge_id, awarded_at)"
+    " VALUES (%(seller_id)s, %(badge_id)s, %(created_at)s)"
+    " ON CONFLICT (seller_id, badge_id) DO NOTHING RETURNING seller_id)"
+    " INSERT INTO points_ledger (seller_id, points, reason, source, ref_type, ref_id,"
+    " dedupe_key, created_at)"
+    " SELECT g.seller_id, %(points)s, %(reason)s, %(source)s, %(ref_type)s, %(ref_id)s,"
+    " %(dedupe_key)s, %(created_at)s FROM g"
+    " ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key"
+)
+_BARE_GRANT_SQL = (
+    "INSERT INTO seller_badges (seller_id, badge_id, awarded_at)"
+    " VALUES (%(seller_id)s, %(badge_id)s, %(created_at)s)"
+    " ON CONFLICT (seller_id, badge_id) DO NOTHING"
+)
+_BADGE_READ_SQL = (
+    "SELECT b.id, b.code, b.name, EXISTS (SELECT 1 FROM seller_badges sb"
+    " WHERE sb.badge_id = b.id AND sb.seller_id = %(seller_id)s) FROM badges b"
+    " WHERE b.code = %(code)s"
+)
 
 
 def _write_batch(
@@ -1104,11 +1173,18 @@ def _write_batch(
     book: PointsBook,
     entries: Sequence[Entry],
     todo: Sequence[Candidate],
-) -> tuple[set[str], dict[str, int], dict[int, Totals]]:
+    *,
+    badge_wants: Sequence[tuple[int, str]] = (),
+    grants: dict[str, int] | None = None,
+    bare_grants: Sequence[tuple[int, int]] = (),
+) -> _Written:
     """One batch: the ledger entries (non-zero), the running totals as they will be once
-    every entry is credited, the achievements of ``todo``. Returns (the ledger keys
-    inserted, dedupe key → id of the new achievements, the totals written); the caller
+    every entry is credited, the achievements of ``todo``, the badges ``badge_wants``
+    ((seller, code) pairs: each badge and whether the seller holds it). ``grants``: entries
+    (by dedupe key → badge id) that are badge points, inserted only together with their new
+    badge grant; ``bare_grants``: (seller, badge id) grants with no entry. The caller
     credits the inserted entries, then calls :func:`_written`."""
+    grants = grants or {}
     expected = {sid: replace(t) for sid, t in book.totals.items() if t.dirty}
     for e in entries:
         t = expected.get(e.seller_id)
@@ -1119,22 +1195,17 @@ def _write_batch(
     now = _naive_utc(book.now)
     batch = _Batch(pg)
     ledger = _sql(session, _ledger_insert, _LEDGER_KEYS)
-    at_ledger = [
-        batch.add(
-            ledger,
-            {
-                "seller_id": e.seller_id,
-                "points": e.points,
-                "reason": e.reason[:200],
-                "source": e.source,
-                "ref_type": e.ref_type,
-                "ref_id": e.ref_id,
-                "dedupe_key": e.dedupe_key,
-                "created_at": now,
-            },
-        )
-        for e in entries
-    ]
+    at_ledger = []
+    for e in entries:
+        values = e.row(now)
+        if e.dedupe_key in grants:
+            at_ledger.append(
+                batch.add_sql(_GRANT_SQL, {**values, "badge_id": grants[e.dedupe_key]})
+            )
+        else:
+            at_ledger.append(batch.add(ledger, values))
+    for sid, badge_id in bare_grants:
+        batch.add_sql(_BARE_GRANT_SQL, {"seller_id": sid, "badge_id": badge_id, "created_at": now})
     write = _sql(session, _stats_write, _STATS_KEYS)
     for sid, t in sorted(expected.items()):
         batch.add(
@@ -1151,10 +1222,21 @@ def _write_batch(
         )
     achievement = _sql(session, _achievement_insert, _ACHIEVEMENT_KEYS)
     at_new = [batch.add(achievement, _raw_achievement(r)) for r in _achievement_rows(todo, now)]
+    at_badges = [
+        batch.add_sql(_BADGE_READ_SQL, {"seller_id": sid, "code": code})
+        for sid, code in dict.fromkeys(badge_wants)
+    ]
     results = batch.run()
     inserted = {str(r[0]) for i in at_ledger for r in results[i]}
     new_ids = {str(r[1]): int(r[0]) for i in at_new for r in results[i]}
-    return inserted, new_ids, expected
+    badges: dict[str, tuple[int, str]] = {}
+    held: set[tuple[int, int]] = set()
+    for (sid, _code), i in zip(dict.fromkeys(badge_wants), at_badges, strict=True):
+        for badge_id, code, name, is_held in results[i]:
+            badges[str(code)] = (int(badge_id), str(name))
+            if is_held:
+                held.add((sid, int(badge_id)))
+    return _Written(inserted, new_ids, expected, badges, held)
 
 
 def _written(session: Session, book: PointsBook, expected: dict[int, Totals]) -> None:

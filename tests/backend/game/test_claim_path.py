@@ -14,7 +14,7 @@ from backend.game import actions, daystats
 from backend.game.claimpath import level_for_xp
 from backend.game.rules import points as prules
 from backend.game.rules.periods import DayRange, local_day, utc_bounds
-from backend.models import Event, PointsEntry, SellerBadge
+from backend.models import Badge, Event, PointsEntry, SellerBadge
 from backend.models.game import SellerDayStats, SellerStats
 from backend.runtime import Database
 from backend.settings import Settings
@@ -244,3 +244,75 @@ def test_the_keys_looked_up_first_cover_every_milestone_a_claim_can_fire() -> No
         for new in ranks:
             got = {x.dedupe_key for x in m.top_rank(7, day, old, new)}
             assert got <= set(groups["rank"])
+
+
+def test_badges_of_a_claim_are_granted_once_with_their_points_held_or_not(
+    db: Database, settings: Settings
+) -> None:
+    """One $100k claim reaches four badges at once (three revenue badges and the top-3 move).
+    Each is granted once with a "Badge: <name>" entry of +50 referring to it, credited in a
+    ``points.awarded``; a badge the seller holds already gives no second grant and no points;
+    a badge entry already in the ledger is not written again, and the running total stays
+    the sum of what was credited."""
+    four = {"revenue_king", "top_earner", "rising_star", "top_performer"}
+    with db.transaction() as s:
+        ayse, burak, cem = (add_seller(s, n) for n in ("Ayse", "Burak", "Cem"))
+        ids = dict(s.execute(select(Badge.code, Badge.id)).all())
+        names = dict(s.execute(select(Badge.code, Badge.name)).all())
+        s.add(SellerBadge(seller_id=burak.id, badge_id=ids["top_earner"], awarded_at=NOW))
+        s.add(
+            PointsEntry(
+                seller_id=cem.id,
+                points=prules.BADGE_POINTS,
+                reason="Badge: Rising Star",
+                source="badge",
+                ref_type="badge",
+                ref_id=ids["rising_star"],
+                dedupe_key=f"badge:rising_star:seller:{cem.id}",
+                created_at=NOW,
+            )
+        )
+    with db.read() as s:
+        before = max([e.id for e in events(s)], default=0)
+    for k, sid in enumerate((ayse.id, burak.id, cem.id)):
+        with db.transaction() as s:
+            item = add_item(s, "100000", "20000", at=NOW)
+            claim(s, sid, item.id, settings, NOW + timedelta(minutes=k))
+    with db.read() as s:
+        held = {
+            sid: sorted(
+                code
+                for (code,) in s.execute(
+                    select(Badge.code)
+                    .join(SellerBadge, SellerBadge.badge_id == Badge.id)
+                    .where(SellerBadge.seller_id == sid)
+                )
+            )
+            for sid in (ayse.id, burak.id, cem.id)
+        }
+        assert held == {ayse.id: sorted(four), burak.id: sorted(four), cem.id: sorted(four)}
+
+        def badge_entries(sid: int) -> dict[str, tuple[int, str, int | None]]:
+            rows = s.scalars(
+                select(PointsEntry).where(
+                    PointsEntry.seller_id == sid, PointsEntry.source == "badge"
+                )
+            )
+            return {e.dedupe_key: (e.points, e.reason, e.ref_id) for e in rows}
+
+        def expected(sid: int, codes: set[str]) -> dict[str, tuple[int, str, int | None]]:
+            return {
+                f"badge:{c}:seller:{sid}": (prules.BADGE_POINTS, f"Badge: {names[c]}", ids[c])
+                for c in codes
+            }
+
+        assert badge_entries(ayse.id) == expected(ayse.id, four)
+        assert badge_entries(burak.id) == expected(burak.id, four - {"top_earner"})
+        assert badge_entries(cem.id) == expected(cem.id, four)  # one of them seeded above
+        awarded = [e for e in events(s, before) if e.type == "points.awarded"]
+        for sid, credited in ((ayse.id, 4), (burak.id, 3), (cem.id, 3)):
+            mine = [e.payload for e in awarded if e.room == f"user:{sid}"]
+            assert sum(p["source"] == "badge" for p in mine) == credited
+            stats = s.get(SellerStats, sid)
+            assert stats is not None and stats.points == mine[-1]["total"]
+            assert stats.points == sum(p["points"] for p in mine)
