@@ -11,7 +11,9 @@ database (10 sellers, round robin, game rules on):
   now) + ``claim_fast.claim_item``.
 
 Reported: thread CPU per claim (mean, p50), wall time per claim (p50, p95) and SQL
-statements per claim (the auth's included). Usage:
+statements per claim (the auth's included); for the lean path also split into the claims
+that fire an achievement (a milestone, a badge: the tail of the claim-to-screen latency) and
+the others. Usage:
   .venv/bin/python bench/claim_path_cpu.py [--claims 400] [--postgres URL] [--no-sqlite]
 """
 
@@ -33,12 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from leaderboards import database
 from provenance import print_provenance
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from backend.actions import claim_fast, claims
 from backend.api.deps import _reader
 from backend.auth import AuthError, Principal, decode_token, issue_token, resolve_token
-from backend.models import QueueItem, Seller
+from backend.models import Event, QueueItem, Seller
 from backend.runtime import Database
 from backend.settings import Settings, load_settings
 
@@ -121,6 +123,8 @@ def run(kind: str, n: int, pg: str | None) -> None:
         cpu: dict[str, list[float]] = {v: [] for v in VARIANTS}
         wall: dict[str, list[float]] = {v: [] for v in VARIANTS}
         stmts: dict[str, list[int]] = {v: [] for v in VARIANTS}
+        firing: dict[bool, tuple[list[float], list[float]]] = {True: ([], []), False: ([], [])}
+        last_event = 0
         warmup = 20
         for i in range(2 * n + 40):
             variant = "general" if i % 2 == 0 else "lean"
@@ -136,6 +140,13 @@ def run(kind: str, n: int, pg: str | None) -> None:
                 cpu[variant].append((c1 - c0) * 1000)
                 wall[variant].append((w1 - w0) * 1000)
                 stmts[variant].append(statements - before_stmts)
+            with db.read() as s:  # which events the claim wrote (not timed)
+                types = set(s.scalars(select(Event.type).where(Event.id > last_event)))
+                last_event = s.scalar(select(func.max(Event.id))) or 0
+            if i >= warmup and variant == "lean":
+                fires = "achievement.created" in types
+                firing[fires][0].append((c1 - c0) * 1000)
+                firing[fires][1].append((w1 - w0) * 1000)
         load = os.getloadavg()
         print(f"== {kind} == ({n} claims per variant, load {load[0]:.2f})")
         for v in VARIANTS:
@@ -144,6 +155,14 @@ def run(kind: str, n: int, pg: str | None) -> None:
                 f" wall p50 {pct(wall[v], 50):6.2f} p95 {pct(wall[v], 95):6.2f} ms;"
                 f" statements {statistics.mean(stmts[v]):5.1f} per claim"
             )
+        for fires, label in ((True, "fires an achievement"), (False, "fires none")):
+            c_, w_ = firing[fires]
+            if c_:
+                print(
+                    f"  lean, {label:21s} cpu mean {statistics.mean(c_):6.2f}"
+                    f" p50 {pct(c_, 50):6.2f} ms; wall p50 {pct(w_, 50):6.2f}"
+                    f" p95 {pct(w_, 95):6.2f} ms (n={len(c_)})"
+                )
 
 
 def main() -> int:
