@@ -14,7 +14,9 @@ session's connection, no ORM flush):
   or inactive seller, 404 unknown item, 409 not_claimable, 409 already_claimed naming the
   winner);
 - the claim (``INSERT ... RETURNING id``), its attribution (closer 100 %) and its share
-  entry: one statement on PostgreSQL (``WITH c AS (INSERT ...) ...``), three on SQLite;
+  entry: three statements on SQLite; on PostgreSQL one (``WITH c AS (INSERT ...) ...``),
+  and for a claim without an installment plan the same statement as the flip (the inserts
+  read the item's numbers from the flip's ``RETURNING``: :func:`_fast_claim_pg`);
 - the ``claimed`` event (deferred: inserted right before the commit) and the game rules
   (``on_claim``) exactly as the general path.
 
@@ -177,6 +179,49 @@ def _fast_rows_pg(d: _Dialect) -> Any:
     )
 
 
+def _fast_claim_pg(d: _Dialect) -> Any:
+    """PostgreSQL, a claim without an installment plan: the flip (:func:`_fast_flip_pg`) and
+    the rows (:func:`_fast_rows_pg`) in ONE statement, the rows taking the item's numbers
+    from the flip's ``RETURNING``; the closer's share is 100 %, so its share entry's revenue
+    and margin are the item's own. 0 rows: nothing was written (the flip matched no row, so
+    the inserts had no row to insert); :func:`_fast_why_pg` explains it."""
+    t, s = table_of(QueueItem), table_of(Seller)
+    returned = [f"queue.{c.name}" for c in t.c] + [
+        f"sellers.{c.name} AS {SELLER_PREFIX}{c.name}" for c in s.c
+    ]
+    return (
+        text(
+            "WITH q AS (UPDATE queue SET status = 'claimed' FROM sellers"
+            " WHERE queue.id = :f_queue AND queue.status = 'pending'"
+            " AND sellers.id = :f_seller AND sellers.is_active AND sellers.role = ANY(:f_roles)"
+            " RETURNING " + ", ".join(returned) + "),"
+            " c AS (INSERT INTO claims (queue_id, subscription_id, claimed_by, claim_type,"
+            " finance_status, installment_plan_id, refunded, idempotency_key, claimed_at)"
+            " SELECT q.id, q.subscription_id, :f_seller, :claim_type, q.finance_status, NULL,"
+            " false, :idempotency_key, :claimed_at FROM q RETURNING id),"
+            " a AS (INSERT INTO attribution (claim_id, closer_seller_id, closer_share,"
+            " assisted_seller_id, assisted_share, updated_at)"
+            " SELECT c.id, :f_seller, :share, NULL, :no_share, :claimed_at FROM c),"
+            " e AS (INSERT INTO attribution_share_entries (claim_id, seller_id, share, revenue_usd,"
+            " margin_usd, claimed_at, refunded)"
+            " SELECT c.id, :f_seller, :share, q.revenue_usd, q.margin_amount_usd, :claimed_at,"
+            " false FROM c, q)"
+            " SELECT q.*, c.id AS claim_id FROM q, c"
+        )
+        .bindparams(
+            bindparam("claimed_at", type_=UTCDateTime()),
+            bindparam("share", type_=Micros()),
+            bindparam("no_share", type_=Micros()),
+            bindparam("idempotency_key", type_=String()),
+        )
+        .columns(
+            *[column(c.name, c.type) for c in t.c],
+            *[column(SELLER_PREFIX + c.name, c.type) for c in s.c],
+            column("claim_id", Integer()),
+        )
+    )
+
+
 def _fast_claim_insert(d: _Dialect) -> Any:
     t = table_of(Claim)
     return t.insert().returning(t.c.id)
@@ -235,11 +280,23 @@ def claim_item(
             return FastClaimResult(
                 earlier, created=False, item=session.get(QueueItem, earlier.queue_id)
             )
-    if conn.dialect.name == "postgresql":
+    pg = conn.dialect.name == "postgresql"
+    # PostgreSQL without a plan: the flip writes the claim's rows too (one round trip)
+    merged = pg and installment_plan_id is None and CLOSER_SHARE == 1
+    claim_id: int | None = None
+    if pg:
         roles = sorted(account_roles if account_roles is not None else ROLES)
+        keys = {"f_queue": queue_id, "f_seller": seller_id, "f_roles": roles}
+        if merged:
+            keys.update(
+                claim_type=claim_type,
+                idempotency_key=idempotency_key,
+                claimed_at=now,
+                share=CLOSER_SHARE,
+                no_share=Decimal(0),
+            )
         row = conn.execute(
-            _statement(session, _fast_flip_pg),
-            {"f_queue": queue_id, "f_seller": seller_id, "f_roles": roles},
+            _statement(session, _fast_claim_pg if merged else _fast_flip_pg), keys
         ).first()
         if row is None:
             why = conn.execute(
@@ -251,6 +308,8 @@ def claim_item(
                 raise ActionError(403, "forbidden", "This account may not claim.")
             raise _not_flipped(session, queue_id, cast("str | None", why.status))
         values = dict(row._mapping)
+        if merged:
+            claim_id = int(values.pop("claim_id"))
         seller_values = {
             k[len(SELLER_PREFIX) :]: values.pop(k)
             for k in list(values)
@@ -286,8 +345,10 @@ def claim_item(
     }
     revenue, margin = values["revenue_usd"], values["margin_amount_usd"]
     share_revenue, share_margin = share_of(revenue, CLOSER_SHARE), share_of(margin, CLOSER_SHARE)
-    if conn.dialect.name == "postgresql":
-        claim_id: int = conn.execute(
+    if claim_id is not None:
+        pass  # written by the flip
+    elif pg:
+        claim_id = conn.execute(
             _statement(session, _fast_rows_pg),
             {
                 **claim_values,
