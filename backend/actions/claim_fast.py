@@ -32,7 +32,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import BigInteger, Integer, String, bindparam, column, select, text, update
+from sqlalchemy import Integer, String, bindparam, column, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import manager_of_class, set_committed_value
 
@@ -107,24 +107,32 @@ def _fast_plan(d: _Dialect) -> Any:
     return select(t.c.id).where(t.c.id == bindparam("f_plan"))
 
 
-def _fast_flip_pg(d: _Dialect) -> Any:
-    """PostgreSQL: the seller's read and the flip in one statement (``UPDATE ... FROM``;
-    the seller row is read, not locked): an active seller whose role is in ``f_roles``.
-    0 rows: see :func:`_fast_why_pg`. (Text: Core would warn of the "cartesian product" of
-    two one-row lookups.)"""
+def _flip_pg() -> tuple[str, list[Any]]:
+    """The PostgreSQL flip's SQL (the seller's read and the flip in one ``UPDATE ... FROM``;
+    the seller row is read, not locked: an active seller whose role is in ``f_roles``) and
+    the columns it returns (the queue row, then the seller's, prefixed). Text: Core would
+    warn of the "cartesian product" of two one-row lookups."""
     t, s = table_of(QueueItem), table_of(Seller)
     returned = [f"queue.{c.name}" for c in t.c] + [
         f"sellers.{c.name} AS {SELLER_PREFIX}{c.name}" for c in s.c
     ]
-    return text(
+    sql = (
         "UPDATE queue SET status = 'claimed' FROM sellers"
         " WHERE queue.id = :f_queue AND queue.status = 'pending'"
         " AND sellers.id = :f_seller AND sellers.is_active AND sellers.role = ANY(:f_roles)"
         " RETURNING " + ", ".join(returned)
-    ).columns(
-        *[column(c.name, c.type) for c in t.c],
-        *[column(SELLER_PREFIX + c.name, c.type) for c in s.c],
     )
+    columns = [column(c.name, c.type) for c in t.c] + [
+        column(SELLER_PREFIX + c.name, c.type) for c in s.c
+    ]
+    return sql, columns
+
+
+def _fast_flip_pg(d: _Dialect) -> Any:
+    """PostgreSQL: the flip alone (a claim with an installment plan: the plan is checked
+    before the rows are written). 0 rows: see :func:`_fast_why_pg`."""
+    sql, columns = _flip_pg()
+    return text(sql).columns(*columns)
 
 
 def _fast_why_pg(d: _Dialect) -> Any:
@@ -153,72 +161,53 @@ def check_account(seller: Any, roles: frozenset[str]) -> None:
         raise ActionError(403, "forbidden", "Your role may not use this endpoint.")
 
 
-def _fast_rows_pg(d: _Dialect) -> Any:
-    """PostgreSQL: the claim, its attribution and its share entry in one statement."""
-    return text(
-        "WITH c AS (INSERT INTO claims (queue_id, subscription_id, claimed_by, claim_type,"
-        " finance_status, installment_plan_id, refunded, idempotency_key, claimed_at)"
-        " VALUES (:queue_id, :subscription_id, :claimed_by, :claim_type, :finance_status,"
-        " :installment_plan_id, false, :idempotency_key, :claimed_at) RETURNING id),"
-        " a AS (INSERT INTO attribution (claim_id, closer_seller_id, closer_share,"
-        " assisted_seller_id, assisted_share, updated_at)"
-        " SELECT c.id, :claimed_by, :share, NULL, :no_share, :claimed_at FROM c)"
-        " INSERT INTO attribution_share_entries (claim_id, seller_id, share, revenue_usd,"
-        " margin_usd, claimed_at, refunded)"
-        " SELECT c.id, :claimed_by, :share, :revenue_usd, :margin_usd, :claimed_at, false FROM c"
-        " RETURNING claim_id"
-    ).bindparams(
+# The claim, its attribution (closer 100 %) and its share entry, written from ``q``: the
+# claimed item's row. The closer's share is all of the item, so the share entry's revenue and
+# margin are the item's own (as ``share_of(x, CLOSER_SHARE)``).
+_ROWS_FROM_Q = (
+    " c AS (INSERT INTO claims (queue_id, subscription_id, claimed_by, claim_type,"
+    " finance_status, installment_plan_id, refunded, idempotency_key, claimed_at)"
+    " SELECT q.id, q.subscription_id, :f_seller, :claim_type, q.finance_status,"
+    " :installment_plan_id, false, :idempotency_key, :claimed_at FROM q RETURNING id),"
+    " a AS (INSERT INTO attribution (claim_id, closer_seller_id, closer_share,"
+    " assisted_seller_id, assisted_share, updated_at)"
+    " SELECT c.id, :f_seller, :share, NULL, :no_share, :claimed_at FROM c),"
+    " e AS (INSERT INTO attribution_share_entries (claim_id, seller_id, share, revenue_usd,"
+    " margin_usd, claimed_at, refunded)"
+    " SELECT c.id, :f_seller, :share, q.revenue_usd, q.margin_amount_usd, :claimed_at,"
+    " false FROM c, q)"
+)
+
+
+def _rows_binds() -> list[Any]:
+    assert CLOSER_SHARE == 1, "_ROWS_FROM_Q copies the item's numbers into the closer's share"
+    return [
         bindparam("claimed_at", type_=UTCDateTime()),
         bindparam("share", type_=Micros()),
         bindparam("no_share", type_=Micros()),
-        bindparam("revenue_usd", type_=Micros()),
-        bindparam("margin_usd", type_=Micros()),
-        bindparam("subscription_id", type_=BigInteger()),
         bindparam("installment_plan_id", type_=Integer()),
         bindparam("idempotency_key", type_=String()),
-    )
+    ]
+
+
+def _fast_rows_pg(d: _Dialect) -> Any:
+    """PostgreSQL, after :func:`_fast_flip_pg` (and the plan check): the claim's rows in one
+    statement, from the item flipped in this transaction."""
+    return text(
+        "WITH q AS (SELECT id, subscription_id, finance_status, revenue_usd, margin_amount_usd"
+        " FROM queue WHERE id = :f_queue)," + _ROWS_FROM_Q + " SELECT c.id FROM c"
+    ).bindparams(*_rows_binds())
 
 
 def _fast_claim_pg(d: _Dialect) -> Any:
-    """PostgreSQL, a claim without an installment plan: the flip (:func:`_fast_flip_pg`) and
-    the rows (:func:`_fast_rows_pg`) in ONE statement, the rows taking the item's numbers
-    from the flip's ``RETURNING``; the closer's share is 100 %, so its share entry's revenue
-    and margin are the item's own. 0 rows: nothing was written (the flip matched no row, so
-    the inserts had no row to insert); :func:`_fast_why_pg` explains it."""
-    t, s = table_of(QueueItem), table_of(Seller)
-    returned = [f"queue.{c.name}" for c in t.c] + [
-        f"sellers.{c.name} AS {SELLER_PREFIX}{c.name}" for c in s.c
-    ]
+    """PostgreSQL, a claim without an installment plan: the flip and the claim's rows in ONE
+    statement (``WITH q AS (UPDATE ... RETURNING ...)``). 0 rows: the flip matched no row,
+    so nothing was written; :func:`_fast_why_pg` explains it."""
+    sql, columns = _flip_pg()
     return (
-        text(
-            "WITH q AS (UPDATE queue SET status = 'claimed' FROM sellers"
-            " WHERE queue.id = :f_queue AND queue.status = 'pending'"
-            " AND sellers.id = :f_seller AND sellers.is_active AND sellers.role = ANY(:f_roles)"
-            " RETURNING " + ", ".join(returned) + "),"
-            " c AS (INSERT INTO claims (queue_id, subscription_id, claimed_by, claim_type,"
-            " finance_status, installment_plan_id, refunded, idempotency_key, claimed_at)"
-            " SELECT q.id, q.subscription_id, :f_seller, :claim_type, q.finance_status, NULL,"
-            " false, :idempotency_key, :claimed_at FROM q RETURNING id),"
-            " a AS (INSERT INTO attribution (claim_id, closer_seller_id, closer_share,"
-            " assisted_seller_id, assisted_share, updated_at)"
-            " SELECT c.id, :f_seller, :share, NULL, :no_share, :claimed_at FROM c),"
-            " e AS (INSERT INTO attribution_share_entries (claim_id, seller_id, share, revenue_usd,"
-            " margin_usd, claimed_at, refunded)"
-            " SELECT c.id, :f_seller, :share, q.revenue_usd, q.margin_amount_usd, :claimed_at,"
-            " false FROM c, q)"
-            " SELECT q.*, c.id AS claim_id FROM q, c"
-        )
-        .bindparams(
-            bindparam("claimed_at", type_=UTCDateTime()),
-            bindparam("share", type_=Micros()),
-            bindparam("no_share", type_=Micros()),
-            bindparam("idempotency_key", type_=String()),
-        )
-        .columns(
-            *[column(c.name, c.type) for c in t.c],
-            *[column(SELLER_PREFIX + c.name, c.type) for c in s.c],
-            column("claim_id", Integer()),
-        )
+        text(f"WITH q AS ({sql}),{_ROWS_FROM_Q} SELECT q.*, c.id AS claim_id FROM q, c")
+        .bindparams(*_rows_binds())
+        .columns(*columns, column("claim_id", Integer()))
     )
 
 
@@ -281,23 +270,22 @@ def claim_item(
                 earlier, created=False, item=session.get(QueueItem, earlier.queue_id)
             )
     pg = conn.dialect.name == "postgresql"
-    # PostgreSQL without a plan: the flip writes the claim's rows too (one round trip)
-    merged = pg and installment_plan_id is None and CLOSER_SHARE == 1
+    rows = {  # the claim's rows on PostgreSQL (:data:`_ROWS_FROM_Q`)
+        "f_queue": queue_id,
+        "f_seller": seller_id,
+        "claim_type": claim_type,
+        "installment_plan_id": installment_plan_id,
+        "idempotency_key": idempotency_key,
+        "claimed_at": now,
+        "share": CLOSER_SHARE,
+        "no_share": Decimal(0),
+    }
     claim_id: int | None = None
     if pg:
+        # without a plan to check first, the flip writes the claim's rows too
+        flip = _fast_flip_pg if installment_plan_id is not None else _fast_claim_pg
         roles = sorted(account_roles if account_roles is not None else ROLES)
-        keys = {"f_queue": queue_id, "f_seller": seller_id, "f_roles": roles}
-        if merged:
-            keys.update(
-                claim_type=claim_type,
-                idempotency_key=idempotency_key,
-                claimed_at=now,
-                share=CLOSER_SHARE,
-                no_share=Decimal(0),
-            )
-        row = conn.execute(
-            _statement(session, _fast_claim_pg if merged else _fast_flip_pg), keys
-        ).first()
+        row = conn.execute(_statement(session, flip), {**rows, "f_roles": roles}).first()
         if row is None:
             why = conn.execute(
                 _statement(session, _fast_why_pg), {"f_queue": queue_id, "f_seller": seller_id}
@@ -308,8 +296,7 @@ def claim_item(
                 raise ActionError(403, "forbidden", "This account may not claim.")
             raise _not_flipped(session, queue_id, cast("str | None", why.status))
         values = dict(row._mapping)
-        if merged:
-            claim_id = int(values.pop("claim_id"))
+        claim_id = values.pop("claim_id", None)
         seller_values = {
             k[len(SELLER_PREFIX) :]: values.pop(k)
             for k in list(values)
@@ -345,19 +332,9 @@ def claim_item(
     }
     revenue, margin = values["revenue_usd"], values["margin_amount_usd"]
     share_revenue, share_margin = share_of(revenue, CLOSER_SHARE), share_of(margin, CLOSER_SHARE)
-    if claim_id is not None:
-        pass  # written by the flip
-    elif pg:
-        claim_id = conn.execute(
-            _statement(session, _fast_rows_pg),
-            {
-                **claim_values,
-                "share": CLOSER_SHARE,
-                "no_share": Decimal(0),
-                "revenue_usd": share_revenue,
-                "margin_usd": share_margin,
-            },
-        ).scalar_one()
+    if pg:
+        if claim_id is None:  # flipped alone: the plan was checked above
+            claim_id = conn.execute(_statement(session, _fast_rows_pg), rows).scalar_one()
     else:
         claim_id = conn.execute(_statement(session, _fast_claim_insert), claim_values).scalar_one()
         conn.execute(
