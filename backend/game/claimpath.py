@@ -745,28 +745,19 @@ def fire_all(
     if not new:
         return
     # badges that come with them: held already, or new now (once per seller)
-    wanted = [
-        (c.seller.id, c.milestone.badge)
-        for c in new
-        if c.seller is not None and c.milestone.badge is not None
-    ]
-    pg = _pipeline_connection(session)
-    if pg is not None and book.badges is not None:
-        # PostgreSQL after settle's batch: the badges are read, which pairs are held known;
-        # each new pair's grant goes in with its points entry (:data:`_GRANT_SQL`), in the
-        # batch below: no round trip of its own
-        codes = {code for _, code in wanted}
-        badges = {c: book.badges[c] for c in codes if c in book.badges}
-        if codes - badges.keys():  # a badge row missing from the seed: created, as before
-            badges.update(_badges(session, codes - badges.keys()))
-        pairs = [(sid, badges[code][0]) for sid, code in wanted]
+    wanted = _badge_wants(new)
+    codes = {code for _, code in wanted}
+    # PostgreSQL after settle's batch (book.badges): the badges and which pairs are held are
+    # read; each new pair is granted with its points entry in the batch below (_GRANT_SQL)
+    grant_in_batch = book.badges is not None
+    badges = {c: book.badges[c] for c in codes if c in book.badges} if book.badges else {}
+    if codes - badges.keys():  # not read yet, or a badge row missing from the seed
+        badges.update(_badges(session, codes - badges.keys()))
+    pairs = [(sid, badges[code][0]) for sid, code in wanted]
+    if grant_in_batch:
         new_badges = {p for p in pairs if p not in book.held}
-        grant_in_batch = True
     else:
-        badges = _badges(session, {code for _, code in wanted}) if wanted else {}
-        pairs = [(sid, badges[code][0]) for sid, code in wanted]
         new_badges = _give_badges(session, pairs, now)
-        grant_in_batch = False
     # the ledger entries, in the order the general path writes them
     entries: list[Entry] = []
     given: set[tuple[int, int]] = set()
@@ -804,17 +795,13 @@ def fire_all(
     # the entries and the totals they lead to (and the badge grants): one round trip on
     # PostgreSQL
     written: dict[int, Totals] | None = None
-    grants: dict[str, int] = {}  # badge points entry's dedupe key → badge id: granted with it
-    bare: list[tuple[int, int]] = []  # new (seller, badge) pairs with no points entry
-    if grant_in_batch:
-        grants = {
-            e.dedupe_key: cast(int, e.ref_id) for _, _, e in plan if e is not None and e.points
-        }
-        with_entry = {(e.seller_id, e.ref_id) for _, _, e in plan if e is not None and e.points}
-        bare = [p for p in dict.fromkeys(pairs) if p in new_badges and p not in with_entry]
-    if pg is not None and (any(e.points != 0 for e in entries) or bare):
-        to_write = [e for e in entries if e.points != 0]
-        done = _write_batch(session, pg, book, to_write, (), grants=grants, bare_grants=bare)
+    grants = {  # badge entry's dedupe key → badge id, granted in the entry's statement
+        e.dedupe_key: cast(int, e.ref_id) for _, _, e in plan if grant_in_batch and e is not None
+    }
+    pg = _pipeline_connection(session)
+    to_write = [e for e in entries if e.points != 0 or e.dedupe_key in grants]
+    if pg is not None and to_write:
+        done = _write_batch(session, pg, book, to_write, (), grants=grants)
         inserted, written = done.inserted, done.expected
     else:
         inserted = book.insert(entries)
@@ -1123,20 +1110,24 @@ def settle(
     if pg is None or not (entries or todo):
         book.award(entries)
         return None
-    wanted = [
-        (c.seller.id, c.milestone.badge)
-        for c in todo
-        if c.seller is not None and c.milestone.badge is not None
-    ]
-    result = _write_batch(session, pg, book, entries, todo, badge_wants=wanted)
+    result = _write_batch(session, pg, book, entries, todo, badge_wants=_badge_wants(todo))
     book.badges, book.held = result.badges, result.held
     book.award(entries, result.inserted)
     _written(session, book, result.expected)
     return result.new_ids
 
 
+def _badge_wants(candidates: Sequence[Candidate]) -> list[tuple[int, str]]:
+    """(seller id, badge code) of each candidate that comes with a badge for a seller."""
+    return [
+        (c.seller.id, c.milestone.badge)
+        for c in candidates
+        if c.seller is not None and c.milestone.badge is not None
+    ]
+
+
 @dataclass
-class _Written:
+class _BatchResult:
     inserted: set[str]  # the ledger keys inserted
     new_ids: dict[str, int]  # dedupe key → id of the new achievements
     expected: dict[int, Totals]  # the totals written
@@ -1144,7 +1135,8 @@ class _Written:
     held: set[tuple[int, int]]  # of those, the (seller, badge) pairs held already
 
 
-# A badge grant and its points entry in one statement: the entry only if the grant is new.
+# A badge grant and its points entry in one statement: the entry only if the grant is new
+# (and its points are not 0).
 _GRANT_SQL = (
     "WITH g AS (INSERT INTO seller_badges (seller_id, badge_id, awarded_at)"
     " VALUES (%(seller_id)s, %(badge_id)s, %(created_at)s)"
@@ -1152,13 +1144,8 @@ _GRANT_SQL = (
     " INSERT INTO points_ledger (seller_id, points, reason, source, ref_type, ref_id,"
     " dedupe_key, created_at)"
     " SELECT g.seller_id, %(points)s, %(reason)s, %(source)s, %(ref_type)s, %(ref_id)s,"
-    " %(dedupe_key)s, %(created_at)s FROM g"
+    " %(dedupe_key)s, %(created_at)s FROM g WHERE %(points)s <> 0"
     " ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key"
-)
-_BARE_GRANT_SQL = (
-    "INSERT INTO seller_badges (seller_id, badge_id, awarded_at)"
-    " VALUES (%(seller_id)s, %(badge_id)s, %(created_at)s)"
-    " ON CONFLICT (seller_id, badge_id) DO NOTHING"
 )
 _BADGE_READ_SQL = (
     "SELECT b.id, b.code, b.name, EXISTS (SELECT 1 FROM seller_badges sb"
@@ -1176,13 +1163,12 @@ def _write_batch(
     *,
     badge_wants: Sequence[tuple[int, str]] = (),
     grants: dict[str, int] | None = None,
-    bare_grants: Sequence[tuple[int, int]] = (),
-) -> _Written:
+) -> _BatchResult:
     """One batch: the ledger entries (non-zero), the running totals as they will be once
     every entry is credited, the achievements of ``todo``, the badges ``badge_wants``
     ((seller, code) pairs: each badge and whether the seller holds it). ``grants``: entries
     (by dedupe key → badge id) that are badge points, inserted only together with their new
-    badge grant; ``bare_grants``: (seller, badge id) grants with no entry. The caller
+    badge grant (the grant also when the entry has no points). The caller
     credits the inserted entries, then calls :func:`_written`."""
     grants = grants or {}
     expected = {sid: replace(t) for sid, t in book.totals.items() if t.dirty}
@@ -1204,8 +1190,6 @@ def _write_batch(
             )
         else:
             at_ledger.append(batch.add(ledger, values))
-    for sid, badge_id in bare_grants:
-        batch.add_sql(_BARE_GRANT_SQL, {"seller_id": sid, "badge_id": badge_id, "created_at": now})
     write = _sql(session, _stats_write, _STATS_KEYS)
     for sid, t in sorted(expected.items()):
         batch.add(
@@ -1236,7 +1220,7 @@ def _write_batch(
             badges[str(code)] = (int(badge_id), str(name))
             if is_held:
                 held.add((sid, int(badge_id)))
-    return _Written(inserted, new_ids, expected, badges, held)
+    return _BatchResult(inserted, new_ids, expected, badges, held)
 
 
 def _written(session: Session, book: PointsBook, expected: dict[int, Totals]) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
+import pytest
 from sqlalchemy import func, select, text
 
 from backend import eventlog
@@ -316,3 +317,32 @@ def test_badges_of_a_claim_are_granted_once_with_their_points_held_or_not(
             stats = s.get(SellerStats, sid)
             assert stats is not None and stats.points == mine[-1]["total"]
             assert stats.points == sum(p["points"] for p in mine)
+
+
+def test_a_badge_worth_no_points_is_still_granted_with_no_entry(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Game numbers may change: with badges worth 0 points, the claim's badges are granted
+    and no badge entry or ``points.awarded`` is written for them."""
+    monkeypatch.setattr(prules, "BADGE_POINTS", 0)
+    with db.transaction() as s:
+        ayse = add_seller(s, "Ayse")
+        item = add_item(s, "100000", "20000", at=NOW)
+    with db.transaction() as s:
+        claim(s, ayse.id, item.id, settings, NOW)
+    with db.read() as s:
+        held = s.scalars(
+            select(Badge.code)
+            .join(SellerBadge, SellerBadge.badge_id == Badge.id)
+            .where(SellerBadge.seller_id == ayse.id)
+        )
+        assert set(held) == {"revenue_king", "top_earner", "rising_star", "top_performer"}
+        sources = set(s.scalars(select(PointsEntry.source).where(PointsEntry.seller_id == ayse.id)))
+        assert "badge" not in sources and "milestone" in sources
+        awarded = [e.payload for e in events(s, types=("points.awarded",))]
+        assert all(p["source"] != "badge" for p in awarded)
+        stats = s.get(SellerStats, ayse.id)
+        ledger = s.scalar(
+            select(func.sum(PointsEntry.points)).where(PointsEntry.seller_id == ayse.id)
+        )
+        assert stats is not None and stats.points == ledger == awarded[-1]["total"]
