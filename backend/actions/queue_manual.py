@@ -9,6 +9,11 @@ cannot be computed is queued as a problem, as the worker does: ``unknown_campaig
 campaign, an id the core database does not have, terms not in the price list),
 ``unknown_currency``, ``missing_rate``; the figures that depend on it stay null.
 
+Refused with 422 and nothing written, as the worker would not queue them either: an amount
+with fractions of a cent (``invalid_amount``), a trial campaign of
+``WINROOM_TRIAL_CAMPAIGN_IDS`` (``trial_campaign``), figures beyond what storage holds
+(``out_of_range``, :data:`backend.rules.money.MAX_FIGURE`).
+
 ``tts_days`` stays null: a manual entry names its customer by email only, and the core
 adapter looks customers up by id.
 """
@@ -35,6 +40,7 @@ from backend.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_AMOUNT = Decimal("10000000")  # 10 million: anything above is a typo
+CENT = Decimal("0.01")  # money is NUMERIC(12,2) in the core database
 MANUAL_STATUS = "paid"  # a sale entered by hand is a paid one (the jackpot rule asks)
 
 
@@ -111,19 +117,34 @@ def add_manual_item(
     missing)."""
     if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
         raise ActionError(422, "invalid_amount", "The amount must be between 0 and 10 million.")
+    if amount != amount.quantize(CENT):
+        raise ActionError(422, "invalid_amount", "The amount must have at most 2 decimal places.")
+    if campaign_id is not None and campaign_id in settings.trial_ids:
+        # CONTRACT §3: a trial campaign's sales are recorded by the worker, never queued
+        raise ActionError(
+            422,
+            "trial_campaign",
+            f"Campaign {campaign_id} is a trial campaign: it is never queued.",
+        )
     now = utcnow()
     rates = money_rules.Rates(try_per_usd=try_per_usd, sar_per_usd=settings.sar_per_usd)
     channel = (payment_channel.strip()[:40] or None) if payment_channel else None
     name = campaign.name if campaign is not None else None
-    figures = manual_metrics(
-        amount=amount,
-        currency=currency,
-        campaign=campaign,
-        rates=rates,
-        threshold_try=settings.jackpot_threshold_try,
-        payment_channel=channel,
-        sale_created_at=now,
-    )
+    try:
+        figures = manual_metrics(
+            amount=amount,
+            currency=currency,
+            campaign=campaign,
+            rates=rates,
+            threshold_try=settings.jackpot_threshold_try,
+            payment_channel=channel,
+            sale_created_at=now,
+        )
+    except money_rules.Rejected as rej:
+        # as the worker rejects the same sale (``out_of_range``: figures storage cannot hold)
+        raise ActionError(
+            422, rej.reason, "The figures of this sale are out of range; check the amount."
+        ) from None
     item = QueueItem(
         source="manual",
         customer_email=customer_email,

@@ -60,16 +60,17 @@ TABLE: Final[dict[tuple[str, str], Rule]] = {
     ("POST", "/api/emojis"): STAFF,
     ("DELETE", "/api/emojis"): STAFF,
     ("GET", "/api/presence"): STAFF,
-    # admin of the seed (later batch: 501 to these roles, 403 to the others)
+    # admin of the seed, every /api/admin/* route: finance and admin (CONTRACT §4; later
+    # batch: 501 to these roles, 403 to the others)
     ("GET", "/api/admin/claims"): FINANCE,
     ("PATCH", "/api/admin/claims/{claim_id}"): FINANCE,
     ("POST", "/api/admin/claims/{claim_id}/adjustment"): FINANCE,
     ("POST", "/api/admin/claims/{claim_id}/refund"): FINANCE,
     ("GET", "/api/admin/installments"): FINANCE,
     ("POST", "/api/admin/objections/{objection_id}"): FINANCE,
-    ("GET", "/api/admin/sellers"): ADMIN,
-    ("POST", "/api/admin/goals"): ADMIN,
-    ("POST", "/api/admin/promotions"): ADMIN,
+    ("GET", "/api/admin/sellers"): FINANCE,
+    ("POST", "/api/admin/goals"): FINANCE,
+    ("POST", "/api/admin/promotions"): FINANCE,
 }
 
 

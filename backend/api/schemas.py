@@ -18,6 +18,7 @@ MAX_ID = 2**62
 Id = Field(ge=1, le=MAX_ID)
 ClaimType = Literal["first_sales", "remarketing", "upgrade", "installment"]
 Role = Literal["sales", "sales_lead", "finance", "admin"]
+CENT = Decimal("0.01")
 
 
 class Body(BaseModel):
@@ -110,6 +111,9 @@ class ManualIn(Body):
             raise ValueError("must be a number or a decimal string") from None
         if not d.is_finite() or d < 0 or d > Decimal("10000000"):
             raise ValueError("must be between 0 and 10000000")
+        # money is NUMERIC(12,2) in the core database: no fractions of a cent ("1e-30")
+        if d != d.quantize(CENT):
+            raise ValueError("must have at most 2 decimal places")
         return d
 
 

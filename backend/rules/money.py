@@ -5,7 +5,8 @@ rounded here (storage keeps six decimals, JSON shows two, rounded half-up).
 
 Rows that cannot be computed get a *problem reason* instead of a figure (``unknown_currency``,
 ``missing_rate``, ``no_amount``, ``unknown_campaign``: still queued), or raise
-:class:`Rejected` (a negative or unparseable amount: never queued).
+:class:`Rejected` (a negative or unparseable amount, or figures beyond what storage holds:
+never queued).
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ UNKNOWN_CAMPAIGN = "unknown_campaign"
 # rejection reasons (never queued)
 NEGATIVE_AMOUNT = "negative_amount"
 UNPARSEABLE_AMOUNT = "unparseable_amount"
+OUT_OF_RANGE = "out_of_range"
+
+# The largest magnitude a stored figure may have: revenue, cost, margin and margin % are
+# kept as integer millionths in a 64-bit column (``backend.db.types.Micros``), so
+# |value| × 10^6 must stay within 2^63 − 1. A sale whose figures go beyond (a fraction of a
+# cent against a real cost makes a margin % of −10^32) is rejected with ``out_of_range``.
+MAX_FIGURE = Decimal(2**63 - 1).scaleb(-6)
 
 QUALITY_THRESHOLDS: tuple[tuple[Decimal, str], ...] = (
     (Decimal("0.50"), "high"),
@@ -337,6 +345,17 @@ def tts_days(user_created_at: datetime | None, sale_created_at: datetime) -> int
     return days if days >= 0 else None
 
 
+# ---- storage range ----------------------------------------------------------------------
+
+
+def check_storable(**figures: Decimal | None) -> None:
+    """Raise :class:`Rejected` ``out_of_range`` when a figure is beyond :data:`MAX_FIGURE`
+    (what the storage holds), naming the first such figure."""
+    for name, value in figures.items():
+        if value is not None and not -MAX_FIGURE <= value <= MAX_FIGURE:
+            raise Rejected(OUT_OF_RANGE, f"{name} {value:.6E} is beyond what can be stored")
+
+
 # ---- everything at once ----------------------------------------------------------------
 
 
@@ -354,8 +373,9 @@ def compute_metrics(
     sale_created_at: datetime,
     user_created_at: datetime | None,
 ) -> Metrics:
-    """All figures of one sale. Raises :class:`Rejected`; problems become ``problem_reason``
-    (a revenue problem is reported before a campaign problem)."""
+    """All figures of one sale. Raises :class:`Rejected` (also ``out_of_range``: a figure
+    beyond what storage holds); problems become ``problem_reason`` (a revenue problem is
+    reported before a campaign problem)."""
     problems: list[str] = []
     revenue: Decimal | None
     cost: Decimal | None
@@ -370,10 +390,12 @@ def compute_metrics(
         cost = None
         problems.append(p.reason)
     percent = margin_percent(revenue, cost)
+    margin_usd = margin(revenue, cost)
+    check_storable(revenue=revenue, cost=cost, margin=margin_usd, margin_percent=percent)
     return Metrics(
         revenue_usd=revenue,
         cost_usd=cost,
-        margin_amount_usd=margin(revenue, cost),
+        margin_amount_usd=margin_usd,
         margin_percent=percent,
         margin_quality=margin_quality(percent),
         is_jackpot=is_jackpot(

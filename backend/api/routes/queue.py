@@ -31,17 +31,15 @@ from backend.schemas.queue import queue_item_out
 
 router = APIRouter(prefix="/api", tags=["queue"])
 
-QUEUE_CAP = 1000
-
 
 @router.get("/queue", response_model=QueueOut)
 def get_queue(principal: PrincipalDep, ctx: CtxDep) -> QueueOut:
+    """Every pending item (CONTRACT §4: no cap), newest first."""
     with ctx.db.read() as s:
         items = s.scalars(
             select(QueueItem)
             .where(QueueItem.status == "pending")
             .order_by(QueueItem.created_at.desc(), QueueItem.id.desc())
-            .limit(QUEUE_CAP)
         )
         return QueueOut(items=[queue_item_out(i, mask=principal.is_tv) for i in items])
 

@@ -345,3 +345,118 @@ def test_manual_metrics_is_compute_metrics_of_a_paid_sale(core_writer: CoreWrite
     assert got == want
     assert got.revenue_usd == Decimal("50000") / DOLAR  # exact, not rounded
     assert got.is_jackpot is True and got.tts_days is None
+
+
+def nothing_written(db: Database) -> bool:
+    with db.read() as s:
+        return s.scalar(select(QueueItem.id)) is None and s.scalar(select(Event.id)) is None
+
+
+@pytest.mark.parametrize("amount", ["1e-30", "0.001", "19.999", "1E-7", 0.30000000000000004])
+def test_fractions_of_a_cent_are_422_with_the_envelope(
+    client: TestClient, people: People, db: Database, amount: object
+) -> None:
+    """Money is NUMERIC(12,2) in the core database: ``"1e-30"`` was a 500 (its margin % of
+    −1.9 × 10^32 overflowed the storage); now refused, and nothing is written."""
+    r = manual(client, people, amount=amount)
+    assert r.status_code == 422, r.text
+    assert set(r.json()) == {"error"}
+    err = r.json()["error"]
+    assert err["code"] == "invalid_request" and "amount" in err["message"]
+    assert "2 decimal places" in err["message"]
+    assert nothing_written(db)
+
+
+@pytest.mark.parametrize(
+    ("amount", "revenue"),
+    [("0.01", "0.01"), ("12.5", "12.50"), ("1.500", "1.50"), ("1E+2", "100.00"), (7, "7.00")],
+)
+def test_amounts_to_the_cent_are_taken(
+    client: TestClient, people: People, amount: object, revenue: str
+) -> None:
+    assert created(client, people, amount=amount)["revenue_usd"] == revenue
+
+
+def test_the_action_refuses_fractions_of_a_cent_too(db: Database, app_settings: Settings) -> None:
+    from backend.actions.errors import ActionError
+    from backend.actions.queue_manual import add_manual_item
+
+    with pytest.raises(ActionError) as err, db.transaction() as s:
+        add_manual_item(
+            s,
+            created_by=1,
+            customer_email="a@example.com",
+            customer_name="A",
+            campaign_id=1,
+            amount=Decimal("1e-30"),
+            currency="USD",
+            note=None,
+            settings=app_settings,
+            try_per_usd=DOLAR,
+        )
+    assert (err.value.status, err.value.code) == (422, "invalid_amount")
+    assert nothing_written(db)
+
+
+def test_figures_beyond_storage_are_refused_as_the_worker_rejects_them(
+    client: TestClient,
+    people: People,
+    db: Database,
+    core_writer: CoreWriter,
+    app_settings: Settings,
+) -> None:
+    """A cent against a cost of 6.72 × 10^11 USD: margin % −6.72 × 10^13, beyond what the
+    storage (integer millionths, 64 bits) holds. The worker rejects that sale
+    (``out_of_range``, never queued); a manual entry of it is a 422, never a 500."""
+    core_writer.campaign(5, 12, 2_000_000_000, 50, "Absurd terms")
+    r = manual(client, people, amount="0.01", campaign_id=5)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "out_of_range"
+    assert nothing_written(db)
+    # the same sale through the ingest worker
+    sid = core_writer.sub(user_id=1, campaign_id=5, subs_amount=Decimal("0.01"), currency="USD")
+    core = CoreDatabase(core_writer.url)
+    try:
+        IngestWorker(db, core, app_settings).poll_once()
+    finally:
+        core.dispose()
+    from backend.models import IngestRecord
+
+    with db.read() as s:
+        assert s.scalar(select(QueueItem.id)) is None
+        recs = [(r.subscription_id, r.kind, r.reason) for r in s.scalars(select(IngestRecord))]
+    assert recs == [(sid, "rejected", "out_of_range")]
+    # a sale of the same campaign whose figures fit is queued as usual
+    item = created(client, people, amount="9000000", campaign_id=5)
+    assert item["margin_quality"] == "risky" and item["margin_percent"] is not None
+
+
+def test_a_trial_campaign_is_refused_and_nothing_written(
+    client: TestClient, people: People, db: Database, core_writer: CoreWriter
+) -> None:
+    """CONTRACT §3: trial campaigns (``WINROOM_TRIAL_CAMPAIGN_IDS``, default 65) never enter
+    the queue, by hand neither."""
+    core_writer.campaign(65, 1, 1, 25, "Deneme Dersi")
+    for role in ("sales_lead", "admin"):
+        r = manual(client, people, role=role, campaign_id=65)
+        assert r.status_code == 422, r.text
+        assert set(r.json()) == {"error"}
+        assert r.json()["error"]["code"] == "trial_campaign"
+        assert "65" in r.json()["error"]["message"]
+    assert nothing_written(db)
+
+
+def test_the_trial_list_comes_from_the_settings(
+    data_dir: Path, db: Database, core_writer: CoreWriter
+) -> None:
+    settings = make_settings(
+        data_dir, db, core_database_url=core_writer.url, trial_campaign_ids="3,7"
+    )
+    people = make_people(db, settings)
+    with TestClient(build(settings, db).api, raise_server_exceptions=False) as client:
+        for cid in (3, 7):
+            r = manual(client, people, campaign_id=cid)
+            assert r.status_code == 422 and r.json()["error"]["code"] == "trial_campaign"
+        assert nothing_written(db)
+        core_writer.campaign(65, 1, 1, 25, "Not a trial here")
+        assert created(client, people, campaign_id=65)["campaign"]["id"] == 65

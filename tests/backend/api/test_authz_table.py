@@ -85,6 +85,29 @@ def test_endpoint_by_role(
     assert {r: (s if isinstance(want[r], int) else ("allowed", s)) for r, s in got.items()} == want
 
 
+def test_every_admin_route_is_finance_and_admin(
+    env: tuple[WinRoomApp, People, TestClient],
+) -> None:
+    """CONTRACT §4: ``/api/admin/*`` of the seed is finance and admin; not built yet, so
+    501 ``not_implemented`` to both and 403 to the others (sellers, goals and promotions
+    were admin only: finance got 403)."""
+    _app, people, client = env
+    admin_routes = {k: v for k, v in authz.TABLE.items() if k[1].startswith("/api/admin/")}
+    assert len(admin_routes) == 9
+    assert set(admin_routes.values()) == {authz.FINANCE} == {frozenset({"finance", "admin"})}
+    for method, path in (
+        ("GET", "/api/admin/sellers"),
+        ("POST", "/api/admin/goals"),
+        ("POST", "/api/admin/promotions"),
+    ):
+        for role in CALLERS:
+            resp = client.request(method, path, headers=people.headers(role))
+            want = {"finance": 501, "admin": 501, None: 401}.get(role, 403)
+            assert resp.status_code == want, (method, path, role)
+            if want == 501:
+                assert resp.json()["error"]["code"] == "not_implemented"
+
+
 def test_forbidden_role_gets_403_even_for_malformed_json(
     env: tuple[WinRoomApp, People, TestClient],
 ) -> None:

@@ -59,6 +59,39 @@ def test_queue_lists_pending_items_with_masked_emails_for_tv(
     assert seller[0]["revenue_usd"] == "100.00"
 
 
+def test_queue_lists_every_pending_item_newest_first(
+    client: TestClient, people: People, db: Database
+) -> None:
+    """CONTRACT §4: ``GET /api/queue`` is every pending item (it was capped at 1000)."""
+    from sqlalchemy import insert
+
+    now = utcnow()
+    rows = [
+        {
+            "source": "manual",
+            "customer_email": f"c{i}@example.com",
+            "customer_name": f"C{i}",
+            "status": "pending",
+            "finance_status": "waiting",
+            "margin_quality": "unknown",
+            "is_jackpot": False,
+            "sale_created_at": now,
+            "created_at": now + timedelta(seconds=i),
+        }
+        for i in range(1005)
+    ]
+    with db.transaction() as s:
+        s.execute(insert(QueueItem), rows)
+    claimed = add_item(db, status="claimed")
+    with db.read() as s:
+        ids = list(s.scalars(select(QueueItem.id).where(QueueItem.status == "pending")))
+    for role in ("sales", "tv"):
+        items = client.get("/api/queue", headers=people.headers(role)).json()["items"]
+        assert len(items) == 1005 == len(ids)
+        assert [i["id"] for i in items] == sorted(ids, reverse=True)  # newest first
+        assert claimed not in {i["id"] for i in items}
+
+
 def test_claim_writes_claim_attribution_share_event(
     client: TestClient, people: People, db: Database
 ) -> None:
@@ -233,6 +266,21 @@ def test_manual_entry(client: TestClient, people: People, db: Database) -> None:
     ):
         r = client.post("/api/queue/manual", json=bad, headers=people.headers("admin"))
         assert r.status_code == 422, bad
+    for tiny in ("1e-30", "0.001", 0.001):
+        # was a 500: the margin % of a fraction of a cent overflowed the storage
+        r = client.post(
+            "/api/queue/manual", json={**body, "amount": tiny}, headers=people.headers("admin")
+        )
+        assert r.status_code == 422, tiny
+        assert r.json()["error"]["code"] == "invalid_request"
+        assert "amount" in r.json()["error"]["message"]
+    trial = client.post(
+        "/api/queue/manual", json={**body, "campaign_id": 65}, headers=people.headers("admin")
+    )
+    assert trial.status_code == 422 and trial.json()["error"]["code"] == "trial_campaign"
+    with db.read() as s:
+        assert len(s.scalars(select(QueueItem)).all()) == 2  # the two above only
+        assert len(s.scalars(select(Event).where(Event.type == "queue.new")).all()) == 2
     r = client.post(
         "/api/queue/manual", json={**body, "currency": "EUR"}, headers=people.headers("admin")
     )

@@ -202,6 +202,29 @@ def test_unparseable_rows_are_rejected(
     }
 
 
+def test_figures_beyond_storage_are_rejected_and_do_not_block(
+    db: Database, floor: CoreWriter, make_worker: MakeWorker
+) -> None:
+    """Figures are stored as integer millionths (64 bits): a sale whose margin % is beyond
+    that (a fraction of a cent against a real cost) is rejected ``out_of_range``, in the
+    batch itself (not by its row-by-row retry), and the rows after it go through."""
+    floor.campaign(5, 12, 2_000_000_000, 50, "Absurd terms")  # cost 6.72 × 10^11 USD
+    absurd = floor.sub(campaign_id=5, subs_amount=Decimal("0.01"))
+    tiny = None
+    if db.engine.dialect.name == "sqlite":  # PostgreSQL's NUMERIC(12,2) cannot hold it
+        tiny = floor.sub(user_id=2)
+        floor.exec(text(f"UPDATE subscriptions SET subs_amount = 1e-30 WHERE id = {tiny}"))
+    good = floor.sub(user_id=3, campaign_id=3)
+    make_worker().catch_up()
+    assert set(by_sub(db)) == {good}
+    rejected = {r.subscription_id: r.reason for r in records(db, "rejected")}
+    want = {absurd: "out_of_range"} | ({tiny: "out_of_range"} if tiny else {})
+    assert rejected == want
+    with db.read() as s:
+        m = s.get(SubscriptionMetrics, absurd)
+        assert m is not None and m.outcome == "rejected" and m.problem_reason == "out_of_range"
+
+
 def test_duplicates(db: Database, floor: CoreWriter, make_worker: MakeWorker) -> None:
     hour = floor.now.replace(minute=0)
     first = floor.sub(created_at=hour.replace(minute=5), stripe_sub_id="sub_A")

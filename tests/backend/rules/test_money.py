@@ -322,3 +322,47 @@ def test_parse_fast_paths_agree_with_the_general_rules() -> None:
     assert money.parse_decimal(Decimal("NaN")) is None
     assert money.parse_flag(0) is False and money.parse_flag(2) is True
     assert money.parse_flag(True) is True and money.parse_flag(False) is False
+
+
+@pytest.mark.parametrize(
+    ("amount", "terms", "figure"),
+    [
+        (Decimal("1e-30"), CampaignTerms(6, 2, 25), "margin_percent"),  # −1.9 × 10^32
+        (Decimal("0.01"), CampaignTerms(12, 2_000_000_000, 50), "margin_percent"),
+        (Decimal("1e20"), CampaignTerms(6, 2, 25), "revenue"),
+        (Decimal("100"), CampaignTerms(12, 10**15, 50), "cost"),
+    ],
+)
+def test_figures_beyond_storage_are_rejected(
+    amount: Decimal, terms: CampaignTerms, figure: str
+) -> None:
+    """Figures are stored as integer millionths in 64 bits: beyond that, ``out_of_range``
+    (never queued), instead of an overflow when the row is written."""
+    with pytest.raises(Rejected) as err:
+        money.compute_metrics(
+            subs_amount=amount,
+            currency="USD",
+            payment_infos=[],
+            campaign=terms,
+            rates=RATES,
+            threshold_try=Decimal(40000),
+            is_free=0,
+            payment_channel="Stripe",
+            status="paid",
+            sale_created_at=T0,
+            user_created_at=None,
+        )
+    assert err.value.reason == money.OUT_OF_RANGE == "out_of_range"
+    assert err.value.detail.startswith(figure)
+
+
+def test_the_storage_limit_is_what_micros_holds() -> None:
+    from backend.db.types import MICRO, Micros
+
+    assert Micros().process_bind_param(money.MAX_FIGURE, None) == 2**63 - 1
+    assert Micros().process_bind_param(-money.MAX_FIGURE, None) == -(2**63) + 1
+    money.check_storable(a=money.MAX_FIGURE, b=-money.MAX_FIGURE, c=None)  # at the edge: fine
+    with pytest.raises(Rejected):
+        money.check_storable(a=money.MAX_FIGURE + MICRO)
+    with pytest.raises(Rejected):
+        money.check_storable(a=-money.MAX_FIGURE - MICRO)
