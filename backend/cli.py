@@ -189,6 +189,15 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
 # that is not SQLite (CONTRACT §2: "refuse to start without it").
 TOKEN_COMMANDS = frozenset({"serve", "demo"})
 
+# The long-running commands: they also log to <data dir>/logs/winroom-backend.log.
+LOG_FILE_COMMANDS = frozenset({"serve", "worker", "demo"})
+
+
+def _os_error_line(exc: OSError) -> str:
+    """One line for an OSError that escaped (e.g. a directory that cannot be created)."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{reason}: {exc.filename}" if exc.filename else reason
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
@@ -200,6 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("alembic").setLevel(logging.WARNING)
     from sqlalchemy.exc import OperationalError
 
+    from backend import logfile
     from backend.db.migrate import NotMigrated
 
     try:
@@ -209,9 +219,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             overrides["data_dir"] = Path(args.data_dir)
         settings = load_settings(require_jwt_secret=args.command in TOKEN_COMMANDS, **overrides)
+        if args.command in LOG_FILE_COMMANDS:
+            logfile.install(settings.data_dir, args.command, prog=PROG)
         return COMMANDS[args.command](settings, args)
     except SettingsError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        message = str(exc)
+        if getattr(args, "data_dir", None) and message.startswith("WINROOM_DATA_DIR:"):
+            message = "--data-dir" + message.removeprefix("WINROOM_DATA_DIR")  # the flag won
+        print(f"{PROG}: {message}", file=sys.stderr)
         return 2
     except NotMigrated as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
@@ -225,6 +240,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # last resort: e.g. a directory that cannot be created
+        print(f"{PROG}: {_os_error_line(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        logfile.uninstall()  # main() called in-process (tests) leaves no handler behind
 
 
 if __name__ == "__main__":  # pragma: no cover

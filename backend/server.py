@@ -135,7 +135,9 @@ def build(settings: Settings, db: Database | None = None, *, worker: bool = Fals
 
 
 def uvicorn_config(app: Any, host: str, port: int, **kwargs: Any) -> uvicorn.Config:
-    return uvicorn.Config(
+    from backend import logfile
+
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -145,6 +147,8 @@ def uvicorn_config(app: Any, host: str, port: int, **kwargs: Any) -> uvicorn.Con
         ws="websockets-sansio",
         **kwargs,
     )
+    logfile.attach_uvicorn()  # uvicorn's loggers do not propagate: give them the log file
+    return config
 
 
 class _Server(uvicorn.Server):

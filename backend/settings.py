@@ -6,6 +6,7 @@ CONTRACT §2. A bad value stops the program at start with one line naming the se
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from datetime import timedelta
@@ -179,10 +180,64 @@ class Settings(BaseSettings):
             ("redis://", "rediss://", "unix://")
         ):
             raise SettingsError("WINROOM_REDIS_URL: expected a redis:// URL")
+        self._check_directories()
         return self
+
+    def _check_directories(self) -> None:
+        """The data dir and the directories of the SQLite files exist (created when
+        missing) and are directories; else SettingsError naming the setting.
+
+        The data dir is checked when it is set, or when something lives in it by default
+        (a database URL left unset; the generated JWT secret on SQLite). Left at its
+        default beside PostgreSQL it is only where logs go, and a log file that cannot be
+        written is a warning, not a stop (``backend.logfile``)."""
+        needed = (
+            "data_dir" in self.model_fields_set
+            or self.database_url is None
+            or self.core_database_url is None
+            or (self.jwt_secret is None and is_sqlite(self.db_url))
+        )
+        if needed:
+            _ensure_directory("WINROOM_DATA_DIR", self.data_dir, what="the data dir", writable=True)
+        for name, set_url, url in (
+            ("WINROOM_DATABASE_URL", self.database_url, self.db_url),
+            ("WINROOM_CORE_DATABASE_URL", self.core_database_url, self.core_db_url),
+        ):
+            try:
+                path = database_file(url)
+            except (OSError, RuntimeError) as exc:  # e.g. a symlink loop
+                raise SettingsError(f"{name}: unusable SQLite file path ({exc})") from None
+            if path is not None:
+                # a URL left unset lives in the data dir: its trouble is the data dir's
+                _ensure_directory(
+                    name if set_url else "WINROOM_DATA_DIR",
+                    path.parent,
+                    what="the directory of the SQLite file",
+                )
 
 
 _SECRET_REQUIRED = "WINROOM_JWT_SECRET: required when WINROOM_DATABASE_URL is not SQLite"
+
+
+def _ensure_directory(
+    name: str, path: Path, *, what: str = "the directory", writable: bool = False
+) -> None:
+    """Create ``path`` (and its parents) when missing; SettingsError (one line naming the
+    setting) when it cannot be created, is not a directory or (``writable``) cannot be
+    written."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise SettingsError(f"{name}: {what} {path} exists and is not a directory") from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, NotADirectoryError):
+            reason = "a part of the path is a file, not a directory"
+        raise SettingsError(f"{name}: cannot create {what} {path} ({reason})") from None
+    if not path.is_dir():  # pragma: no cover - mkdir(exist_ok=True) already refuses
+        raise SettingsError(f"{name}: {what} {path} is not a directory")
+    if writable and not os.access(path, os.W_OK | os.X_OK):
+        raise SettingsError(f"{name}: {what} {path} is not writable")
 
 
 def _format_error(exc: ValidationError) -> str:

@@ -4,7 +4,7 @@
                [--size WxH] [--screenshot PATH --quit-after S]
     winroom seller --server URL [--email E --password-stdin] [...]
     winroom admin  --server URL [--email E --password-stdin] [...]
-    winroom demo [--port P] [--data-dir D]
+    winroom demo [--port P] [--data-dir D] [--size WxH] [--screenshot PATH --quit-after S]
 
 ``seller``/``admin`` are dispatched lazily to ``winroom_desktop.seller_app:run_seller(args)``
 and ``winroom_desktop.admin_app:run_admin(args)``. ``demo`` opens the seller window in the

@@ -59,6 +59,33 @@ async def wait_ready(
     raise RuntimeError(f"the backend did not become ready on {server} within {timeout:.0f} s")
 
 
+TV_SIZE = (1920, 1080)  # CONTRACT §1: the TV renders at exactly this unless --size says
+
+
+def tv_arguments(
+    args: argparse.Namespace, info: dict[str, Any], server: str, root: Path, headless: bool
+) -> argparse.Namespace:
+    """The TV's options inside ``winroom demo``: a window of exactly ``--size`` or
+    1920×1080 logical px — on any platform, offscreen too (its own screen is smaller)."""
+    return argparse.Namespace(
+        server=info.get("server", server),
+        token=info["tv_token"],
+        screen=0,
+        windowed=not headless,
+        overlay=None,
+        mute=False,
+        reduced_motion=False,
+        playlist=None,
+        rotate_seconds=None,
+        settings=None,
+        data_dir=str(root),
+        demo_data=False,
+        screenshot=args.screenshot,
+        quit_after=args.quit_after,
+        size=getattr(args, "size", None) or TV_SIZE,
+    )
+
+
 def run_demo(args: argparse.Namespace) -> int:
     root = demo_dir(args)
     root.mkdir(parents=True, exist_ok=True)
@@ -97,23 +124,7 @@ def run_demo(args: argparse.Namespace) -> int:
             print(f"winroom demo: {exc}", file=sys.stderr)
             ctx.quit(1)
             return
-        tv_args = argparse.Namespace(
-            server=info.get("server", server),
-            token=info["tv_token"],
-            screen=0,
-            windowed=not headless,
-            overlay=None,
-            mute=False,
-            reduced_motion=False,
-            playlist=None,
-            rotate_seconds=None,
-            settings=None,
-            data_dir=str(root),
-            demo_data=False,
-            screenshot=args.screenshot,
-            quit_after=args.quit_after,
-            size=args.size or ((1920, 1080) if headless else (1600, 900)),
-        )
+        tv_args = tv_arguments(args, info, server, root, headless)
         await setup_tv(ctx, tv_args)
         tv_window = ctx.main_window
         sellers = info.get("sellers") or []

@@ -1,0 +1,84 @@
+"""The backend's log file: ``<data dir>/logs/winroom-backend.log`` (CONTRACT §2: the data
+dir is where "the embedded databases, the generated secret and logs live").
+
+The long-running commands (``serve``, ``worker``, ``demo``) log there as well as to stderr:
+a rotating file (5 MB, 5 old files kept). Every process that logs there writes its command
+and process id in each line, so a ``serve`` and a ``worker`` sharing a data dir share the
+file and stay apart. A log dir that cannot be created or a file that cannot be opened is
+one warning on stderr; the program carries on with stderr alone.
+
+uvicorn configures its own loggers (``uvicorn``, ``uvicorn.access``) not to propagate to
+the root logger; :func:`attach_uvicorn` gives them the file too, after uvicorn's config.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+LOG_DIR = "logs"
+LOG_FILE = "winroom-backend.log"
+MAX_BYTES = 5 * 1024 * 1024
+BACKUP_COUNT = 5
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.access")
+
+_handler: RotatingFileHandler | None = None
+
+
+def log_path(data_dir: Path) -> Path:
+    return Path(data_dir) / LOG_DIR / LOG_FILE
+
+
+def install(data_dir: Path, command: str, *, prog: str = "winroom-backend") -> Path | None:
+    """Add the rotating log file to the root logger; its path, or None (after one warning
+    on stderr) when it cannot be opened. Calling it again replaces the previous file."""
+    global _handler
+    path = log_path(data_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
+        )
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, FileExistsError | NotADirectoryError):
+            reason = "a part of the path is a file, not a directory"
+        print(
+            f"{prog}: warning: cannot write the log file {path} ({reason}); logging to stderr only",
+            file=sys.stderr,
+        )
+        return None
+    handler.setFormatter(
+        logging.Formatter(f"%(asctime)s %(levelname)s {command}[%(process)d] %(name)s: %(message)s")
+    )
+    uninstall()
+    logging.getLogger().addHandler(handler)
+    _handler = handler
+    return path
+
+
+def attach_uvicorn() -> None:
+    """Give uvicorn's non-propagating loggers the log file too (after uvicorn's config
+    replaced their handlers); nothing when no log file is installed."""
+    if _handler is None:
+        return
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        if _handler not in logger.handlers:
+            logger.addHandler(_handler)
+
+
+def uninstall() -> None:
+    """Remove and close the log file (tests; a second :func:`install`)."""
+    global _handler
+    if _handler is None:
+        return
+    for name in ("", *UVICORN_LOGGERS):
+        logging.getLogger(name).removeHandler(_handler)
+    _handler.close()
+    _handler = None
+
+
+__all__ = ["LOG_FILE", "attach_uvicorn", "install", "log_path", "uninstall"]
