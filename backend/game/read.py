@@ -8,8 +8,9 @@ period); times ISO 8601 UTC.
 ``board`` ∈ {"wins", "revenue", "margin", "conversion"}; ``period`` ∈ {"today", "15d",
 "month"} (CONTRACT §4). ``now`` defaults to the current time (tests pass a fixed one).
 Boards sum the per-seller-per-local-day aggregate (``seller_day_stats``, kept exact by the
-engine); leads come from ``lead_assignments_daily`` by ``seller_id`` for earlier days and
-from the core database for today (``backend.core.live``; the aggregate when it cannot answer).
+engine); leads come from ``lead_assignments_daily`` for earlier days and from the core
+database for today (``backend.core.live``; the aggregate when it cannot answer), both per
+seller email, matched to sellers when read.
 """
 
 from __future__ import annotations
@@ -55,60 +56,75 @@ def _sums_and_leads(
 ):  # type: ignore[no-untyped-def]
     """Per-seller sums and leads of the period (or the previous one). Leads: today's read
     live from the core database (:func:`_live_leads`), earlier days from the stored
-    aggregate ``lead_assignments_daily``; today's too when the core database cannot answer."""
+    aggregate ``lead_assignments_daily`` (kept for every day of the longest previous window
+    by the worker's ``leads.days``); today's too when the core database cannot answer.
+    Both are per lower-cased seller email, matched to sellers here, when read: a seller
+    created after a day was aggregated still gets that day's leads."""
     from backend.game import daystats
     from backend.game.rules.periods import local_day, period_days, previous_days
-    from backend.models import LeadAssignmentDaily
+    from backend.models import LeadAssignmentDaily as Lad
 
     today = local_day(now, settings.tz)
     days = previous_days(period, today) if previous else period_days(period, today)
     sums = daystats.sums(session, days, seller_ids)
-    live = _live_leads(session, settings, today, seller_ids) if days.contains(today) else None
-    q = (
-        select(LeadAssignmentDaily.seller_id, func.sum(LeadAssignmentDaily.leads))
-        .where(
-            LeadAssignmentDaily.day >= days.first,
-            LeadAssignmentDaily.day <= days.last,
-            LeadAssignmentDaily.seller_id.is_not(None),
+    emails = _seller_emails(session, seller_ids)
+    live = _live_leads(settings, today, emails) if days.contains(today) else None
+    leads: dict[int, int] = dict(live) if live is not None else {}
+    if emails and (live is None or days.first < today):
+        q = (
+            select(Lad.seller_email, func.sum(Lad.leads))
+            .where(Lad.day >= days.first, Lad.day <= days.last)
+            .group_by(Lad.seller_email)
         )
-        .group_by(LeadAssignmentDaily.seller_id)
-    )
-    if seller_ids is not None:
-        q = q.where(LeadAssignmentDaily.seller_id.in_(seller_ids))
-    leads: dict[int, int] = {}
-    if live is not None:
-        q = q.where(LeadAssignmentDaily.day != today)
-        leads = dict(live)
-    if live is None or days.first < today:
-        for sid, n in session.execute(q):
-            leads[int(sid or 0)] = leads.get(int(sid or 0), 0) + int(n or 0)
+        if live is not None:
+            q = q.where(Lad.day != today)
+        if seller_ids is not None:
+            q = q.where(Lad.seller_email.in_(sorted(emails)))
+        for email, n in session.execute(q):
+            for sid in emails.get(email, ()):
+                leads[sid] = leads.get(sid, 0) + int(n or 0)
     return sums, leads
 
 
+def _seller_emails(session: Session, seller_ids: list[int] | None) -> dict[str, list[int]]:
+    """Seller ids by lower-cased, trimmed email (as the core counts and the aggregate key
+    leads); every seller, or those of ``seller_ids``."""
+    from backend.models import Seller
+
+    q = select(Seller.id, Seller.email)
+    if seller_ids is not None:
+        if not seller_ids:
+            return {}
+        q = q.where(Seller.id.in_(seller_ids))
+    out: dict[str, list[int]] = defaultdict(list)
+    for sid, email in session.execute(q):
+        key = (email or "").strip().lower()
+        if key:
+            out[key].append(int(sid))
+    return dict(out)
+
+
 def _live_leads(
-    session: Session, settings: Settings, day: date, seller_ids: list[int] | None
+    settings: Settings, day: date, emails: dict[str, list[int]]
 ) -> dict[int, int] | None:
-    """Leads assigned on local ``day`` per seller id, read from the core database now
-    (CONTRACT §4: today's assignments count at once; the worker's ``leads.today`` refreshes
-    the aggregate only every minute). Sellers are matched by lower-cased email, as the
-    aggregate is. ``None`` when the core database cannot answer (logged once by
-    ``backend.core.live``): the caller keeps the aggregate's numbers."""
+    """Leads assigned on local ``day`` per seller id (of ``emails``, by lower-cased email),
+    read from the core database now (CONTRACT §4: today's assignments count at once; the
+    worker's ``leads.today`` refreshes the aggregate only every minute). ``None`` when the
+    core database cannot answer (logged once by ``backend.core.live``): the caller keeps
+    the aggregate's numbers."""
     from backend.core.live import live_leads
     from backend.game.rules.periods import DayRange, utc_bounds
-    from backend.models import Seller
 
     start, end = utc_bounds(DayRange(day, day), settings.tz)
     counts = live_leads(settings.core_db_url).counts(start, end)
     if counts is None:
         return None
-    q = select(Seller.id, Seller.email)
-    if seller_ids is not None:
-        q = q.where(Seller.id.in_(seller_ids))
     out: dict[int, int] = {}
-    for sid, email in session.execute(q):
-        n = counts.get((email or "").lower())
+    for email, sids in emails.items():
+        n = counts.get(email)
         if n:
-            out[int(sid)] = n
+            for sid in sids:
+                out[sid] = n
     return out
 
 

@@ -8,6 +8,15 @@ Jobs that own their transactions (the game's ``sweep`` and ``close_day``) claim 
 first and run afterwards (at most once per key). *Refresh* jobs (today's lead counts) have
 no key: they are idempotent and run every few seconds.
 
+Lead counts: ``leads.days`` (once a local day, and so on a worker's first run) sets
+``lead_assignments_daily`` for every past day any period or previous period can cover
+(:func:`lead_days_needed`: from the earlier of the previous month's first day and the
+previous 15-day window's first day, through yesterday); ``leads.today`` refreshes today's
+row every minute. Rows are *set* from the core database's counts, never added to, so a
+run repeated (a retry, a second worker) gives the same rows. Rows are keyed by the
+lower-cased seller email; the reads match sellers by email when they read, so a seller
+created later still gets the leads of earlier days.
+
 All job transactions on PostgreSQL take one advisory lock, so two workers never run jobs
 side by side; on SQLite ``BEGIN IMMEDIATE`` serializes them.
 """
@@ -82,13 +91,48 @@ def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 # ---- the jobs ------------------------------------------------------------------------
 
 
-def aggregate_leads(session: Session, core: CoreDatabase, day: date, tz: ZoneInfo) -> int:
-    """Set ``lead_assignments_daily`` for one local day from core ``lead_assignments``."""
+def lead_days_needed(today: date) -> tuple[date, date]:
+    """The past local days the leads reads can take from the aggregate: from the first day
+    of the longest previous window (the previous month's first day, or the previous 15-day
+    window's, ``today - 29``, whichever is earlier) through yesterday (CONTRACT §4;
+    ``backend.game.rules.periods.previous_days``)."""
+    prev_month_first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return min(prev_month_first, today - timedelta(days=29)), today - timedelta(days=1)
+
+
+def aggregate_lead_days(
+    session: Session, core: CoreDatabase, first: date, last: date, tz: ZoneInfo
+) -> int:
+    """:func:`aggregate_leads` for every local day ``first``..``last``; the leads counted."""
+    sellers = _seller_ids(session)
+    total, day = 0, first
+    while day <= last:
+        total += aggregate_leads(session, core, day, tz, sellers)
+        day += timedelta(days=1)
+    return total
+
+
+def _seller_ids(session: Session) -> dict[str, int]:
+    return {
+        (email or "").strip().lower(): sid
+        for sid, email in session.execute(select(Seller.id, Seller.email))
+    }
+
+
+def aggregate_leads(
+    session: Session,
+    core: CoreDatabase,
+    day: date,
+    tz: ZoneInfo,
+    sellers: dict[str, int] | None = None,
+) -> int:
+    """Set ``lead_assignments_daily`` for one local day from core ``lead_assignments``
+    (one row per lower-cased seller email; ``seller_id`` is the seller of that email when
+    the day was aggregated, for people reading the table: the reads match by email)."""
     start, end = local_day_bounds(day, tz)
     counts = core.lead_counts(start, end)
-    sellers = {
-        email.lower(): sid for sid, email in session.execute(select(Seller.id, Seller.email))
-    }
+    if sellers is None:
+        sellers = _seller_ids(session)
     rows = {
         r.seller_email: r
         for r in session.scalars(select(LeadAssignmentDaily).where(LeadAssignmentDaily.day == day))
@@ -257,18 +301,25 @@ def _game_jobs(db: Database, settings: Settings) -> list[Job]:
 
 
 def default_jobs(settings: Settings, core: CoreDatabase, db: Database | None = None) -> list[Job]:
-    """The worker's jobs: lead counts (yesterday final once a day, today every minute),
-    overdue installments, cache cleanup, and the game's jobs when that module exists."""
+    """The worker's jobs: lead counts (the past days of every period once a day, today
+    every minute), overdue installments, cache cleanup, and the game's jobs when that
+    module exists."""
     tz = settings.tz
 
-    def leads_yesterday(s: Session, now: datetime) -> dict[str, Any]:
-        day = now.astimezone(tz).date() - timedelta(days=1)
-        return {"day": day.isoformat(), "leads": aggregate_leads(s, core, day, tz)}
+    def leads_days(s: Session, now: datetime) -> dict[str, Any]:
+        # every past day a period or its previous period can cover, set again each day
+        # (late core rows, sellers renamed): idempotent, in the job_runs transaction
+        first, last = lead_days_needed(now.astimezone(tz).date())
+        return {
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+            "leads": aggregate_lead_days(s, core, first, last, tz),
+        }
 
     def leads_today(s: Session, now: datetime) -> None:
         # the leads/conversion reads take today live from the core database
         # (backend.core.live); this keeps the aggregate they fall back on (core database
-        # unreachable) at most a minute behind, and becomes yesterday's until leads.daily
+        # unreachable) at most a minute behind, and becomes yesterday's until leads.days
         aggregate_leads(s, core, now.astimezone(tz).date(), tz)
 
     def overdue(s: Session, now: datetime) -> dict[str, Any]:
@@ -287,7 +338,9 @@ def default_jobs(settings: Settings, core: CoreDatabase, db: Database | None = N
         return {"deleted": prune(s, settings, now)}
 
     jobs = [
-        Job("leads.daily", daily_key(tz), in_session=leads_yesterday, ready=leads_ready),
+        # "leads.days", not the former "leads.daily" (yesterday only): a database upgraded
+        # today has that key done already, and the new job must backfill the window now
+        Job("leads.days", daily_key(tz), in_session=leads_days, ready=leads_ready),
         Job(
             "leads.today",
             None,

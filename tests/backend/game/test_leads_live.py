@@ -250,3 +250,126 @@ def test_live_leads_backs_off_after_a_failure_and_says_when_it_is_back(
         assert levels == [logging.WARNING, logging.INFO]
     finally:
         live.dispose()
+
+
+# ---- past days: the worker's leads.days aggregate, matched to sellers by email -------
+
+
+def run_lead_jobs(db: Database, st: Settings, core_url: str, now: datetime) -> list[str]:
+    """One scheduler tick of the worker's lead jobs (``leads.days`` and ``leads.today``)."""
+    from backend.core import CoreDatabase
+    from backend.ingest.jobs import Scheduler, default_jobs
+
+    cdb = CoreDatabase(core_url)
+    try:
+        jobs = [j for j in default_jobs(st, cdb) if j.name.startswith("leads.")]
+        return Scheduler(db, jobs).tick(now)
+    finally:
+        cdb.dispose()
+
+
+def lead_on(core: CoreWriter, st: Settings, day: date, email: str, n: int = 1) -> None:
+    """``n`` assignments at local noon of ``day``."""
+    at = datetime.combine(day, datetime.min.time(), st.tz) + timedelta(hours=12)
+    for _ in range(n):
+        core.lead(email, naive(at.astimezone(UTC)))
+
+
+def test_every_period_and_its_previous_count_the_leads_of_past_days(
+    db: Database, core: CoreWriter, data_dir: Path
+) -> None:
+    from tests.backend.game.floor import add_item as add_floor_item
+    from tests.backend.game.floor import claim
+
+    st = make_settings(data_dir, db, core_database_url=core.url)
+    people = make_people(db, st)
+    sid = people.ids["sales"]
+    now = datetime(2026, 3, 17, 12, 0, tzinfo=st.tz)
+    today = now.date()
+    # 15d = 3..17 March, previous 15d = 16 Feb..2 March; month = 1..17 March, previous
+    # month = 1..17 February
+    for day, n in (
+        (today, 4),
+        (date(2026, 3, 15), 1),  # 2 days ago
+        (date(2026, 3, 7), 1),  # 10 days ago
+        (date(2026, 3, 1), 1),  # month; previous 15d
+        (date(2026, 2, 25), 1),  # 20 days ago: previous 15d, after the previous month's 17th
+        (date(2026, 2, 10), 2),  # previous month only
+        (date(2026, 1, 31), 5),  # no window
+    ):
+        lead_on(core, st, day, "sales@winroom.io", n)
+    with db.transaction() as s:
+        for _ in range(3):
+            item = add_floor_item(s, "100", "40", at=now)
+            claim(s, sid, item.id, st, now)
+
+    ran = run_lead_jobs(db, st, core.url, now.astimezone(UTC))
+    assert "leads.days:2026-03-17" in ran
+
+    with db.read() as s:
+        m15 = read.my_metrics(s, sid, "15d", st, now)
+        mm = read.my_metrics(s, sid, "month", st, now)
+        mt = read.my_metrics(s, sid, "today", st, now)
+        overview = {r["seller_id"]: r for r in read.team_overview(s, "15d", st, now)["sellers"]}
+        om = {r["seller_id"]: r for r in read.team_overview(s, "month", st, now)["sellers"]}
+        b15 = read.leaderboard(s, "conversion", "15d", st, now)["entries"]
+        bm = read.leaderboard(s, "conversion", "month", st, now)["entries"]
+    assert m15["leads"] == {"value": 6, "previous": 2, "change_percent": 2.0}
+    assert m15["conversion"]["value"] == 0.5  # 3 wins ÷ 6 leads
+    assert mm["leads"] == {"value": 7, "previous": 2, "change_percent": 2.5}
+    assert mm["conversion"]["value"] == 0.4286  # 3 ÷ 7
+    assert mt["leads"] == {"value": 4, "previous": 0, "change_percent": None}
+    assert overview[sid]["leads"] == m15["leads"]
+    assert overview[sid]["conversion"] == m15["conversion"]
+    assert om[sid]["leads"] == mm["leads"]
+    assert {e["seller_id"]: e["value"] for e in b15}[sid] == 0.5
+    assert {e["seller_id"]: e["value"] for e in bm}[sid] == 0.4286
+
+    # the audit's case: 4 today, 1 two days ago, 3 claims → 5 leads, 0.6 in 15d
+    lead_on(core, st, date(2026, 3, 14), "sales_lead@winroom.io")
+    for _ in range(4):
+        lead_on(core, st, today, "sales_lead@winroom.io")
+    lead_id = people.ids["sales_lead"]
+    with db.transaction() as s:
+        for _ in range(3):
+            item = add_floor_item(s, "100", "40", at=now)
+            claim(s, lead_id, item.id, st, now)
+    # the next day's run sets the past days again (late core rows count)
+    later = now + timedelta(days=1)
+    assert "leads.days:2026-03-18" in run_lead_jobs(db, st, core.url, later.astimezone(UTC))
+    with db.read() as s:
+        m = read.my_metrics(s, lead_id, "15d", st, later)
+    assert m["leads"]["value"] == 5
+    assert m["conversion"]["value"] == 0.6
+
+
+def test_a_seller_created_after_the_aggregation_gets_their_past_leads(
+    db: Database, core: CoreWriter, data_dir: Path
+) -> None:
+    from backend.models import Seller
+
+    st = make_settings(data_dir, db, core_database_url=core.url)
+    people = make_people(db, st)
+    now = datetime(2026, 3, 17, 12, 0, tzinfo=st.tz)
+    lead_on(core, st, date(2026, 3, 12), "New.Seller@WinRoom.io", 2)  # 15d, month
+    lead_on(core, st, date(2026, 2, 20), "new.seller@winroom.io", 3)  # previous 15d
+    lead_on(core, st, date(2026, 2, 5), "new.seller@winroom.io")  # previous month
+    lead_on(core, st, now.date(), "new.seller@winroom.io")  # today: live
+    assert "leads.days:2026-03-17" in run_lead_jobs(db, st, core.url, now.astimezone(UTC))
+
+    # the seller's account is created after the day's run: no job runs again
+    with db.transaction() as s:
+        seller = Seller(email="new.seller@winroom.io", name="New", role="sales", password_hash="x")
+        s.add(seller)
+        s.flush()
+        sid = seller.id
+    with db.read() as s:
+        m15 = read.my_metrics(s, sid, "15d", st, now)
+        mm = read.my_metrics(s, sid, "month", st, now)
+        rows = {r["seller_id"]: r for r in read.team_overview(s, "month", st, now)["sellers"]}
+        board = read.leaderboard(s, "conversion", "15d", st, now)["entries"]
+    assert m15["leads"] == {"value": 3, "previous": 3, "change_percent": 0.0}
+    assert mm["leads"] == {"value": 3, "previous": 1, "change_percent": 2.0}
+    assert rows[sid]["leads"] == mm["leads"]
+    assert {e["seller_id"]: e["value"] for e in board}[sid] == 0.0  # 0 wins of 3 leads
+    assert people.ids["sales"] in {e["seller_id"] for e in board}

@@ -182,7 +182,7 @@ def test_default_jobs_run_once_a_day(
         sched = Scheduler(db, default_jobs(settings, core))
         ran = sched.tick(NOON)
         assert {r.split(":")[0] for r in ran} == {
-            "leads.daily",
+            "leads.days",
             "leads.today",
             "installments.overdue",
             "cache.cleanup",
@@ -193,3 +193,74 @@ def test_default_jobs_run_once_a_day(
         core.dispose()
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(JobRun)) == 4
+
+
+def test_lead_days_cover_the_longest_previous_window_through_yesterday() -> None:
+    from backend.game.rules.periods import PERIODS, period_days, previous_days
+    from backend.ingest.jobs import lead_days_needed
+
+    assert lead_days_needed(date(2026, 3, 17)) == (date(2026, 2, 1), date(2026, 3, 16))
+    assert lead_days_needed(date(2026, 3, 1)) == (date(2026, 1, 31), date(2026, 2, 28))
+    assert lead_days_needed(date(2026, 1, 31)) == (date(2025, 12, 1), date(2026, 1, 30))
+    day = date(2024, 1, 1)
+    while day < date(2025, 1, 1):  # every window a read can ask for, every day of a year
+        first, last = lead_days_needed(day)
+        for p in PERIODS:
+            for w in (period_days(p, day), previous_days(p, day)):
+                assert first <= w.first and min(w.last, day - timedelta(days=1)) <= last
+        assert (last - first).days <= 62
+        day += timedelta(days=1)
+
+
+def test_the_daily_lead_job_backfills_every_past_day_once_and_idempotently(
+    db: Database, core_writer: CoreWriter, settings: Settings
+) -> None:
+    from backend.ingest.jobs import aggregate_lead_days
+
+    # NOON is 10 March in Istanbul: the window is 1 February .. 9 March
+    def at(day: date, hour: int = 12) -> datetime:
+        return datetime(day.year, day.month, day.day, hour) - timedelta(hours=3)  # naive UTC
+
+    core_writer.lead("Ayse@winroom.local", at(date(2025, 3, 8)))  # 2 days ago
+    core_writer.lead("ayse@winroom.local", at(date(2025, 2, 28)))  # 10 days ago
+    core_writer.lead("ayse@winroom.local", at(date(2025, 2, 28), 0))  # local midnight
+    core_writer.lead("later@winroom.local", at(date(2025, 2, 1)))  # the window's first day
+    core_writer.lead("ayse@winroom.local", at(date(2025, 1, 31)))  # before the window
+    core_writer.lead("ayse@winroom.local", at(date(2025, 3, 10)))  # today: leads.today
+
+    def stored() -> dict[tuple[date, str], tuple[int | None, int]]:
+        with db.read() as s:
+            return {
+                (r.day, r.seller_email): (r.seller_id, r.leads)
+                for r in s.scalars(select(LeadAssignmentDaily))
+            }
+
+    core = CoreDatabase(core_writer.url)
+    try:
+        with db.transaction() as s:
+            ayse = make_seller(s, "ayse@winroom.local", "Ayşe Yılmaz")
+        daily = [j for j in default_jobs(settings, core) if j.name == "leads.days"]
+        assert Scheduler(db, daily).tick(NOON) == ["leads.days:2025-03-10"]
+        expected = {
+            (date(2025, 3, 8), "ayse@winroom.local"): (ayse, 1),
+            (date(2025, 2, 28), "ayse@winroom.local"): (ayse, 2),
+            (date(2025, 2, 1), "later@winroom.local"): (None, 1),
+        }
+        assert stored() == expected
+        # a second worker, a restart: the key ran already
+        assert Scheduler(db, list(daily)).tick(NOON + timedelta(hours=1)) == []
+        with db.read() as s:
+            run = s.get(JobRun, ("leads.days", "2025-03-10"))
+            assert run is not None and run.details == {
+                "first": "2025-02-01",
+                "last": "2025-03-09",
+                "leads": 4,
+            }
+        # run again by hand (a retried transaction): the same rows, not doubled
+        for _ in range(2):
+            with db.transaction() as s:
+                n = aggregate_lead_days(s, core, date(2025, 2, 1), date(2025, 3, 9), settings.tz)
+            assert n == 4
+            assert stored() == expected
+    finally:
+        core.dispose()
