@@ -117,12 +117,53 @@ def flush_deferred(session: Session) -> None:
         for ev in pending
     ]
     session.info[_DEFER_KEY] = []
-    table = cast(Table, Event.__table__)
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    ids: list[Any] = list(session.connection().execute(stmt, rows).scalars())
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        ids: list[Any] = _insert_events_pg(conn, rows)
+    else:
+        table = cast(Table, Event.__table__)
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = list(conn.execute(stmt, rows).scalars())
     for ev, id_ in zip(pending, ids, strict=True):
         ev.id = int(id_)
     session.info.setdefault(_FLUSHED_KEY, []).extend(pending)
+
+
+# A transaction's deferred events in ONE prebuilt statement, bound by the server (one array
+# per column): no per-call statement compilation, no insertmanyvalues sentinel. The rows go
+# in in the arrays' order (``ORDER BY n``), so under the ordering lock their ids, taken from
+# the sequence row by row, ascend in that order: sorted, they are the events' ids in order.
+_EVENTS_PG_SQL = (
+    "INSERT INTO events (type, room, payload, subscription_id, actor, created_at) "
+    "SELECT u.type, u.room, u.payload, u.subscription_id, u.actor, u.created_at "
+    "FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], %s::integer[], "
+    "%s::timestamp[]) WITH ORDINALITY AS u(type, room, payload, subscription_id, actor, "
+    "created_at, n) ORDER BY u.n RETURNING id"
+)
+
+
+def _insert_events_pg(conn: Any, rows: list[dict[str, Any]]) -> list[int]:
+    table = cast(Table, Event.__table__)
+    dialect = conn.dialect
+    to_json = table.c.payload.type.bind_processor(dialect)
+    to_ts = table.c.created_at.type.bind_processor(dialect)
+    assert to_json is not None and to_ts is not None
+    params = (
+        [r["type"] for r in rows],
+        [r["room"] for r in rows],
+        [to_json(r["payload"]) for r in rows],
+        [r["subscription_id"] for r in rows],
+        [r["actor"] for r in rows],
+        [to_ts(r["created_at"]) for r in rows],
+    )
+    driver = conn.connection.driver_connection
+    dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
+    try:
+        with driver.cursor() as cur:
+            cur.execute(_EVENTS_PG_SQL, params)
+            return sorted(int(r[0]) for r in cur.fetchall())
+    except dbapi_error as exc:
+        raise DBAPIError.instance(_EVENTS_PG_SQL, params, exc, dbapi_error, dialect=dialect) from exc
 
 
 def append_event(

@@ -929,12 +929,17 @@ class _Batch:
 
     def run(self) -> list[list[Any]]:
         """Send the statements; the rows each returned ([] for those without rows)."""
+        from psycopg.pq import ExecStatus
+
         cur = self.cursor
         out: list[list[Any]] = []
         with cur:
             cur.execute(";\n".join(self.parts))
             while True:
-                out.append(cur.fetchall() if cur.description is not None else [])
+                # the result's status, not ``description`` (which builds a Column per field)
+                res = cur.pgresult
+                rows = res is not None and res.status == ExecStatus.TUPLES_OK
+                out.append(cur.fetchall() if rows else [])
                 if not cur.nextset():
                     break
         return out
