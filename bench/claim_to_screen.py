@@ -39,7 +39,8 @@ floors, and this one with its n clients standing for n screens — freezes its s
 (``backend.server.freeze_startup_heap``, what ``winroom-backend serve`` does), so no full
 garbage collection walks the imports (a 100+ ms pause each, ``bench/gc_pause.py``).
 ``BENCH_WORST_CLAIMS=1`` prints each mode's five slowest claims (answered / first client /
-last client).
+last client); with ``BENCH_TIMELINE=FILE`` too, each with its steps in the server (request,
+claim, commit, `claimed` handed to the sockets' writers, every writer done).
 
 ``--viewers distinct`` (default): each client is another seller's screen, so the claimer's
 personal events (points, badges) reach one screen, as on a real floor; ``--viewers same``:
@@ -53,6 +54,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import contextvars
 import itertools
 import json
 import os
@@ -184,9 +186,23 @@ def floor_app() -> Any:
         if scope["path"] == "/emit":
             key = int(body or b"0")
             counter["id"] += 1
+            t_b = now()
             await sio.emit(
                 "claimed", {"id": counter["id"], "type": "claimed", "payload": {"queue_id": key}}
             )
+            if _TL_PATH:
+                t_e = now()
+
+                async def _w() -> None:
+                    for sock in list(sio.eio.sockets.values()):
+                        await sock.queue.join()
+                    tl(key, "bcast_start", t_b)
+                    tl(key, "bcast_end", t_e)
+                    tl(key, "written")
+
+                task = asyncio.ensure_future(_w())
+                _TL_TASKS.add(task)
+                task.add_done_callback(_TL_TASKS.discard)
             await _answer(send, 201)
             return
         await _answer(send, 200)
@@ -218,6 +234,37 @@ def insert_app(db: Database) -> Any:
         await _answer(send, 200)
 
     return app
+
+
+# BENCH_TIMELINE=FILE (with BENCH_WORST_CLAIMS): the server under test appends when each
+# claim passed its steps (request, claim, commit, `claimed` handed out, every writer done)
+# to FILE, on the clock the load generator uses (perf_counter: CLOCK_MONOTONIC, one for the
+# machine), and the worst claims are printed with their timelines.
+_TL_PATH = os.environ.get("BENCH_TIMELINE")
+_TL_LOCK = threading.Lock()
+_TL_CUR: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "bench_timeline", default=None
+)
+_TL_TASKS: set[asyncio.Task[None]] = set()
+
+
+def tl(qid: Any, stage: str, t: float | None = None) -> None:
+    """Note that claim (queue item) ``qid`` passed ``stage`` at ``t`` (now by default)."""
+    if not _TL_PATH or qid is None:
+        return
+    with _TL_LOCK, open(_TL_PATH, "a") as f:
+        f.write(json.dumps([qid, stage, now() if t is None else t]) + "\n")
+
+
+def read_timelines() -> dict[Any, dict[str, float]]:
+    out: dict[Any, dict[str, float]] = defaultdict(dict)
+    if _TL_PATH and os.path.exists(_TL_PATH):
+        with open(_TL_PATH) as f:
+            for line in f:
+                q, st, tt = json.loads(line)
+                if tt is not None:
+                    out[q][st] = tt
+    return out
 
 
 class Probes:
@@ -254,10 +301,18 @@ class Timed:
             return
         if scope["type"] == "http" and scope["path"] in self.MEASURED:
             t = now()
+            cur: dict[str, Any] = {}
+            _TL_CUR.set(cur)
             try:
                 await self.app(scope, receive, send)
             finally:
                 self.probes.add("request in server", (now() - t) * 1000)
+                q = cur.get("qid")
+                tl(q, "req_start", t)
+                tl(q, "req_end")
+                for k2, v2 in cur.items():
+                    if k2 != "qid":
+                        tl(q, k2, v2)
             return
         await self.app(scope, receive, send)
 
@@ -301,6 +356,11 @@ def install_probes(probes: Probes) -> list[str]:
     def claim_marker(orig_claim: Callable[..., Any]) -> Callable[..., Any]:
         def claim_item(session: Any, *a: Any, **k: Any) -> Any:
             session.info[_CLAIM] = now()
+            cur = _TL_CUR.get()
+            if cur is not None:
+                cur["qid"] = k.get("queue_id")
+                cur["claim_start"] = session.info[_CLAIM]
+                session.info["tl_cur"] = cur
             try:
                 return orig_claim(session, *a, **k)
             finally:
@@ -322,10 +382,15 @@ def install_probes(probes: Probes) -> list[str]:
             probed.append(f"{mod.__name__}.claim_item")
     import backend.api.deps as deps
 
-    orig_auth = getattr(deps, "authorize_request", None)
+    # the claim's auth: the token alone (``authorize_from_token``, on the event loop, since
+    # round 11), or ``authorize_request`` where the backend has no such step
+    auth_name = (
+        "authorize_from_token" if hasattr(deps, "authorize_from_token") else "authorize_request"
+    )
+    orig_auth = getattr(deps, auth_name, None)
     if orig_auth is not None:
 
-        def authorize_request(request: Any) -> Any:
+        def timed_auth(request: Any) -> Any:
             t = now()
             try:
                 return orig_auth(request)
@@ -333,8 +398,8 @@ def install_probes(probes: Probes) -> list[str]:
                 if request.url.path == "/api/claim":
                     probes.add("auth (token → principal)", (now() - t) * 1000)
 
-        swaps.append(("authorize_request", orig_auth, authorize_request))
-        probed.append("authorize_request")
+        swaps.append((auth_name, orig_auth, timed_auth))
+        probed.append(auth_name)
     for mod in list(sys.modules.values()):
         if mod is None or not getattr(mod, "__name__", "").startswith("backend"):
             continue
@@ -354,6 +419,11 @@ def install_probes(probes: Probes) -> list[str]:
             return
         end = now()
         info = session.info
+        cur = info.pop("tl_cur", None)
+        if cur is not None:
+            cur["claim_end"] = info.get(_CLAIM_END)
+            cur["commit_start"] = info.get(_COMMIT)
+            cur["commit_end"] = end
         if _CLAIM in info and _CLAIM_END in info:
             probes.add("claim_item (before commit)", (info[_CLAIM_END] - info[_CLAIM]) * 1000)
             if _COMMIT in info:
@@ -395,10 +465,27 @@ def install_relay_probes(relay: Any, probes: Probes) -> None:
         finally:
             probes.add("relay: read events (thread)", (now() - t) * 1000)
 
+    last_qid: list[Any] = [None]
+    orig_written = relay._written
+
+    async def written(*a: Any, **k: Any) -> Any:
+        r = await orig_written(*a, **k)
+        if last_qid[0] is not None:
+            tl(last_qid[0], "written")
+            last_qid[0] = None
+        return r
+
+    if orig_written is not None:
+        relay._written = written
+
     async def broadcast(ev: Any) -> None:
         t = now()
         await orig_broadcast(ev)
         if ev.env["type"] == "claimed":
+            q = ev.env["payload"]["queue_id"]
+            tl(q, "bcast_start", t)
+            tl(q, "bcast_end")
+            last_qid[0] = q
             probes.add("relay: `claimed` sent to every socket", (now() - t) * 1000)
             if woke:
                 probes.add("relay: commit → `claimed` sent", (now() - woke[0]) * 1000)
@@ -661,12 +748,23 @@ async def measure(
             (max(ts) - started[k], i, k) for i, (k, ts) in enumerate(arrivals.items()) if ts
         )[-5:]
         print("   worst claims (index: answered / first / last client, ms after the request):")
+        tlines = read_timelines()
         for w, i, k in worst:
             t0 = started[k]
+            ts = sorted(arrivals[k])
             print(
                 f"     #{i}: {(answered[k] - t0) * 1000:.1f} / "
                 f"{(min(arrivals[k]) - t0) * 1000:.1f} / {w * 1000:.1f}"
+                f"  [p50 client {(ts[len(ts) // 2] - t0) * 1000:.1f}, p90 {(ts[int(len(ts) * 0.9)] - t0) * 1000:.1f}]"
             )
+            if k in tlines:
+                print(
+                    "        "
+                    + "  ".join(
+                        f"{st} {(tt - t0) * 1000:.1f}"
+                        for st, tt in sorted(tlines[k].items(), key=lambda x: x[1])
+                    )
+                )
     return {
         "lat": [(t - started[k]) * 1000 for k, ts in arrivals.items() for t in ts],
         "wall": wall,

@@ -17,9 +17,10 @@ request paid for five of them before its own.
 from __future__ import annotations
 
 import weakref
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBearer
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -80,9 +81,18 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def authorize_request(request: Request) -> Principal | None:
-    """The authz TABLE for the matched route: 401 without a valid token, 403 for a role
-    that may not call it (raises ApiError); returns the caller (None on PUBLIC routes)."""
+class AskTheDatabase:
+    """The answer of :func:`authorize_from_token` when the token alone cannot decide."""
+
+
+_ASK_THE_DATABASE: Final = AskTheDatabase()
+
+
+def authorize_from_token(request: Request) -> Principal | AskTheDatabase | None:
+    """What the request's token decides without the database: None on a PUBLIC route, the
+    caller on a route whose own transaction checks the account (a seller JWT, verified by
+    its signature and expiry alone); raises ApiError 401 without a token. Otherwise
+    :data:`_ASK_THE_DATABASE`. Pure CPU (no I/O): safe on the event loop."""
     route = request.scope.get("route")
     path = str(getattr(route, "path_format", None) or getattr(route, "path", ""))
     rule = authz.rule_for(request.method, path)
@@ -91,14 +101,33 @@ def authorize_request(request: Request) -> Principal | None:
     token = bearer_token(request.headers.get("authorization"))
     if token is None:
         raise ApiError(401, "not_authenticated", "Log in first (no token was sent).")
+    if (request.method.upper(), path) in authz.VERIFIED_IN_TRANSACTION:
+        # the route's transaction reads the seller row anyway: the JWT alone here
+        ctx: ApiContext = request.app.state.ctx
+        try:
+            quick = principal_from_claims(ctx.settings, token)
+        except AuthError as exc:
+            raise ApiError(401, exc.code, exc.message) from None
+        if quick is not None and authz.allowed(rule, quick.role):
+            return quick
+        # a device token, or a role the token names that may not: its account decides
+    return _ASK_THE_DATABASE
+
+
+def authorize_request(request: Request) -> Principal | None:
+    """The authz TABLE for the matched route: 401 without a valid token, 403 for a role
+    that may not call it (raises ApiError); returns the caller (None on PUBLIC routes).
+    Reads the database where the token alone cannot decide (blocking: a worker thread)."""
+    got = authorize_from_token(request)
+    if not isinstance(got, AskTheDatabase):
+        return got
+    route = request.scope.get("route")
+    path = str(getattr(route, "path_format", None) or getattr(route, "path", ""))
+    rule = authz.rule_for(request.method, path)
+    token = bearer_token(request.headers.get("authorization"))
+    assert token is not None  # authorize_from_token answered 401 otherwise
     ctx: ApiContext = request.app.state.ctx
     try:
-        if (request.method.upper(), path) in authz.VERIFIED_IN_TRANSACTION:
-            # the route's transaction reads the seller row anyway: the JWT alone here
-            quick = principal_from_claims(ctx.settings, token)
-            if quick is not None and authz.allowed(rule, quick.role):
-                return quick
-            # a device token, or a role the token names that may not: its account decides
         return verify_token(ctx.db, ctx.settings, token, rule)
     except AuthError as exc:
         raise ApiError(401, exc.code, exc.message) from None
@@ -133,9 +162,17 @@ def _reader(db: Database) -> Engine:
 _auth_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
-def authorize(request: Request) -> None:
-    """App-wide dependency: runs before every route's own dependencies and body checks."""
-    request.state.principal = authorize_request(request)
+async def authorize(request: Request) -> None:
+    """App-wide dependency: runs before every route's own dependencies and body checks. On
+    the event loop where the token alone decides (a public route, the claim's seller JWT):
+    no hop to a worker thread and back before the route's own; the account read otherwise
+    runs in a worker thread."""
+    got = authorize_from_token(request)
+    request.state.principal = (
+        await run_in_threadpool(authorize_request, request)
+        if isinstance(got, AskTheDatabase)
+        else got
+    )
 
 
 class BodyLimitMiddleware:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -71,14 +71,18 @@ def manual_entry(body: ManualIn, seller: SellerDep, ctx: CtxDep) -> ItemEnvelope
         return ItemEnvelope(item=queue_item_out(item))
 
 
-def _claim_envelope(s: object, result: ClaimResult) -> ClaimEnvelope:
+def _claim_envelope(s: object, result: ClaimResult) -> Response:
+    """The claim's answer (201 and its ``ClaimEnvelope``), serialized here in the route's
+    worker thread: a route that returns its Response skips FastAPI's response validation,
+    which for a sync route is one more hop to a worker thread and back after it."""
     from sqlalchemy.orm import Session
 
     assert isinstance(s, Session)
     item = result.item if isinstance(result, FastClaimResult) else None
     if item is None:
         item = s.get(QueueItem, result.claim.queue_id)
-    return ClaimEnvelope(claim=ClaimOut(**claim_out(result.claim, item)))
+    body = ClaimEnvelope(claim=ClaimOut(**claim_out(result.claim, item)))
+    return Response(body.model_dump_json(), status_code=201, media_type="application/json")
 
 
 @router.post(
@@ -96,7 +100,7 @@ def claim(
     seller: SellerDep,
     ctx: CtxDep,
     idempotency_key: Annotated[str | None, Header(min_length=1, max_length=100)] = None,
-) -> ClaimEnvelope:
+) -> Response:
     assert seller.seller_id is not None
     # authenticated by its JWT alone (authz.VERIFIED_IN_TRANSACTION): the claim's own
     # statements check the account; where none run, one read does
