@@ -347,10 +347,17 @@ class EventRelay:
 
 
 def resync_message(latest_id: int) -> dict[str, Any]:
-    """``resync.required``: ``{"latest_id": N}`` as CONTRACT §5 writes it, and the same inside
-    an envelope's ``type``/``payload`` for clients that read every event that way (it is no
-    stored event: no ``id``)."""
-    return {"latest_id": latest_id, "type": "resync.required", "payload": {"latest_id": latest_id}}
+    """``resync.required``: ``{"latest_id": N}`` as CONTRACT §5 writes it, in the envelope
+    every event has (``id``, ``type``, ``payload``, ``created_at``). It is no stored event:
+    its ``id`` is N, the newest event, where the client continues from (events after N
+    follow), and its payload says the same."""
+    return {
+        "latest_id": latest_id,
+        "id": latest_id,
+        "type": "resync.required",
+        "payload": {"latest_id": latest_id},
+        "created_at": utcnow().isoformat(),
+    }
 
 
 def _follows(batch: list[StoredEvent], cursor: int) -> bool:

@@ -6,7 +6,7 @@ import asyncio
 import subprocess
 import sys
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -197,9 +197,20 @@ def test_resync_required_when_since_is_newer_or_pruned(
         await rec.disconnect()
         return rec.events[0]  # a TV sees no presence events
 
-    resync = {"latest_id": latest, "type": "resync.required", "payload": {"latest_id": latest}}
+    resync = {
+        "latest_id": latest,
+        "id": latest,
+        "type": "resync.required",
+        "payload": {"latest_id": latest},
+    }
+
+    def stamped(data: Any) -> dict[str, Any]:
+        # the envelope of every event: created_at is when it was sent (ISO 8601)
+        assert datetime.fromisoformat(data["created_at"])
+        return {k: v for k, v in data.items() if k != "created_at"}
+
     name, data = asyncio.run(first_event(latest + 100))
-    assert (name, data) == ("resync.required", resync)
+    assert (name, stamped(data)) == ("resync.required", resync)
     with db.transaction() as s:
         s.execute(
             update(Event)
@@ -209,11 +220,11 @@ def test_resync_required_when_since_is_newer_or_pruned(
     # older than the retention but not pruned yet (the prune runs daily): still outside
     # the kept history
     name, data = asyncio.run(first_event(old[0]))
-    assert (name, data) == ("resync.required", resync)
+    assert (name, stamped(data)) == ("resync.required", resync)
     with db.transaction() as s:
         assert prune_events(s, rt_settings) == 3
     name, data = asyncio.run(first_event(old[0]))
-    assert (name, data) == ("resync.required", resync)
+    assert (name, stamped(data)) == ("resync.required", resync)
     # from the oldest kept point on, replay works
     name, data = asyncio.run(first_event(old[-1]))
     assert name == REFRESH and data["id"] == latest
