@@ -189,7 +189,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
 # that is not SQLite (CONTRACT §2: "refuse to start without it").
 TOKEN_COMMANDS = frozenset({"serve", "demo"})
 
-# The long-running commands: they also log to <data dir>/logs/winroom-backend.log.
+# The long-running commands: they also log to <data dir>/logs/<command>.log.
 LOG_FILE_COMMANDS = frozenset({"serve", "worker", "demo"})
 
 

@@ -163,7 +163,9 @@ def _insert_events_pg(conn: Any, rows: list[dict[str, Any]]) -> list[int]:
             cur.execute(_EVENTS_PG_SQL, params)
             return sorted(int(r[0]) for r in cur.fetchall())
     except dbapi_error as exc:
-        raise DBAPIError.instance(_EVENTS_PG_SQL, params, exc, dbapi_error, dialect=dialect) from exc
+        raise DBAPIError.instance(
+            _EVENTS_PG_SQL, params, exc, dbapi_error, dialect=dialect
+        ) from exc
 
 
 def append_event(

@@ -1,11 +1,13 @@
-"""The backend's log file: ``<data dir>/logs/winroom-backend.log`` (CONTRACT §2: the data
+"""The backend's log files: ``<data dir>/logs/<command>.log`` (CONTRACT §2: the data
 dir is where "the embedded databases, the generated secret and logs live").
 
-The long-running commands (``serve``, ``worker``, ``demo``) log there as well as to stderr:
-a rotating file (5 MB, 5 old files kept). Every process that logs there writes its command
-and process id in each line, so a ``serve`` and a ``worker`` sharing a data dir share the
-file and stay apart. A log dir that cannot be created or a file that cannot be opened is
-one warning on stderr; the program carries on with stderr alone.
+The long-running commands (``serve``, ``worker``, ``demo``) log there as well as to stderr,
+each to its own rotating file (``serve.log``, ``worker.log``, ``demo.log``; 5 MB, 5 old
+files kept): a file is rotated by the one kind of process that writes it, not renamed under
+another process that still writes (``RotatingFileHandler`` is not safe across processes;
+on Windows the rename fails while another process holds the file). Each line also names
+its command and process id. A log dir that cannot be created or a file that cannot be
+opened is one warning on stderr; the program carries on with stderr alone.
 
 uvicorn configures its own loggers (``uvicorn``, ``uvicorn.access``) not to propagate to
 the root logger; :func:`attach_uvicorn` gives them the file too, after uvicorn's config.
@@ -19,7 +21,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 LOG_DIR = "logs"
-LOG_FILE = "winroom-backend.log"
+LOG_SUFFIX = ".log"
 MAX_BYTES = 5 * 1024 * 1024
 BACKUP_COUNT = 5
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.access")
@@ -27,15 +29,15 @@ UVICORN_LOGGERS = ("uvicorn", "uvicorn.access")
 _handler: RotatingFileHandler | None = None
 
 
-def log_path(data_dir: Path) -> Path:
-    return Path(data_dir) / LOG_DIR / LOG_FILE
+def log_path(data_dir: Path, command: str) -> Path:
+    return Path(data_dir) / LOG_DIR / f"{command}{LOG_SUFFIX}"
 
 
 def install(data_dir: Path, command: str, *, prog: str = "winroom-backend") -> Path | None:
     """Add the rotating log file to the root logger; its path, or None (after one warning
     on stderr) when it cannot be opened. Calling it again replaces the previous file."""
     global _handler
-    path = log_path(data_dir)
+    path = log_path(data_dir, command)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = RotatingFileHandler(
@@ -81,4 +83,4 @@ def uninstall() -> None:
     _handler = None
 
 
-__all__ = ["LOG_FILE", "attach_uvicorn", "install", "log_path", "uninstall"]
+__all__ = ["LOG_SUFFIX", "attach_uvicorn", "install", "log_path", "uninstall"]

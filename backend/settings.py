@@ -171,7 +171,8 @@ class Settings(BaseSettings):
                     ) from None
         if require_jwt_secret and not is_sqlite(self.db_url) and not self.jwt_secret:
             raise SettingsError(_SECRET_REQUIRED)
-        a, b = database_file(self.db_url), database_file(self.core_db_url)
+        a = _sqlite_file("WINROOM_DATABASE_URL", self.db_url)
+        b = _sqlite_file("WINROOM_CORE_DATABASE_URL", self.core_db_url)
         if a is not None and a == b:
             raise SettingsError(
                 "WINROOM_CORE_DATABASE_URL: names the same SQLite file as WINROOM_DATABASE_URL"
@@ -203,10 +204,7 @@ class Settings(BaseSettings):
             ("WINROOM_DATABASE_URL", self.database_url, self.db_url),
             ("WINROOM_CORE_DATABASE_URL", self.core_database_url, self.core_db_url),
         ):
-            try:
-                path = database_file(url)
-            except (OSError, RuntimeError) as exc:  # e.g. a symlink loop
-                raise SettingsError(f"{name}: unusable SQLite file path ({exc})") from None
+            path = _sqlite_file(name, url)
             if path is not None:
                 # a URL left unset lives in the data dir: its trouble is the data dir's
                 _ensure_directory(
@@ -214,6 +212,15 @@ class Settings(BaseSettings):
                     path.parent,
                     what="the directory of the SQLite file",
                 )
+
+
+def _sqlite_file(name: str, url: str) -> Path | None:
+    """The resolved file of a SQLite URL (None for other databases); SettingsError naming
+    the setting when its path cannot be resolved (a symlink loop: RuntimeError)."""
+    try:
+        return database_file(url)
+    except (OSError, RuntimeError) as exc:
+        raise SettingsError(f"{name}: unusable SQLite file path ({exc})") from None
 
 
 _SECRET_REQUIRED = "WINROOM_JWT_SECRET: required when WINROOM_DATABASE_URL is not SQLite"

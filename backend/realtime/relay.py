@@ -347,13 +347,12 @@ class EventRelay:
 
 
 def resync_message(latest_id: int) -> dict[str, Any]:
-    """``resync.required``: ``{"latest_id": N}`` as CONTRACT §5 writes it, in the envelope
-    every event has (``id``, ``type``, ``payload``, ``created_at``). It is no stored event:
-    its ``id`` is N, the newest event, where the client continues from (events after N
-    follow), and its payload says the same."""
+    """``resync.required``: ``{"latest_id": N}`` as CONTRACT §5 writes it, and the same in an
+    envelope's ``type``/``payload``/``created_at`` for clients that read every event that
+    way. No ``id``: it is no stored event, and when the database was replaced N is below the
+    client's ``since``, so a client that drops every id it has seen would drop it."""
     return {
         "latest_id": latest_id,
-        "id": latest_id,
         "type": "resync.required",
         "payload": {"latest_id": latest_id},
         "created_at": utcnow().isoformat(),

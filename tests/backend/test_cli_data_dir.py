@@ -1,6 +1,6 @@
 """``winroom-backend`` as operators run it (a subprocess): a bad data dir or SQLite directory
 is one line naming the setting and exit 2 (CONTRACT §2), and the long-running commands log
-to ``<data dir>/logs/winroom-backend.log``."""
+to ``<data dir>/logs/<command>.log``."""
 
 from __future__ import annotations
 
@@ -160,7 +160,7 @@ def test_long_running_commands_log_to_the_data_dir(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    log = data / "logs" / "winroom-backend.log"
+    log = data / "logs" / f"{argv[0]}.log"  # each command its own file
     try:
         content = _wait_for(log, startup, proc)
         proc.send_signal(signal.SIGTERM)

@@ -84,3 +84,13 @@ def test_generated_jwt_secret_is_stable_and_private(tmp_path: Path) -> None:
     assert k1 == load_settings(data_dir=tmp_path).jwt_key()
     assert len(k1) >= 40
     assert (tmp_path / "jwt_secret").stat().st_mode & 0o077 == 0
+
+
+def test_a_sqlite_path_through_a_symlink_loop_is_one_line_naming_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    monkeypatch.setenv("WINROOM_DATABASE_URL", f"sqlite:///{tmp_path / 'a' / 'x.db'}")
+    with pytest.raises(SettingsError, match=r"^WINROOM_DATABASE_URL: unusable SQLite file path"):
+        load_settings(data_dir=tmp_path / "data")

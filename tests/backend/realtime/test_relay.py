@@ -197,12 +197,8 @@ def test_resync_required_when_since_is_newer_or_pruned(
         await rec.disconnect()
         return rec.events[0]  # a TV sees no presence events
 
-    resync = {
-        "latest_id": latest,
-        "id": latest,
-        "type": "resync.required",
-        "payload": {"latest_id": latest},
-    }
+    # no id: a client dropping the ids it has seen would drop it (since > latest here)
+    resync = {"latest_id": latest, "type": "resync.required", "payload": {"latest_id": latest}}
 
     def stamped(data: Any) -> dict[str, Any]:
         # the envelope of every event: created_at is when it was sent (ISO 8601)
