@@ -15,7 +15,9 @@ previous 15-day window's first day, through yesterday); ``leads.today`` refreshe
 row every minute. Rows are *set* from the core database's counts, never added to, so a
 run repeated (a retry, a second worker) gives the same rows. Rows are keyed by the
 lower-cased seller email; the reads match sellers by email when they read, so a seller
-created later still gets the leads of earlier days.
+created later still gets the leads of earlier days. The window's core counts are read
+before the job's transaction (``Job.prepare``): on SQLite its lock is the write lock, and
+claims would wait for those reads.
 
 All job transactions on PostgreSQL take one advisory lock, so two workers never run jobs
 side by side; on SQLite ``BEGIN IMMEDIATE`` serializes them.
@@ -100,14 +102,38 @@ def lead_days_needed(today: date) -> tuple[date, date]:
     return min(prev_month_first, today - timedelta(days=29)), today - timedelta(days=1)
 
 
+LeadCounts = dict[str, int]  # lower-cased seller email → leads assigned
+
+
+def read_lead_days(
+    core: CoreDatabase, first: date, last: date, tz: ZoneInfo
+) -> dict[date, LeadCounts]:
+    """Core ``lead_assignments`` counted per local day ``first``..``last`` (reads only)."""
+    out: dict[date, LeadCounts] = {}
+    day = first
+    while day <= last:
+        out[day] = core.lead_counts(*local_day_bounds(day, tz))
+        day += timedelta(days=1)
+    return out
+
+
 def aggregate_lead_days(
-    session: Session, core: CoreDatabase, first: date, last: date, tz: ZoneInfo
+    session: Session,
+    core: CoreDatabase,
+    first: date,
+    last: date,
+    tz: ZoneInfo,
+    counts: dict[date, LeadCounts] | None = None,
 ) -> int:
-    """:func:`aggregate_leads` for every local day ``first``..``last``; the leads counted."""
+    """:func:`aggregate_leads` for every local day ``first``..``last``; the leads counted.
+    ``counts``: those days' core counts read beforehand (:func:`read_lead_days`), so this
+    transaction only writes."""
+    if counts is None:
+        counts = read_lead_days(core, first, last, tz)
     sellers = _seller_ids(session)
     total, day = 0, first
     while day <= last:
-        total += aggregate_leads(session, core, day, tz, sellers)
+        total += aggregate_leads(session, core, day, tz, sellers, counts.get(day, {}))
         day += timedelta(days=1)
     return total
 
@@ -125,12 +151,14 @@ def aggregate_leads(
     day: date,
     tz: ZoneInfo,
     sellers: dict[str, int] | None = None,
+    counts: LeadCounts | None = None,
 ) -> int:
     """Set ``lead_assignments_daily`` for one local day from core ``lead_assignments``
     (one row per lower-cased seller email; ``seller_id`` is the seller of that email when
-    the day was aggregated, for people reading the table: the reads match by email)."""
-    start, end = local_day_bounds(day, tz)
-    counts = core.lead_counts(start, end)
+    the day was aggregated, for people reading the table: the reads match by email).
+    ``counts``: the day's core counts, when read beforehand."""
+    if counts is None:
+        counts = core.lead_counts(*local_day_bounds(day, tz))
     if sellers is None:
         sellers = _seller_ids(session)
     rows = {
@@ -193,10 +221,14 @@ class Job:
 
     name: str
     key: KeyFn | None
-    in_session: Callable[[Session, datetime], Any] | None = None
+    in_session: Callable[..., Any] | None = None  # (session, now[, prepared])
     external: Callable[[datetime], Any] | None = None
     refresh_seconds: float | None = None
     ready: Callable[[], bool] | None = None  # not due while this says False
+    # reads for ``in_session`` done BEFORE its transaction and lock (the core database:
+    # on SQLite the job lock is the write lock, which claims wait for); its result is
+    # passed as ``in_session(session, now, prepared)``
+    prepare: Callable[[datetime], Any] | None = None
 
 
 @dataclass
@@ -242,6 +274,7 @@ class Scheduler:
         key = job.key(now)
         if key is None or self._done.get(job.name) == key:
             return None
+        prepared = job.prepare(now) if job.prepare is not None else None
         try:
             with self.db.transaction() as s:
                 self._lock(s)
@@ -252,7 +285,10 @@ class Scheduler:
                 s.add(run)
                 s.flush()
                 if job.in_session is not None:
-                    details = job.in_session(s, now)
+                    if job.prepare is not None:
+                        details = job.in_session(s, now, prepared)
+                    else:
+                        details = job.in_session(s, now)
                     run.status, run.finished_at = "done", utcnow()
                     run.details = details if isinstance(details, dict) else {"result": details}
         except IntegrityError:  # another process claimed the key first
@@ -306,14 +342,21 @@ def default_jobs(settings: Settings, core: CoreDatabase, db: Database | None = N
     module exists."""
     tz = settings.tz
 
-    def leads_days(s: Session, now: datetime) -> dict[str, Any]:
+    def leads_days_read(now: datetime) -> tuple[date, date, dict[date, LeadCounts]]:
+        # the core reads (up to 62 counts), before the job's transaction takes its lock
+        first, last = lead_days_needed(now.astimezone(tz).date())
+        return first, last, read_lead_days(core, first, last, tz)
+
+    def leads_days(
+        s: Session, now: datetime, read: tuple[date, date, dict[date, LeadCounts]]
+    ) -> dict[str, Any]:
         # every past day a period or its previous period can cover, set again each day
         # (late core rows, sellers renamed): idempotent, in the job_runs transaction
-        first, last = lead_days_needed(now.astimezone(tz).date())
+        first, last, counts = read
         return {
             "first": first.isoformat(),
             "last": last.isoformat(),
-            "leads": aggregate_lead_days(s, core, first, last, tz),
+            "leads": aggregate_lead_days(s, core, first, last, tz, counts),
         }
 
     def leads_today(s: Session, now: datetime) -> None:
@@ -340,7 +383,13 @@ def default_jobs(settings: Settings, core: CoreDatabase, db: Database | None = N
     jobs = [
         # "leads.days", not the former "leads.daily" (yesterday only): a database upgraded
         # today has that key done already, and the new job must backfill the window now
-        Job("leads.days", daily_key(tz), in_session=leads_days, ready=leads_ready),
+        Job(
+            "leads.days",
+            daily_key(tz),
+            in_session=leads_days,
+            ready=leads_ready,
+            prepare=leads_days_read,
+        ),
         Job(
             "leads.today",
             None,

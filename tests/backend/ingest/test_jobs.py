@@ -264,3 +264,58 @@ def test_the_daily_lead_job_backfills_every_past_day_once_and_idempotently(
             assert stored() == expected
     finally:
         core.dispose()
+
+
+def test_the_daily_lead_job_reads_the_core_database_before_it_takes_the_write_lock(
+    db: Database, core_writer: CoreWriter, settings: Settings
+) -> None:
+    """The window's ~30-62 core counts are read outside the job's transaction: on SQLite that
+    transaction holds the write lock (BEGIN IMMEDIATE), which every claim waits for."""
+    core_writer.lead("ayse@winroom.local", NOON - timedelta(days=3))
+    core = CoreDatabase(core_writer.url)
+    free_during_reads: list[bool] = []
+    real = core.lead_counts
+
+    def lead_counts(start: datetime, end: datetime) -> dict[str, int]:
+        free_during_reads.append(_write_lock_is_free(db))
+        return real(start, end)
+
+    core.lead_counts = lead_counts  # type: ignore[method-assign]
+    try:
+        daily = [j for j in default_jobs(settings, core) if j.name == "leads.days"]
+        assert Scheduler(db, daily).tick(NOON) == ["leads.days:2025-03-10"]
+    finally:
+        core.dispose()
+    assert len(free_during_reads) == 37  # 1 February .. 9 March
+    assert all(free_during_reads)
+    with db.read() as s:
+        assert [r.leads for r in s.scalars(select(LeadAssignmentDaily))] == [1]
+
+
+def _write_lock_is_free(db: Database) -> bool:
+    """Can another writer start now? SQLite: BEGIN IMMEDIATE with no waiting; PostgreSQL:
+    the jobs' advisory lock, tried."""
+    from sqlalchemy import text
+
+    from backend.ingest.jobs import JOBS_LOCK_KEY
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            got = conn.execute(
+                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": JOBS_LOCK_KEY}
+            ).scalar_one()
+            conn.rollback()
+            return bool(got)
+    # SQLite: a connection of its own (not the pool's: its busy timeout stays as it was)
+    import sqlite3
+
+    path = db.engine.url.database
+    assert path
+    raw = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        raw.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:  # database is locked
+        return False
+    finally:
+        raw.close()  # rolls back the BEGIN if it began
+    return True
