@@ -59,14 +59,15 @@ async def wait_ready(
     raise RuntimeError(f"the backend did not become ready on {server} within {timeout:.0f} s")
 
 
-TV_SIZE = (1920, 1080)  # CONTRACT §1: the TV renders at exactly this unless --size says
-
-
 def tv_arguments(
     args: argparse.Namespace, info: dict[str, Any], server: str, root: Path, headless: bool
 ) -> argparse.Namespace:
-    """The TV's options inside ``winroom demo``: a window of exactly ``--size`` or
-    1920×1080 logical px — on any platform, offscreen too (its own screen is smaller)."""
+    """The TV's options inside ``winroom demo``: ``--size`` when given; headless (TV
+    screenshots into the data dir) 1920×1080; with a display, what ``tv_app.show_window``
+    does for any TV — exactly 1920×1080 for ``--screenshot`` (offscreen too, whose own
+    screen is smaller), else a window that fits the screen."""
+    from winroom_desktop.tv_app import TV_SIZE
+
     return argparse.Namespace(
         server=info.get("server", server),
         token=info["tv_token"],
@@ -82,7 +83,7 @@ def tv_arguments(
         demo_data=False,
         screenshot=args.screenshot,
         quit_after=args.quit_after,
-        size=getattr(args, "size", None) or TV_SIZE,
+        size=getattr(args, "size", None) or (TV_SIZE if headless else None),
     )
 
 

@@ -212,6 +212,9 @@ def load_settings(args: argparse.Namespace) -> TvSettings:
     return settings.validate()
 
 
+TV_SIZE = (1920, 1080)  # CONTRACT §1: a screenshot's TV is exactly this unless --size says
+
+
 def show_window(window: TvWindow, args: argparse.Namespace) -> None:
     """Size and show: ``--size``/screenshot → exact size; ``--windowed``; else fullscreen kiosk
     on ``--screen N`` (geometry first, then fullscreen: works without a window manager)."""
@@ -219,7 +222,7 @@ def show_window(window: TvWindow, args: argparse.Namespace) -> None:
 
     size = getattr(args, "size", None)
     if size or getattr(args, "screenshot", None):
-        w, h = size or (1920, 1080)
+        w, h = size or TV_SIZE
         window.resize(w, h)
         window.show()
         return

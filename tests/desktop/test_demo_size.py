@@ -1,5 +1,5 @@
-"""``winroom demo``: the TV is exactly 1920×1080 logical px unless ``--size`` says otherwise,
-on any platform, offscreen included (CONTRACT §1). The backend is replaced by a stand-in:
+"""``winroom demo``: the TV's screenshot is exactly 1920×1080 logical px unless ``--size``
+says otherwise, on any platform, offscreen included (CONTRACT §1). The backend is replaced by a stand-in:
 the TV then shows the server unreachable, at the right size."""
 
 from __future__ import annotations
@@ -21,11 +21,18 @@ def _demo_args(*extra: str) -> argparse.Namespace:
     return build_parser().parse_args(["demo", *extra])
 
 
-@pytest.mark.parametrize("headless", [False, True])
-def test_the_tv_is_1920x1080_by_default(headless: bool, tmp_path: Path) -> None:
+def test_headless_the_tv_is_1920x1080_by_default(tmp_path: Path) -> None:
     info = {"server": "http://127.0.0.1:9", "tv_token": "t"}
-    args = tv_arguments(_demo_args(), info, "http://127.0.0.1:9", tmp_path, headless)
+    args = tv_arguments(_demo_args(), info, "http://127.0.0.1:9", tmp_path, True)
     assert args.size == (1920, 1080)
+
+
+def test_on_a_display_the_tv_is_sized_as_any_tv_window(tmp_path: Path) -> None:
+    # no size of the demo's own: tv_app.show_window gives a screenshot exactly 1920×1080
+    # (test_demo_screenshot_of_the_tv_offscreen) and a window one that fits the screen
+    info = {"server": "http://127.0.0.1:9", "tv_token": "t"}
+    args = tv_arguments(_demo_args(), info, "http://127.0.0.1:9", tmp_path, False)
+    assert args.size is None
 
 
 @pytest.mark.parametrize("headless", [False, True])
