@@ -17,7 +17,8 @@ request paid for five of them before its own.
 from __future__ import annotations
 
 import weakref
-from typing import Annotated, Any, Final
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -81,18 +82,20 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+@dataclass(frozen=True)
 class AskTheDatabase:
-    """The answer of :func:`authorize_from_token` when the token alone cannot decide."""
+    """:func:`authorize_from_token`'s answer when the token alone cannot decide: what the
+    account read (:func:`authorize_with_database`) needs."""
 
-
-_ASK_THE_DATABASE: Final = AskTheDatabase()
+    token: str
+    rule: authz.Rule | None  # None: a route the table does not list (nobody may)
 
 
 def authorize_from_token(request: Request) -> Principal | AskTheDatabase | None:
     """What the request's token decides without the database: None on a PUBLIC route, the
     caller on a route whose own transaction checks the account (a seller JWT, verified by
     its signature and expiry alone); raises ApiError 401 without a token. Otherwise
-    :data:`_ASK_THE_DATABASE`. Pure CPU (no I/O): safe on the event loop."""
+    :class:`AskTheDatabase`. Pure CPU (no I/O): safe on the event loop."""
     route = request.scope.get("route")
     path = str(getattr(route, "path_format", None) or getattr(route, "path", ""))
     rule = authz.rule_for(request.method, path)
@@ -111,26 +114,24 @@ def authorize_from_token(request: Request) -> Principal | AskTheDatabase | None:
         if quick is not None and authz.allowed(rule, quick.role):
             return quick
         # a device token, or a role the token names that may not: its account decides
-    return _ASK_THE_DATABASE
+    return AskTheDatabase(token, rule)
+
+
+def authorize_with_database(request: Request, ask: AskTheDatabase) -> Principal:
+    """The caller as its account says (blocking: a worker thread); ApiError 401/403."""
+    ctx: ApiContext = request.app.state.ctx
+    try:
+        return verify_token(ctx.db, ctx.settings, ask.token, ask.rule)
+    except AuthError as exc:
+        raise ApiError(401, exc.code, exc.message) from None
 
 
 def authorize_request(request: Request) -> Principal | None:
     """The authz TABLE for the matched route: 401 without a valid token, 403 for a role
     that may not call it (raises ApiError); returns the caller (None on PUBLIC routes).
-    Reads the database where the token alone cannot decide (blocking: a worker thread)."""
+    Blocking where the account is read: call it from a worker thread."""
     got = authorize_from_token(request)
-    if not isinstance(got, AskTheDatabase):
-        return got
-    route = request.scope.get("route")
-    path = str(getattr(route, "path_format", None) or getattr(route, "path", ""))
-    rule = authz.rule_for(request.method, path)
-    token = bearer_token(request.headers.get("authorization"))
-    assert token is not None  # authorize_from_token answered 401 otherwise
-    ctx: ApiContext = request.app.state.ctx
-    try:
-        return verify_token(ctx.db, ctx.settings, token, rule)
-    except AuthError as exc:
-        raise ApiError(401, exc.code, exc.message) from None
+    return authorize_with_database(request, got) if isinstance(got, AskTheDatabase) else got
 
 
 def verify_token(
@@ -168,11 +169,9 @@ async def authorize(request: Request) -> None:
     no hop to a worker thread and back before the route's own; the account read otherwise
     runs in a worker thread."""
     got = authorize_from_token(request)
-    request.state.principal = (
-        await run_in_threadpool(authorize_request, request)
-        if isinstance(got, AskTheDatabase)
-        else got
-    )
+    if isinstance(got, AskTheDatabase):
+        got = await run_in_threadpool(authorize_with_database, request, got)
+    request.state.principal = got
 
 
 class BodyLimitMiddleware:
