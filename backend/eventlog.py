@@ -22,9 +22,11 @@ wakers after commit.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
@@ -105,22 +107,22 @@ def flush_deferred(session: Session) -> None:
     if not pending:
         return
     take_order_lock(session)
-    rows = [
-        {
-            "type": ev.type,
-            "room": ev.room,
-            "payload": ev.payload,
-            "subscription_id": ev.subscription_id,
-            "actor": ev.actor,
-            "created_at": ev.created_at,
-        }
-        for ev in pending
-    ]
     session.info[_DEFER_KEY] = []
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        ids: list[Any] = _insert_events_pg(conn, rows)
+        ids: list[Any] = _insert_events_pg(conn, pending)
     else:
+        rows = [
+            {
+                "type": ev.type,
+                "room": ev.room,
+                "payload": ev.payload,
+                "subscription_id": ev.subscription_id,
+                "actor": ev.actor,
+                "created_at": ev.created_at,
+            }
+            for ev in pending
+        ]
         table = cast(Table, Event.__table__)
         stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         ids = list(conn.execute(stmt, rows).scalars())
@@ -142,30 +144,53 @@ _EVENTS_PG_SQL = (
 )
 
 
-def _insert_events_pg(conn: Any, rows: list[dict[str, Any]]) -> list[int]:
-    table = cast(Table, Event.__table__)
-    dialect = conn.dialect
-    to_json = table.c.payload.type.bind_processor(dialect)
-    to_ts = table.c.created_at.type.bind_processor(dialect)
-    assert to_json is not None and to_ts is not None
+def _insert_events_pg(conn: Any, events: list[Event]) -> list[int]:
+    to_json, to_ts = _pg_binders(conn.dialect)
     params = (
-        [r["type"] for r in rows],
-        [r["room"] for r in rows],
-        [to_json(r["payload"]) for r in rows],
-        [r["subscription_id"] for r in rows],
-        [r["actor"] for r in rows],
-        [to_ts(r["created_at"]) for r in rows],
+        [ev.type for ev in events],
+        [ev.room for ev in events],
+        [to_json(ev.payload) for ev in events],
+        [ev.subscription_id for ev in events],
+        [ev.actor for ev in events],
+        [to_ts(ev.created_at) for ev in events],
     )
+    with _driver_errors(conn.dialect, _EVENTS_PG_SQL, params), _driver(conn).cursor() as cur:
+        cur.execute(_EVENTS_PG_SQL, params)
+        return sorted(int(r[0]) for r in cur.fetchall())
+
+
+_binders: weakref.WeakKeyDictionary[Any, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _pg_binders(dialect: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """The events table's payload (JSON text) and ``created_at`` (naive UTC) binders, built
+    once per dialect: the driver-level writes bind as SQLAlchemy would."""
+    got = _binders.get(dialect)
+    if got is None:
+        table = cast(Table, Event.__table__)
+        to_json = table.c.payload.type.bind_processor(dialect)
+        to_ts = table.c.created_at.type.bind_processor(dialect)
+        assert to_json is not None and to_ts is not None
+        got = _binders[dialect] = (to_json, to_ts)
+    return got
+
+
+def _driver(conn: Any) -> Any:
     driver = conn.connection.driver_connection
+    assert driver is not None
+    return driver
+
+
+@contextlib.contextmanager
+def _driver_errors(dialect: Any, sql: str, params: Any) -> Iterator[None]:
+    """A driver-level statement's errors as SQLAlchemy raises them (IntegrityError, ...)."""
     dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
     try:
-        with driver.cursor() as cur:
-            cur.execute(_EVENTS_PG_SQL, params)
-            return sorted(int(r[0]) for r in cur.fetchall())
+        yield
     except dbapi_error as exc:
-        raise DBAPIError.instance(
-            _EVENTS_PG_SQL, params, exc, dbapi_error, dialect=dialect
-        ) from exc
+        raise DBAPIError.instance(sql, params, exc, dbapi_error, dialect=dialect) from exc
 
 
 def append_event(
@@ -281,25 +306,17 @@ def append_events_bulk(
         {"t": table.name, "n": len(events)},
     ).scalar_one()
     ids = sorted(int(i) for i in allocated)
-    to_json = table.c.payload.type.bind_processor(dialect)
-    to_ts = table.c.created_at.type.bind_processor(dialect)
-    assert to_json is not None and to_ts is not None
+    to_json, to_ts = _pg_binders(dialect)
     prep = dialect.identifier_preparer
     sql = (
         f"COPY {prep.format_table(table)} "
         "(id, type, room, payload, subscription_id, actor, created_at) FROM STDIN"
     )
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
-    try:
-        with driver.cursor() as cur, cur.copy(sql) as copy:
-            write = copy.write_row
-            for id_, (type_, _p, sid), payload in zip(ids, events, payloads, strict=True):
-                room = ROOMS.get(type_, "everyone")
-                write((id_, type_, room, to_json(payload), sid, None, to_ts(utcnow())))
-    except dbapi_error as exc:
-        raise DBAPIError.instance(sql, None, exc, dbapi_error, dialect=dialect) from exc
+    with _driver_errors(dialect, sql, None), _driver(conn).cursor() as cur, cur.copy(sql) as copy:
+        write = copy.write_row
+        for id_, (type_, _p, sid), payload in zip(ids, events, payloads, strict=True):
+            room = ROOMS.get(type_, "everyone")
+            write((id_, type_, room, to_json(payload), sid, None, to_ts(utcnow())))
     return ids
 
 
