@@ -97,6 +97,16 @@ def manual_metrics(
     )
 
 
+def amount_problem(amount: Decimal) -> str | None:
+    """Why ``amount`` cannot be a manual sale's (a phrase after "the amount"), or None: the
+    one rule for the request body (``ManualIn``) and this action."""
+    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
+        return "must be between 0 and 10000000"
+    if amount != amount.quantize(CENT):  # money is NUMERIC(12,2) in the core database
+        return "must have at most 2 decimal places"
+    return None
+
+
 def add_manual_item(
     session: Session,
     *,
@@ -115,10 +125,9 @@ def add_manual_item(
     """Queue a manual sale. ``campaign`` is the core row of ``campaign_id`` (see
     :func:`read_campaign`; None: unknown), ``try_per_usd`` the ``dolar`` rate (None:
     missing)."""
-    if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
-        raise ActionError(422, "invalid_amount", "The amount must be between 0 and 10 million.")
-    if amount != amount.quantize(CENT):
-        raise ActionError(422, "invalid_amount", "The amount must have at most 2 decimal places.")
+    problem = amount_problem(amount)
+    if problem is not None:
+        raise ActionError(422, "invalid_amount", f"The amount {problem}.")
     if campaign_id is not None and campaign_id in settings.trial_ids:
         # CONTRACT §3: a trial campaign's sales are recorded by the worker, never queued
         raise ActionError(

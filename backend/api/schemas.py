@@ -12,13 +12,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.accounts import AccountError, normalize_email
+from backend.actions.queue_manual import amount_problem
 from backend.schemas.queue import QueueItemOut
 
 MAX_ID = 2**62
 Id = Field(ge=1, le=MAX_ID)
 ClaimType = Literal["first_sales", "remarketing", "upgrade", "installment"]
 Role = Literal["sales", "sales_lead", "finance", "admin"]
-CENT = Decimal("0.01")
 
 
 class Body(BaseModel):
@@ -109,11 +109,9 @@ class ManualIn(Body):
             d = Decimal(v.strip()) if isinstance(v, str) else Decimal(repr(v))
         except InvalidOperation:
             raise ValueError("must be a number or a decimal string") from None
-        if not d.is_finite() or d < 0 or d > Decimal("10000000"):
-            raise ValueError("must be between 0 and 10000000")
-        # money is NUMERIC(12,2) in the core database: no fractions of a cent ("1e-30")
-        if d != d.quantize(CENT):
-            raise ValueError("must have at most 2 decimal places")
+        problem = amount_problem(d)  # the action's own rule ("1e-30": fractions of a cent)
+        if problem is not None:
+            raise ValueError(problem)
         return d
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import BigInteger, DateTime, Text
 from sqlalchemy.types import TypeDecorator
 
 MICRO = Decimal("0.000001")
+# The largest magnitude a Micros column holds: 2^63 - 1 millionths (a BIGINT).
+MICROS_MAX = Decimal(2**63 - 1) * MICRO
 
 
 class Micros(TypeDecorator[Decimal]):

@@ -18,6 +18,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import NamedTuple
 
+from backend.db.types import MICROS_MAX
+
 LESSON_PRICE_USD: dict[int, Decimal] = {
     20: Decimal(4),
     25: Decimal(5),
@@ -46,10 +48,9 @@ UNPARSEABLE_AMOUNT = "unparseable_amount"
 OUT_OF_RANGE = "out_of_range"
 
 # The largest magnitude a stored figure may have: revenue, cost, margin and margin % are
-# kept as integer millionths in a 64-bit column (``backend.db.types.Micros``), so
-# |value| × 10^6 must stay within 2^63 − 1. A sale whose figures go beyond (a fraction of a
-# cent against a real cost makes a margin % of −10^32) is rejected with ``out_of_range``.
-MAX_FIGURE = Decimal(2**63 - 1).scaleb(-6)
+# kept in ``backend.db.types.Micros`` columns. A sale whose figures go beyond (a fraction of
+# a cent against a real cost makes a margin % of −10^32) is rejected with ``out_of_range``.
+MAX_FIGURE = MICROS_MAX
 
 QUALITY_THRESHOLDS: tuple[tuple[Decimal, str], ...] = (
     (Decimal("0.50"), "high"),
