@@ -40,7 +40,9 @@ floors, and this one with its n clients standing for n screens — freezes its s
 garbage collection walks the imports (a 100+ ms pause each, ``bench/gc_pause.py``).
 ``BENCH_WORST_CLAIMS=1`` prints each mode's five slowest claims (answered / first client /
 last client); with ``BENCH_TIMELINE=FILE`` too, each with its steps in the server (request,
-claim, commit, `claimed` handed to the sockets' writers, every writer done).
+auth, route, claim, each statement and rules batch, the game lock, commit, `claimed` handed
+to the sockets' writers, every writer done) and the garbage collections of >= 1 ms that ran
+in the server or in this process while it was on its way.
 
 ``--viewers distinct`` (default): each client is another seller's screen, so the claimer's
 personal events (points, badges) reach one screen, as on a real floor; ``--viewers same``:
@@ -55,6 +57,7 @@ import argparse
 import asyncio
 import contextlib
 import contextvars
+import gc
 import itertools
 import json
 import os
@@ -237,7 +240,8 @@ def insert_app(db: Database) -> Any:
 
 
 # BENCH_TIMELINE=FILE (with BENCH_WORST_CLAIMS): the server under test appends when each
-# claim passed its steps (request, claim, commit, `claimed` handed out, every writer done)
+# claim passed its steps (request, auth, route, claim, statements and rules batches, game
+# lock, commit, `claimed` handed out, every writer done) and its collections of >= 1 ms
 # to FILE, on the clock the load generator uses (perf_counter: CLOCK_MONOTONIC, one for the
 # machine), and the worst claims are printed with their timelines.
 _TL_PATH = os.environ.get("BENCH_TIMELINE")
@@ -254,6 +258,22 @@ def tl(qid: Any, stage: str, t: float | None = None) -> None:
         return
     with _TL_LOCK, open(_TL_PATH, "a") as f:
         f.write(json.dumps([qid, stage, now() if t is None else t]) + "\n")
+
+
+def note_gc_pauses(who: str) -> None:
+    """BENCH_TIMELINE: note every garbage collection of this process that took >= 1 ms (its
+    start, on the timeline's clock), so the worst claims can be checked against them."""
+    if not _TL_PATH:
+        return
+    started: list[float] = []
+
+    def cb(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[:] = [now()]
+        elif started and (took := (now() - started[0]) * 1000) >= 1.0:
+            tl("gc", f"{who} gen{info['generation']} {took:.1f}ms", started[0])
+
+    gc.callbacks.append(cb)
 
 
 def read_timelines() -> dict[Any, dict[str, float]]:
@@ -397,9 +417,45 @@ def install_probes(probes: Probes) -> list[str]:
             finally:
                 if request.url.path == "/api/claim":
                     probes.add("auth (token → principal)", (now() - t) * 1000)
+                    if (cur := _TL_CUR.get()) is not None:
+                        cur["auth_end"] = now()
 
         swaps.append((auth_name, orig_auth, timed_auth))
         probed.append(auth_name)
+    try:  # the claim route's first step in its worker thread (the claim rate limit)
+        from backend.api.ratelimit import RateLimits
+
+        orig_hit = RateLimits.hit_claim
+
+        def hit_claim(self: Any, seller_id: int) -> bool:
+            if (cur := _TL_CUR.get()) is not None:
+                cur["route_start"] = now()
+            return orig_hit(self, seller_id)
+
+        RateLimits.hit_claim = hit_claim  # type: ignore[method-assign]
+        probed.append("RateLimits.hit_claim")
+    except (ImportError, AttributeError):
+        pass
+    try:  # the rules' batched statements (PostgreSQL): when each was sent and answered
+        from backend.game.claimpath import _Batch
+
+        orig_run = _Batch.run
+
+        def run(self: Any) -> Any:
+            cur = _TL_CUR.get()
+            n = 0 if cur is None else sum(1 for k in cur if k.startswith("batch")) // 2
+            if cur is not None:
+                cur[f"batch{n}_sent"] = now()
+            try:
+                return orig_run(self)
+            finally:
+                if cur is not None:
+                    cur[f"batch{n}_done"] = now()
+
+        _Batch.run = run  # type: ignore[method-assign]
+        probed.append("claimpath._Batch.run")
+    except (ImportError, AttributeError):
+        pass
     for mod in list(sys.modules.values()):
         if mod is None or not getattr(mod, "__name__", "").startswith("backend"):
             continue
@@ -409,6 +465,19 @@ def install_probes(probes: Probes) -> list[str]:
 
     def after_begin(session: Any, _tx: Any, _conn: Any) -> None:
         session.info.setdefault(_BEGIN, now())
+        if (cur := _TL_CUR.get()) is not None:
+            cur.setdefault("connected", now())
+
+    def after_cursor_execute(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
+        # each statement the claim sends through SQLAlchemy, named by its first word
+        if (cur := _TL_CUR.get()) is not None and "claim_start" in cur:
+            word = statement.split(None, 1)[0].lower() if statement.strip() else "?"
+            n = sum(1 for k in cur if k.startswith("sql"))
+            cur[f"sql{n}_{word}"] = now()
+
+    from sqlalchemy.engine import Engine
+
+    sa_event.listen(Engine, "after_cursor_execute", after_cursor_execute)
 
     def before_commit(session: Any) -> None:
         if not session.in_nested_transaction():
@@ -424,6 +493,8 @@ def install_probes(probes: Probes) -> list[str]:
             cur["claim_end"] = info.get(_CLAIM_END)
             cur["commit_start"] = info.get(_COMMIT)
             cur["commit_end"] = end
+            if _LOCK in info:
+                cur["lock"] = info[_LOCK]
         if _CLAIM in info and _CLAIM_END in info:
             probes.add("claim_item (before commit)", (info[_CLAIM_END] - info[_CLAIM]) * 1000)
             if _COMMIT in info:
@@ -525,6 +596,7 @@ def child_main(mode: str, db_url: str, data_dir: Path, port: int) -> int:
         # benchmark's imports (the whole backend), which a bare server would not; unfrozen,
         # each full collection here would stall it 100+ ms (bench/gc_pause.py)
         freeze_startup_heap()
+    note_gc_pauses(f"server({mode})")
     server = uvicorn.Server(
         uvicorn_config(Timed(app, probes), "127.0.0.1", port, log_level="error")
     )
@@ -717,6 +789,7 @@ async def measure(
     # the n clients stand for n screens on n machines: this process's own full collections
     # (walking n clients' state and the backend's imports: 100+ ms) are not the server's
     freeze_startup_heap()
+    note_gc_pauses("clients")
     await asyncio.sleep(0.5)
     try:
         await http.request("GET", "/healthz")
@@ -757,6 +830,13 @@ async def measure(
                 f"{(min(arrivals[k]) - t0) * 1000:.1f} / {w * 1000:.1f}"
                 f"  [p50 client {(ts[len(ts) // 2] - t0) * 1000:.1f}, p90 {(ts[int(len(ts) * 0.9)] - t0) * 1000:.1f}]"
             )
+            gcs = [
+                f"{st} at {(tt - t0) * 1000:.1f}"
+                for st, tt in tlines.get("gc", {}).items()
+                if -0.05 <= tt - t0 <= w
+            ]
+            if gcs:
+                print("        gc: " + ", ".join(gcs))
             if k in tlines:
                 print(
                     "        "
