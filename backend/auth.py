@@ -97,7 +97,9 @@ def decode_token(settings: Settings, token: str) -> dict[str, object]:
         raise AuthError("token_expired", "Your session has expired; log in again.") from None
     except jwt.InvalidTokenError:
         raise AuthError("invalid_token", "The token is not valid.") from None
-    if not isinstance(claims.get("seller_id"), int) or isinstance(claims["seller_id"], bool):
+    seller_id = claims.get("seller_id")
+    if not isinstance(seller_id, int) or isinstance(seller_id, bool) or not 0 < seller_id < 2**63:
+        # (beyond a 64-bit integer no database row can have it)
         raise AuthError("invalid_token", "The token is not valid.")
     return claims
 

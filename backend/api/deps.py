@@ -24,11 +24,11 @@ from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPBearer
 from sqlalchemy import Engine
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.api import authz
 from backend.api.context import ApiContext
-from backend.api.errors import ApiError, error_response
+from backend.api.errors import ApiError
 from backend.auth import AuthError, Principal, bearer_token, principal_from_claims, resolve_token
 from backend.db.engine import reader
 from backend.runtime import Database
@@ -171,11 +171,23 @@ async def authorize(request: Request) -> None:
     got = authorize_from_token(request)
     if isinstance(got, AskTheDatabase):
         got = await run_in_threadpool(authorize_with_database, request, got)
+    refuse_unread_body(request)
     request.state.principal = got
 
 
+_TOO_LARGE = "winroom_body_too_large"  # scope["state"] key: the body was not read
+
+
 class BodyLimitMiddleware:
-    """Pure ASGI middleware: bodies over MAX_BODY_BYTES get 413 with the envelope."""
+    """Pure ASGI middleware: a body over MAX_BODY_BYTES gets 413 with the envelope, once the
+    caller has passed the endpoint's authorization (a caller the endpoint refuses gets its
+    401/403 whatever the size of what it sent, CONTRACT §4).
+
+    A declared ``Content-Length`` is checked up front; a body without one (chunked) is read
+    here, up to the limit, and handed on as read. Over the limit, the app gets an empty body
+    and a mark in the request's state instead: routing and the app-wide :func:`authorize`
+    run as usual, and :func:`authorize` answers 413 once the caller may use the endpoint
+    (a path no route matches stays a 404). The large body itself is never read."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -184,16 +196,53 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for key, value in scope["headers"]:
-            if key.lower() == b"content-length":
-                length = value.decode("latin-1")
-                if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-                    resp = error_response(
-                        413, "payload_too_large", "The request body is too large."
-                    )
-                    await resp(scope, receive, send)
-                    return
-        await self.app(scope, _limited_receive(receive), send)
+        declared = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k.lower() == b"content-length"),
+            None,
+        )
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > MAX_BODY_BYTES:
+                await self._too_large(scope, receive, send)
+                return
+            await self.app(scope, _limited_receive(receive), send)
+            return
+        read: list[Message] = []
+        seen = 0
+        while True:  # no Content-Length: read it here, at most the limit
+            message = await receive()
+            read.append(message)
+            if message["type"] != "http.request":
+                break
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY_BYTES:
+                await self._too_large(scope, receive, send)
+                return
+            if not message.get("more_body"):
+                break
+        await self.app(scope, _replay(read, receive), send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope.setdefault("state", {})[_TOO_LARGE] = True
+        await self.app(scope, _replay([{"type": "http.request", "body": b""}], receive), send)
+
+
+def refuse_unread_body(request: Request) -> None:
+    """413 for a request whose body :class:`BodyLimitMiddleware` found too large (call it
+    once the caller is known to be allowed)."""
+    if request.scope.get("state", {}).get(_TOO_LARGE):
+        raise ApiError(413, "payload_too_large", "The request body is too large.")
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """``receive`` that hands out ``messages`` first, then what the client sends next."""
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
 
 
 def _limited_receive(receive: Receive) -> Receive:

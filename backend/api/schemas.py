@@ -28,8 +28,14 @@ class Body(BaseModel):
     @classmethod
     def _no_nul(cls, v: Any) -> Any:
         # a NUL character cannot be stored in PostgreSQL text: refused here, as bad input
-        if isinstance(v, str) and "\x00" in v:
-            raise ValueError("the text must not contain NUL characters")
+        if isinstance(v, str):
+            if "\x00" in v:
+                raise ValueError("the text must not contain NUL characters")
+            if not v.isascii():
+                try:
+                    v.encode("utf-8")
+                except UnicodeEncodeError:  # a lone surrogate ("\ud800" is valid JSON)
+                    raise ValueError("the text must be valid Unicode") from None
         return v
 
 

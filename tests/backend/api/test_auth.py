@@ -121,6 +121,27 @@ def test_tampered_expired_none_and_wrong_secret_tokens(
     )
 
 
+def test_signed_tokens_with_an_impossible_seller_id_are_refused(
+    client: TestClient, people: People, api_settings: Settings
+) -> None:
+    """A token signed with the right secret whose ``seller_id`` no row can have (beyond a
+    64-bit integer, zero, negative) is a 401, not a 500 from the database driver."""
+    now = datetime.now(UTC)
+    for seller_id in (10**30, 2**63, 0, -5):
+        claims = {
+            "seller_id": seller_id,
+            "email": "sales@winroom.io",
+            "role": "sales",
+            "iat": int(now.timestamp()),
+            "exp": int((now + timedelta(hours=1)).timestamp()),
+        }
+        made = jwt.encode(claims, api_settings.jwt_key(), algorithm="HS256")
+        for method, path in (("GET", "/api/auth/me"), ("GET", "/api/queue")):
+            resp = client.request(method, path, headers={"Authorization": f"Bearer {made}"})
+            assert resp.status_code == 401, (seller_id, path, resp.text)
+            assert resp.json()["error"]["code"] == "invalid_token"
+
+
 def test_tokens_made_elsewhere_with_the_configured_secret(
     client: TestClient, people: People, api_settings: Settings
 ) -> None:

@@ -212,3 +212,24 @@ def test_a_target_beyond_the_reactions_column_is_refused_not_a_500(
     r = client.delete("/api/emojis", params=body, headers=people.headers("sales"))
     assert r.status_code == 200 and r.json() == {"removed": False, "reactions": []}
     assert reactions(db) == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        ("/api/chats", b'{"message": "hi \\ud800 there"}'),
+        ("/api/chats", b'{"message": "\\udfff"}'),
+        ("/api/emojis", b'{"target_type": "chat", "target_id": 1, "emoji": "\\ud83d"}'),
+    ],
+)
+def test_a_lone_surrogate_is_bad_input_not_a_500(
+    client: TestClient, people: People, db: Database, path: str, raw: bytes
+) -> None:
+    """``"\\ud800"`` is valid JSON but no text UTF-8 (or a database) can hold: a 422 in the
+    envelope, nothing stored, and the connection still answers the next request."""
+    chat(client, people, "first")
+    headers = {**people.headers("sales"), "Content-Type": "application/json"}
+    err = assert_invalid(client.post(path, content=raw, headers=headers))
+    assert "Unicode" in err["fields"][0]["problem"]
+    assert reactions(db) == 0
+    assert len(client.get("/api/chats", headers=people.headers("sales")).json()["messages"]) == 1

@@ -233,6 +233,45 @@ def test_malformed_and_oversized_bodies(client: TestClient, people: People) -> N
     assert resp.status_code == 405 and "error" in resp.json()
 
 
+def _chunks(body: bytes, size: int = 8192):  # type: ignore[no-untyped-def]
+    """The body as a generator: httpx sends it chunked, with no Content-Length."""
+    for i in range(0, len(body), size):
+        yield body[i : i + size]
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_oversized_bodies_answer_the_callers_authorization_first(
+    client: TestClient, people: People, db: Database, chunked: bool
+) -> None:
+    """Over 64 KiB: 413 for a caller the endpoint allows, but the 401/403 any well-formed
+    request gets from a caller it refuses (CONTRACT §4), with or without a Content-Length;
+    nothing is written either way."""
+    qid = add_item(db)
+    big = b'{"queue_id": %d, "claim_type": "first_sales", "x": "' % qid + b"x" * 70_000 + b'"}'
+
+    def post(path: str, role: str | None) -> tuple[int, str]:
+        headers = {"Content-Type": "application/json", **(people.headers(role) if role else {})}
+        content = _chunks(big) if chunked else big
+        resp = client.post(path, content=content, headers=headers)  # type: ignore[arg-type]
+        assert "Traceback" not in resp.text
+        return resp.status_code, resp.json()["error"]["code"]
+
+    assert post("/api/claim", None) == (401, "not_authenticated")
+    assert post("/api/claim", "tv") == (403, "forbidden")
+    assert post("/api/claim", "finance") == (403, "forbidden")
+    assert post("/api/auth/register", "sales") == (403, "forbidden")
+    assert post("/api/claim", "sales") == (413, "payload_too_large")
+    assert post("/api/auth/register", "admin") == (413, "payload_too_large")
+    assert post("/api/auth/login", None) == (413, "payload_too_large")
+    with db.read() as s:
+        assert s.scalar(select(Claim.id)) is None
+    # a body under the limit sent chunked is read whole and answered as usual
+    small = b'{"queue_id": %d, "claim_type": "first_sales"}' % qid
+    headers = {**people.headers("sales"), "Content-Type": "application/json"}
+    resp = client.post("/api/claim", content=_chunks(small, 7), headers=headers)  # type: ignore[arg-type]
+    assert resp.status_code == 201, resp.text
+
+
 def test_manual_entry(client: TestClient, people: People, db: Database) -> None:
     body = {
         "customer_email": "mehmet@x.com",
