@@ -68,9 +68,11 @@ def metric_value(n: DayNumbers, target_type: str) -> Decimal:
     return n.margin
 
 
-def format_value(value: Decimal, target_type: str) -> str:
+def format_value(value: Decimal, target_type: str) -> int | str:
+    """A goal's or challenge's number as JSON shows it: a count is a number (like the wins
+    board's values), money a string with two decimals (CONTRACT §3)."""
     if target_type in ("count", "wins"):
-        return str(int(value))
+        return int(value)
     return money(value) or "0.00"
 
 

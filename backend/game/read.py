@@ -406,7 +406,7 @@ def challenges(
     )
     out = []
     for ch in rows:
-        progress: str | None = None
+        progress: int | str | None = None
         completed = False
         if ch.scope == "team":
             total = daystats.DayNumbers()

@@ -55,8 +55,8 @@ class GoalProgress(Payload):
     title: str | None = None
     target_type: str | None = None
     period: str | None = None
-    value: str
-    target: str
+    value: int | str  # a count: a number; money: a string with two decimals
+    target: int | str
     percent: float
     completed: bool = False
 

@@ -433,6 +433,29 @@ def test_game_endpoints_shapes(client: TestClient, people: People) -> None:
     assert team["period"] == "month" and isinstance(team["sellers"], list)
 
 
+def test_goal_numbers_counts_as_numbers_money_as_strings(
+    client: TestClient, people: People, db: Database
+) -> None:
+    """A count goal's ``target``/``value`` are JSON numbers (like the wins board's values); a
+    money goal's are strings with two decimals (CONTRACT §3); ``percent`` a fraction."""
+    from backend.game import actions as game_actions
+
+    with db.transaction() as s:
+        game_actions.create_goal(
+            s, title="5 wins today", period="day", target_type="count", target=Decimal(5)
+        )
+        game_actions.create_goal(
+            s, title="$1k today", period="day", target_type="revenue", target=Decimal(1000)
+        )
+    claim(client, people, add_item(db, revenue="250.50"))
+    goals = client.get("/api/goals/progress", headers=people.headers("tv")).json()["goals"]
+    by_type = {g["target_type"]: g for g in goals}
+    count, revenue = by_type["count"], by_type["revenue"]
+    assert (count["target"], count["value"], count["percent"]) == (5, 1, 0.2)
+    assert (revenue["target"], revenue["value"]) == ("1000.00", "250.50")
+    assert revenue["percent"] == 0.2505
+
+
 def test_health_and_openapi(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready"}
