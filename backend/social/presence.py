@@ -4,7 +4,10 @@
   gave input within the last 5 minutes, ``away`` when connected but idle that long, and
   ``offline`` when their last connection went away.
 - Input is reported by the app: a heartbeat (every 30 s) carries ``idle_seconds`` since the
-  last keyboard or mouse input in the window; typing counts as input too.
+  last keyboard or mouse input in the window; typing counts as input too. Each window's own
+  report is its truth (it may say the window has been idle longer than it has been
+  connected: a window that reconnects, a person who walked away): a person's last input is
+  the latest of their connected windows'.
 - ``typing`` is set by the app while the person types and clears itself 5 s after the last
   typing signal (or at once when they send, or disconnect).
 
@@ -45,10 +48,16 @@ Change = PresenceChange | TypingChange
 @dataclass
 class _Person:
     name: str
-    last_input: datetime
-    sids: set[str] = field(default_factory=set)
+    inputs: dict[str, datetime] = field(default_factory=dict)  # connected sid → last input
     status: Status = "offline"
     typing_until: datetime | None = None
+
+    @property
+    def sids(self) -> set[str]:
+        return set(self.inputs)
+
+    def last_input(self) -> datetime | None:
+        return max(self.inputs.values(), default=None)
 
 
 class PresenceBook:
@@ -84,11 +93,9 @@ class PresenceBook:
     def connect(self, seller_id: int, name: str, sid: str, now: datetime) -> list[Change]:
         p = self._people.get(seller_id)
         if p is None:
-            p = self._people[seller_id] = _Person(name=name, last_input=now)
+            p = self._people[seller_id] = _Person(name=name)
         p.name = name
-        if not p.sids:
-            p.last_input = now  # opening the app is input
-        p.sids.add(sid)
+        p.inputs[sid] = now  # opening the app is input
         self._sid_owner[sid] = seller_id
         return self._settle(seller_id, p, now)
 
@@ -97,7 +104,7 @@ class PresenceBook:
         if seller_id is None:
             return []
         p = self._people[seller_id]
-        p.sids.discard(sid)
+        p.inputs.pop(sid, None)
         return self._settle(seller_id, p, now)
 
     def heartbeat(self, sid: str, idle_seconds: float, now: datetime) -> list[Change]:
@@ -106,9 +113,7 @@ class PresenceBook:
             return []
         p = self._people[seller_id]
         idle = max(0.0, min(float(idle_seconds), 86400.0))
-        last = now - timedelta(seconds=idle)
-        if last > p.last_input:
-            p.last_input = last
+        p.inputs[sid] = now - timedelta(seconds=idle)  # the window's own word
         return self._settle(seller_id, p, now)
 
     def typing(self, sid: str, typing: bool, now: datetime) -> list[Change]:
@@ -119,7 +124,7 @@ class PresenceBook:
         changes: list[Change] = []
         was = p.typing_until is not None and p.typing_until > now
         if typing:
-            p.last_input = now
+            p.inputs[sid] = now
             p.typing_until = now + TYPING_CLEARS_AFTER
             changes += self._settle(seller_id, p, now)
             if not was:
@@ -140,9 +145,10 @@ class PresenceBook:
     # ----------------------------------------------------------------- internals
 
     def _status_of(self, p: _Person, now: datetime) -> Status:
-        if not p.sids:
+        last = p.last_input()
+        if last is None:
             return "offline"
-        if now - p.last_input >= AWAY_AFTER:
+        if now - last >= AWAY_AFTER:
             return "away"
         return "online"
 

@@ -43,9 +43,28 @@ def test_away_after_five_minutes_without_input_and_back_on_input() -> None:
     # heartbeat at 4:59 says the last input was at the start: still online
     assert book.heartbeat("s1", 299, at(299)) == []
     assert book.heartbeat("s1", 300, at(300)) == [PresenceChange(1, "Ayşe", "away")]
-    # an idle heartbeat cannot move the last input backwards
     assert book.heartbeat("s1", 10_000, at(330)) == []
     assert book.heartbeat("s1", 1, at(331)) == [PresenceChange(1, "Ayşe", "online")]
+
+
+def test_a_windows_idle_report_is_its_truth_even_just_after_connecting() -> None:
+    """A window that reports 400 s without input is away at once (it reconnected, or its
+    person walked away before it did): the report may put the last input before the
+    connection. A person is online while any of their windows had input lately."""
+    book = PresenceBook()
+    book.connect(1, "Ayşe", "s1", T0)
+    assert book.heartbeat("s1", 400, at(5)) == [PresenceChange(1, "Ayşe", "away")]
+    assert book.status(1, at(5)) == "away"
+    # a second window, in use: online again; its own idleness later makes her away again
+    assert book.connect(1, "Ayşe", "s2", at(10)) == [PresenceChange(1, "Ayşe", "online")]
+    assert book.heartbeat("s1", 500, at(20)) == []
+    assert book.heartbeat("s2", 301, at(311)) == [PresenceChange(1, "Ayşe", "away")]
+    # the idle window closes: the one left decides
+    assert book.disconnect("s2", at(312)) == []
+    assert book.typing("s1", True, at(313)) == [
+        PresenceChange(1, "Ayşe", "online"),
+        TypingChange(1, "Ayşe", True),
+    ]
 
 
 def test_sweep_notices_idleness_without_a_heartbeat() -> None:
