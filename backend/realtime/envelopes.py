@@ -6,7 +6,7 @@ from typing import Any
 
 from backend.auth import Principal
 from backend.models import Event
-from backend.schemas.common import mask_email
+from backend.schemas.common import mask_emails
 
 EVERYONE = "everyone"
 STAFF = "staff"
@@ -22,18 +22,6 @@ def envelope(ev: Event) -> dict[str, Any]:
         "payload": ev.payload if ev.payload is not None else {},
         "created_at": ev.created_at.isoformat(),
     }
-
-
-def mask_emails(value: Any) -> Any:
-    """A copy with every string under a key containing ``email`` masked (recursively)."""
-    if isinstance(value, dict):
-        return {
-            k: (mask_email(v) if "email" in k and isinstance(v, str) else mask_emails(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [mask_emails(v) for v in value]
-    return value
 
 
 def tv_copy(env: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -32,6 +34,32 @@ def mask_email(email: str | None) -> str | None:
     if not sep:
         return (local[:1] + "•••") if local else "•••"
     return f"{local[:1]}•••@{domain}"
+
+
+# an address inside free text (a manual entry's note: "call zed@corp.com back")
+_EMAIL_IN_TEXT = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def mask_emails_in_text(text: str) -> str:
+    """Every email address inside ``text`` masked as :func:`mask_email` does."""
+    if "@" not in text:
+        return text
+    return _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)) or "", text)
+
+
+def mask_emails(value: Any) -> Any:
+    """A TV's copy: every string under a key containing ``email`` masked, and every address
+    inside any other string (recursively through dicts and lists)."""
+    if isinstance(value, dict):
+        return {
+            k: (mask_email(v) if "email" in k and isinstance(v, str) else mask_emails(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [mask_emails(v) for v in value]
+    if isinstance(value, str):
+        return mask_emails_in_text(value)
+    return value
 
 
 class Wire(BaseModel):

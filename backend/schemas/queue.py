@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from backend.schemas.common import Wire, fraction, mask_email, money
+from backend.schemas.common import Wire, fraction, mask_email, mask_emails_in_text, money
 
 
 class Customer(Wire):
@@ -68,7 +68,7 @@ def queue_item_out(item: object, *, mask: bool = False) -> QueueItemOut:
         finance_status=item.finance_status,
         problem_reason=item.problem_reason,
         core_status=item.core_status,
-        note=item.note,
+        note=mask_emails_in_text(item.note) if mask and item.note else item.note,
         created_at=item.sale_created_at.isoformat(),
         queued_at=item.created_at.isoformat(),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
@@ -21,21 +21,9 @@ from backend.api.schemas import (
 from backend.db.types import utcnow
 from backend.game import read as game
 from backend.models import Promotion
-from backend.schemas.common import mask_email
+from backend.schemas.common import mask_emails
 
 router = APIRouter(prefix="/api", tags=["floor"])
-
-
-def _mask_emails(value: Any) -> Any:
-    """TV copies: every ``*email*`` string field masked, recursively."""
-    if isinstance(value, dict):
-        return {
-            k: (mask_email(v) if "email" in k and isinstance(v, str) else _mask_emails(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_mask_emails(v) for v in value]
-    return value
 
 
 @router.get("/achievements", response_model=AchievementsOut)
@@ -44,7 +32,7 @@ def achievements(
 ) -> AchievementsOut:
     with ctx.db.read() as s:
         rows = game.achievements(s, limit=limit)
-    return AchievementsOut(achievements=_mask_emails(rows) if principal.is_tv else rows)
+    return AchievementsOut(achievements=mask_emails(rows) if principal.is_tv else rows)
 
 
 @router.get("/promotions/active", response_model=PromotionsOut)

@@ -41,6 +41,7 @@ def test_queue_lists_pending_items_with_masked_emails_for_tv(
     assert [i["id"] for i in seller] == [a] == [i["id"] for i in tv]
     assert seller[0]["customer"]["email"] == "ayse@gmail.com"
     assert tv[0]["customer"]["email"] == "a•••@gmail.com"
+    assert "note" in seller[0] and seller[0]["note"] == tv[0]["note"]  # no address in it
     for key in (
         "subscription_id",
         "campaign",
@@ -270,6 +271,26 @@ def test_oversized_bodies_answer_the_callers_authorization_first(
     headers = {**people.headers("sales"), "Content-Type": "application/json"}
     resp = client.post("/api/claim", content=_chunks(small, 7), headers=headers)  # type: ignore[arg-type]
     assert resp.status_code == 201, resp.text
+
+
+def test_tv_gets_addresses_in_a_manual_entrys_note_masked(
+    client: TestClient, people: People
+) -> None:
+    body = {
+        "customer_email": "zed.manual@corp.com",
+        "customer_name": "Zed",
+        "campaign_id": 12,
+        "amount": "100",
+        "currency": "USD",
+        "note": "call zed.manual@corp.com, cc finance@corp.com",
+    }
+    made = client.post("/api/queue/manual", json=body, headers=people.headers("admin"))
+    assert made.status_code == 201, made.text
+    [tv] = client.get("/api/queue", headers=people.headers("tv")).json()["items"]
+    assert tv["customer"]["email"] == "z•••@corp.com"
+    assert tv["note"] == "call z•••@corp.com, cc f•••@corp.com"
+    [seller] = client.get("/api/queue", headers=people.headers("sales")).json()["items"]
+    assert seller["note"] == body["note"]
 
 
 def test_manual_entry(client: TestClient, people: People, db: Database) -> None:

@@ -115,6 +115,10 @@ def test_replay_while_events_commit_has_no_gap_and_no_duplicate(
 
 def test_rooms_and_masking(server: RunningServer, people: People, db: Database) -> None:
     qid = add_item(db, email="ayse@gmail.com")
+    with db.transaction() as s:
+        item = s.get(QueueItem, qid)
+        assert item is not None
+        item.note = "Call ayse@gmail.com or a.yilmaz+work@corp.co.uk back"
     with db.read() as s:
         item = s.get(QueueItem, qid)
         item_json = queue_item_out(item).model_dump(mode="json")
@@ -161,6 +165,12 @@ def test_rooms_and_masking(server: RunningServer, people: People, db: Database) 
 
         assert queue_new(tv)["payload"]["item"]["customer"]["email"] == "a•••@gmail.com"
         assert queue_new(sales)["payload"]["item"]["customer"]["email"] == "ayse@gmail.com"
+        # an address in free text is masked for the TV too
+        assert (
+            queue_new(tv)["payload"]["item"]["note"]
+            == "Call a•••@gmail.com or a•••@corp.co.uk back"
+        )
+        assert queue_new(sales)["payload"]["item"]["note"] == item_json["note"]
 
     async def main() -> None:
         live = {r: Recorder() for r in ("tv", "sales", "sales_lead")}
