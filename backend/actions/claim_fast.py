@@ -42,6 +42,7 @@ from backend.actions.claims import (
     ClaimResult,
     already_claimed,
     append_claimed,
+    repeat_of,
     share_of,
     stored_money,
 )
@@ -266,6 +267,7 @@ def claim_item(
                 account = _statement(session, _fast_account)
                 check_account(conn.execute(account, {"f_seller": seller_id}).first(), account_roles)
             earlier = _adopt(session, Claim, dict(row._mapping))
+            repeat_of(earlier, queue_id, claim_type, installment_plan_id)  # or 422
             return FastClaimResult(
                 earlier, created=False, item=session.get(QueueItem, earlier.queue_id)
             )
@@ -294,7 +296,7 @@ def claim_item(
                 check_account(why, account_roles)
             if not why.is_active:
                 raise ActionError(403, "forbidden", "This account may not claim.")
-            raise _not_flipped(session, queue_id, cast("str | None", why.status))
+            raise _not_flipped(session, queue_id, cast("str | None", why.status), seller_id)
         values = dict(row._mapping)
         claim_id = values.pop("claim_id", None)
         seller_values = {
@@ -311,7 +313,7 @@ def claim_item(
         row = conn.execute(_statement(session, _fast_flip), {"f_queue": queue_id}).first()
         if row is None:
             status = conn.execute(_statement(session, _fast_why), {"f_queue": queue_id}).scalar()
-            raise _not_flipped(session, queue_id, status)
+            raise _not_flipped(session, queue_id, status, seller_id)
         values, seller_values = dict(row._mapping), dict(srow._mapping)
     if (
         installment_plan_id is not None
@@ -381,10 +383,12 @@ def claim_item(
     return FastClaimResult(claim, created=True, item=item)
 
 
-def _not_flipped(session: Session, queue_id: int, status: str | None) -> ActionError:
+def _not_flipped(
+    session: Session, queue_id: int, status: str | None, seller_id: int
+) -> ActionError:
     """Why a pending item was not flipped: it does not exist, was excluded or was claimed."""
     if status is None:
         return ActionError(404, "not_found", "There is no such queue item.")
     if status == "excluded":
         return ActionError(409, "not_claimable", "This sale was taken off the queue.")
-    return already_claimed(session, queue_id)
+    return already_claimed(session, queue_id, seller_id)

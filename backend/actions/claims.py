@@ -70,27 +70,62 @@ def find_idempotent(session: Session, seller_id: int, key: str) -> Claim | None:
     )
 
 
-def already_claimed(session: Session, queue_id: int) -> ActionError:
+def repeat_of(
+    earlier: Claim,
+    queue_id: int,
+    claim_type: str | None = None,
+    installment_plan_id: int | None = None,
+) -> ClaimResult:
+    """The first answer for a request that repeats ``earlier``'s ``Idempotency-Key``; a
+    request that is no repeat (another item, claim type or plan under the same key) is a
+    422 ``idempotency_key_reused``, never the other claim's answer. ``claim_type`` None:
+    not known to the caller (not compared)."""
+    if earlier.queue_id != queue_id or (
+        claim_type is not None
+        and (earlier.claim_type, earlier.installment_plan_id) != (claim_type, installment_plan_id)
+    ):
+        raise ActionError(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for another claim; send a new key.",
+            claim_id=earlier.id,
+        )
+    return ClaimResult(earlier, created=False)
+
+
+def already_claimed(session: Session, queue_id: int, seller_id: int | None = None) -> ActionError:
+    """409 naming who holds the item (``seller_id``: the caller, told apart in the text)."""
     row = session.execute(
         select(Seller.id, Seller.name)
         .join(Claim, Claim.claimed_by == Seller.id)
         .where(Claim.queue_id == queue_id)
     ).first()
     claimed_by = {"id": row.id, "name": row.name} if row is not None else None
-    return ActionError(
-        409, "already_claimed", "Someone else claimed this sale first.", claimed_by=claimed_by
+    message = (
+        "You have claimed this sale already."
+        if row is not None and row.id == seller_id
+        else "Someone else claimed this sale first."
     )
+    return ActionError(409, "already_claimed", message, claimed_by=claimed_by)
 
 
 def describe_conflict(
-    session: Session, seller_id: int, queue_id: int, key: str | None
+    session: Session,
+    seller_id: int,
+    queue_id: int,
+    key: str | None,
+    claim_type: str | None = None,
+    installment_plan_id: int | None = None,
 ) -> ClaimResult | ActionError:
     """After an IntegrityError: the idempotent first answer, or who won the race."""
     if key is not None:
         earlier = find_idempotent(session, seller_id, key)
         if earlier is not None:
-            return ClaimResult(earlier, created=False)
-    return already_claimed(session, queue_id)
+            try:
+                return repeat_of(earlier, queue_id, claim_type, installment_plan_id)
+            except ActionError as exc:
+                return exc
+    return already_claimed(session, queue_id, seller_id)
 
 
 def claim_item(
@@ -111,7 +146,7 @@ def claim_item(
     if idempotency_key is not None:
         earlier = find_idempotent(session, seller_id, idempotency_key)
         if earlier is not None:
-            return ClaimResult(earlier, created=False)
+            return repeat_of(earlier, queue_id, claim_type, installment_plan_id)
     seller = session.get(Seller, seller_id)
     if seller is None or not seller.is_active:
         raise ActionError(403, "forbidden", "This account may not claim.")
@@ -124,7 +159,7 @@ def claim_item(
     if item.status == "excluded":
         raise ActionError(409, "not_claimable", "This sale was taken off the queue.")
     if item.status != "pending":
-        raise already_claimed(session, queue_id)
+        raise already_claimed(session, queue_id, seller_id)
     if installment_plan_id is not None and session.get(Installment, installment_plan_id) is None:
         raise ActionError(404, "unknown_installment_plan", "There is no such installment plan.")
     queue = table_of(QueueItem)
@@ -134,7 +169,7 @@ def claim_item(
         .values(status="claimed")
     )
     if flipped.rowcount != 1:  # type: ignore[attr-defined]
-        raise already_claimed(session, queue_id)
+        raise already_claimed(session, queue_id, seller_id)
     set_committed_value(item, "status", "claimed")  # the row says so already: no 2nd UPDATE
     claim = Claim(
         queue_id=item.id,

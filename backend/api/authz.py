@@ -29,7 +29,9 @@ Rule = frozenset[str] | str
 TABLE: Final[dict[tuple[str, str], Rule]] = {
     # health and auth
     ("GET", "/healthz"): PUBLIC,
+    ("HEAD", "/healthz"): PUBLIC,  # what some load balancers' health checks send
     ("GET", "/readyz"): PUBLIC,
+    ("HEAD", "/readyz"): PUBLIC,
     ("POST", "/api/auth/login"): PUBLIC,
     ("POST", "/api/auth/register"): ADMIN,
     ("GET", "/api/auth/me"): ALL,

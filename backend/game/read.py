@@ -342,16 +342,19 @@ def points(session: Session, seller_id: int) -> dict[str, Any]:
     }
 
 
-def points_history(session: Session, seller_id: int, limit: int = 200) -> list[dict[str, Any]]:
-    """Every ledger entry, newest first: ``id, points, reason, source, ref_type, ref_id, created_at``."""
+def points_history(
+    session: Session, seller_id: int, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Every ledger entry (or the newest ``limit``), newest first: ``id, points, reason,
+    source, ref_type, ref_id, created_at``."""
     from backend.models import PointsEntry
 
-    rows = session.scalars(
+    query = (
         select(PointsEntry)
         .where(PointsEntry.seller_id == seller_id)
         .order_by(PointsEntry.id.desc())
-        .limit(max(1, min(limit, 10_000)))
     )
+    rows = session.scalars(query if limit is None else query.limit(max(1, limit)))
     return [
         {
             "id": e.id,
@@ -544,8 +547,8 @@ def spend_spin(
 
 
 def achievements(session: Session, limit: int = 12) -> list[dict[str, Any]]:
-    """Newest first: the ``achievement.created`` payload fields plus ``reactions``
-    (``[{"emoji","count","seller_ids"}]``)."""
+    """Newest first: ``id`` and the ``achievement.created`` payload fields (its
+    ``achievement_id`` is the same id) plus ``reactions`` (``[{"emoji","count","seller_ids"}]``)."""
     from backend.game.awards import achievement_payload
     from backend.models import Achievement, Reaction, Seller
 
@@ -568,7 +571,7 @@ def achievements(session: Session, limit: int = 12) -> list[dict[str, Any]]:
             reactions[target_id][emoji].append(sid)
     out = []
     for a, name in rows:
-        item = achievement_payload(a, name)
+        item = {"id": a.id, **achievement_payload(a, name)}  # ``id`` as every list has
         item["reactions"] = [
             {"emoji": e, "count": len(s), "seller_ids": s} for e, s in reactions[a.id].items()
         ]

@@ -73,7 +73,15 @@ def register(body: RegisterIn, principal: PrincipalDep, ctx: CtxDep) -> UserEnve
             except AccountError as exc:
                 if "already exists" in str(exc):
                     raise email_taken from None
-                raise ApiError(422, "invalid_request", str(exc).capitalize() + ".") from None
+                text = str(exc)
+                message = text[:1].upper() + text[1:].rstrip(".") + "."
+                field = next((f for f in ("email", "name", "role") if f in text), "body")
+                raise ApiError(
+                    422,
+                    "invalid_request",
+                    message,
+                    fields=[{"field": f"body.{field}", "problem": message}],
+                ) from None
             return UserEnvelope(user=user_out(seller))
     except IntegrityError:
         raise email_taken from None

@@ -65,8 +65,10 @@ def my_points(seller: SellerDep, ctx: CtxDep) -> PointsOut:
 
 @router.get("/me/points/history", response_model=PointsHistoryOut)
 def my_points_history(
-    seller: SellerDep, ctx: CtxDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+    seller: SellerDep, ctx: CtxDep, limit: Annotated[int | None, Query(ge=1, le=100_000)] = None
 ) -> PointsHistoryOut:
+    """Every ledger entry, newest first (CONTRACT §4: every point explained); ``limit``: the
+    newest that many."""
     assert seller.seller_id is not None
     with ctx.db.read() as s:
         return PointsHistoryOut(entries=game.points_history(s, seller.seller_id, limit=limit))

@@ -18,6 +18,12 @@ def healthz() -> StatusOut:
     return StatusOut(status="ok")
 
 
+@router.head("/healthz", response_model=StatusOut)
+def healthz_head() -> StatusOut:
+    """As ``GET /healthz``, without the body (what some health checkers send)."""
+    return healthz()
+
+
 @router.get("/readyz", response_model=StatusOut, responses={503: {"description": "no database"}})
 def readyz(db: DbDep) -> StatusOut | JSONResponse:
     try:
@@ -25,3 +31,9 @@ def readyz(db: DbDep) -> StatusOut | JSONResponse:
     except Exception:
         return error_response(503, "database_unavailable", "The database cannot be reached.")
     return StatusOut(status="ready")
+
+
+@router.head("/readyz", response_model=StatusOut, responses={503: {"description": "no database"}})
+def readyz_head(db: DbDep) -> StatusOut | JSONResponse:
+    """As ``GET /readyz``, without the body."""
+    return readyz(db)

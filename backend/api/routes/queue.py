@@ -9,7 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend.actions.claim_fast import FastClaimResult, check_account, claim_item
-from backend.actions.claims import ClaimResult, claim_out, describe_conflict, find_idempotent
+from backend.actions.claims import (
+    ClaimResult,
+    claim_out,
+    describe_conflict,
+    find_idempotent,
+    repeat_of,
+)
 from backend.actions.errors import ActionError
 from backend.actions.queue_manual import add_manual_item, read_campaign
 from backend.api import authz
@@ -113,7 +119,10 @@ def claim(
                     check_account(s.get(Seller, seller.seller_id), account_roles)
                 earlier = find_idempotent(s, seller.seller_id, idempotency_key)
                 if earlier is not None:
-                    return _claim_envelope(s, ClaimResult(earlier, created=False))
+                    repeat = repeat_of(
+                        earlier, body.queue_id, body.claim_type, body.installment_plan_id
+                    )
+                    return _claim_envelope(s, repeat)
         raise ApiError(429, "rate_limited", "Too many claims; wait a moment.")
     try:
         with ctx.db.transaction() as s:
@@ -131,7 +140,14 @@ def claim(
     except IntegrityError:
         pass  # lost a race at the database: tell who won (or the idempotent first answer)
     with ctx.db.read() as s:
-        outcome = describe_conflict(s, seller.seller_id, body.queue_id, idempotency_key)
+        outcome = describe_conflict(
+            s,
+            seller.seller_id,
+            body.queue_id,
+            idempotency_key,
+            body.claim_type,
+            body.installment_plan_id,
+        )
         if isinstance(outcome, ActionError):
             raise outcome
         return _claim_envelope(s, outcome)

@@ -65,7 +65,7 @@ def _scenario(db: Database, settings: Settings, fn: ClaimFn) -> list[Any]:
         {"seller": "a", "item": "excluded"},  # 409 not_claimable
         {"seller": "a", "item": "planned", "plan_id": 987654},  # 404 unknown plan
         {"seller": "a", "item": "planned", "plan": True, "type": "installment"},
-        {"seller": "a", "item": "no_revenue", "key": "k1"},  # the key's earlier claim
+        {"seller": "a", "item": "no_revenue", "key": "k1"},  # k1 reused: 422, no claim
         {"seller": "b", "item": "no_revenue"},
         {"seller": "a", "item": "s1"},
         {"seller": "a", "item": "s2"},
@@ -140,7 +140,7 @@ def test_same_results_rows_and_events_as_the_general_path(db: Database, settings
         "not_claimable",
         "unknown_installment_plan",
         "created",
-        "repeat",
+        "idempotency_key_reused",
         "created",
         "created",
         "created",

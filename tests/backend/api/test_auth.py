@@ -209,7 +209,11 @@ def test_register(client: TestClient, people: People) -> None:
 def test_register_bad_input(client: TestClient, people: People, body: dict[str, object]) -> None:
     resp = client.post("/api/auth/register", json=body, headers=people.headers("admin"))
     assert resp.status_code == 422
-    assert resp.json()["error"]["code"] == "invalid_request"
+    err = resp.json()["error"]
+    assert err["code"] == "invalid_request"
+    # one sentence, and which field it is about, as every other 422 says
+    assert err["message"].endswith(".") and not err["message"].endswith("..")
+    assert err["fields"] and all(f["field"].startswith("body") for f in err["fields"])
 
 
 def test_the_claim_checks_the_account_in_its_own_transaction(

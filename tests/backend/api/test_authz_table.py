@@ -75,7 +75,7 @@ def test_endpoint_by_role(
             kwargs = {"json": {"email": "sales@winroom.io", "password": PASSWORD}}
         resp = client.request(method, concrete(path), headers=people.headers(role), **kwargs)
         got[role] = resp.status_code
-        body = resp.json()
+        body = resp.json() if method != "HEAD" else {}  # HEAD: the status alone
         if resp.status_code >= 400:
             assert set(body) == {"error"} and {"code", "message"} <= set(body["error"])
         exp = expected(rule, role, path)

@@ -169,6 +169,48 @@ def test_idempotency_key_returns_the_first_answer(
         assert len(list(s.scalars(select(Event).where(Event.type == "claimed")))) == 1
 
 
+def test_an_idempotency_key_reused_for_another_request_is_422_not_the_other_claim(
+    client: TestClient, people: People, db: Database, server_app: WinRoomApp
+) -> None:
+    """The same key with another item, claim type or plan is no repeat: 422
+    ``idempotency_key_reused`` (naming the claim it belongs to), nothing written; the real
+    repeat still gets its first answer, also over the rate limit."""
+    from limits import parse
+
+    qid, other = add_item(db), add_item(db)
+    key = {"Idempotency-Key": "k-7"}
+    first = claim(client, people, qid, headers=key)
+    assert first.status_code == 201
+    first_id = first.json()["claim"]["id"]
+    for resp in (
+        claim(client, people, other, headers=key),
+        claim(client, people, qid, headers=key, claim_type="upgrade"),
+    ):
+        assert resp.status_code == 422, resp.text
+        err = resp.json()["error"]
+        assert err["code"] == "idempotency_key_reused" and err["claim_id"] == first_id
+    with db.read() as s:
+        assert [c.queue_id for c in s.scalars(select(Claim))] == [qid]
+        assert s.get(QueueItem, other).status == "pending"  # type: ignore[union-attr]
+    server_app.ctx.limits.claim = parse("1/minute")  # over the limit: the same answers
+    assert claim(client, people, other, headers=key).status_code == 422
+    assert claim(client, people, qid, headers=key).json() == first.json()
+
+
+def test_claiming_ones_own_claimed_item_again_says_so(
+    client: TestClient, people: People, db: Database
+) -> None:
+    qid = add_item(db)
+    assert claim(client, people, qid).status_code == 201
+    again = claim(client, people, qid)
+    err = again.json()["error"]
+    assert again.status_code == 409 and err["code"] == "already_claimed"
+    assert err["claimed_by"] == {"id": people.ids["sales"], "name": "Sales"}
+    assert err["message"] == "You have claimed this sale already."
+    lost = claim(client, people, qid, role="admin").json()["error"]
+    assert lost["message"] == "Someone else claimed this sale first."
+
+
 def test_claim_rate_limit(
     client: TestClient, people: People, db: Database, server_app: WinRoomApp
 ) -> None:
@@ -395,6 +437,12 @@ def test_achievements_and_promotions(client: TestClient, people: People, db: Dat
     promos = client.get("/api/promotions/active", headers=people.headers("tv")).json()["promotions"]
     assert [p["title"] for p in promos] == ["Now"]
     assert set(promos[0]) >= {"variant", "title", "body", "starts_at", "ends_at"}
+    # a first claim moves its seller into the top 3: an achievement, listed with its id
+    assert claim(client, people, add_item(db, revenue="900.00")).status_code == 201
+    [got] = client.get("/api/achievements", headers=people.headers("tv")).json()["achievements"]
+    assert got["id"] == got["achievement_id"] and isinstance(got["id"], int)
+    assert got["seller_id"] == people.ids["sales"] and got["kind"] == "rank_change"
+    assert set(got) >= {"seller_name", "title", "description", "emoji", "value", "reactions"}
 
 
 def test_objections(client: TestClient, people: People, db: Database) -> None:
@@ -477,9 +525,31 @@ def test_goal_numbers_counts_as_numbers_money_as_strings(
     assert revenue["percent"] == 0.2505
 
 
+def test_points_history_explains_every_point(
+    client: TestClient, people: People, db: Database
+) -> None:
+    """Every ledger entry, newest first, not only the newest 200; ``limit`` the newest N."""
+    from backend.models import PointsEntry
+
+    sid = people.ids["sales"]
+    with db.transaction() as s:
+        for i in range(250):
+            s.add(PointsEntry(seller_id=sid, points=1, reason=f"r{i}", source="claim"))
+    h = people.headers("sales")
+    entries = client.get("/api/me/points/history", headers=h).json()["entries"]
+    assert len(entries) == 250 and entries[0]["reason"] == "r249"
+    assert {"points", "reason", "source", "created_at"} <= set(entries[0])
+    newest = client.get("/api/me/points/history?limit=10", headers=h).json()["entries"]
+    assert [e["reason"] for e in newest] == [f"r{i}" for i in range(249, 239, -1)]
+    assert client.get("/api/me/points/history?limit=0", headers=h).status_code == 422
+
+
 def test_health_and_openapi(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready"}
+    for path in ("/healthz", "/readyz"):
+        head = client.head(path)
+        assert head.status_code == 200 and head.content == b""
     spec = client.get("/openapi.json").json()
     assert "/api/claim" in spec["paths"]
     ok = spec["paths"]["/api/claim"]["post"]["responses"]["201"]["content"]["application/json"]
