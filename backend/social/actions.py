@@ -9,7 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from backend.social.moderation import (
     SPAM_WINDOW,
     WARNING_WINDOW,
     PastWarning,
+    Reason,
     Verdict,
     WordList,
     moderate,
@@ -129,7 +130,7 @@ def post_chat(
         )
     )
     past = [
-        PastWarning(w.created_at, w.muted_until)
+        PastWarning(w.created_at, w.muted_until, cast("Reason", w.reason))
         for w in session.scalars(
             select(ChatWarning).where(
                 ChatWarning.seller_id == seller_id,
@@ -171,13 +172,40 @@ def post_chat(
 # --------------------------------------------------------------------------- emoji
 
 
+# what may follow an emoji's base character inside one emoji: variation selectors, the
+# keycap, skin tones, and the tag characters of subdivision flags
+_EMOJI_MODIFIERS = frozenset(
+    [0xFE0E, 0xFE0F, 0x20E3, *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)]
+)
+_REGIONAL_INDICATORS = range(0x1F1E6, 0x1F200)
+
+
+def _one_emoji(emoji: str) -> bool:
+    """Whether ``emoji`` is ONE emoji: a base symbol with its modifiers, a keycap (``1️⃣``),
+    a flag (two regional indicators), or such parts joined by zero-width joiners (👩‍💻,
+    👨‍👩‍👧); not two emoji side by side (``👍👍``)."""
+    for part in emoji.split("\u200d"):
+        bases = [c for c in part if ord(c) not in _EMOJI_MODIFIERS]
+        if len(bases) == 2 and all(ord(c) in _REGIONAL_INDICATORS for c in bases):
+            continue  # a flag
+        if len(bases) != 1:
+            return False
+        base = bases[0]
+        if base in "0123456789#*":
+            if "\u20e3" not in part:
+                return False
+        elif unicodedata.category(base) != "So" or base == "\ufffd":  # not "�" (bad bytes)
+            return False
+    return True
+
+
 def check_emoji(emoji: str) -> str:
-    """An emoji (with modifiers/ZWJ sequences), not words: ``ActionError`` otherwise."""
+    """One emoji (with modifiers/ZWJ sequences), not words: ``ActionError`` otherwise."""
     emoji = emoji.strip()
     ok = (
         0 < len(emoji) <= MAX_EMOJI_CHARS
-        and all(unicodedata.category(c) in _EMOJI_CATEGORIES for c in emoji)
-        and any(unicodedata.category(c) == "So" for c in emoji)
+        and all(unicodedata.category(c) in _EMOJI_CATEGORIES or c in "0123456789#*" for c in emoji)
+        and _one_emoji(emoji)
     )
     if not ok:
         raise ActionError(422, "invalid_emoji", "That is not a single emoji.")

@@ -167,6 +167,7 @@ def is_spam(recent_sent: Sequence[datetime], now: datetime) -> bool:
 class PastWarning:
     created_at: datetime
     muted_until: datetime | None = None
+    reason: Reason | None = None  # what the warning was for (the mute's cause, for a mute)
 
 
 def active_mute(warnings: Iterable[PastWarning], now: datetime) -> datetime | None:
@@ -207,6 +208,7 @@ class Verdict:
     reasons: tuple[Reason, ...] = ()
     warning: Reason | None = None  # the warning to record (one per message at most)
     muted_until: datetime | None = None
+    muted_for: Reason | None = None  # "muted": what the mute in force was for
 
     @property
     def reason(self) -> str | None:
@@ -240,7 +242,10 @@ def moderate(
     """Decide what happens to ``text`` from the sender's recent messages and warnings."""
     muted_until = active_mute(warnings, now)
     if muted_until is not None:
-        return Verdict("muted", text, muted_until=muted_until)
+        cause = max(
+            (w for w in warnings if w.muted_until == muted_until), key=lambda w: w.created_at
+        ).reason
+        return Verdict("muted", text, muted_until=muted_until, muted_for=cause)
 
     cleaned, had_link = remove_links(text)
     masked, had_profanity = mask_profanity(cleaned, words)

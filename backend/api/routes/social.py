@@ -90,6 +90,8 @@ def post_chat(
             reason=v.reason,
             reasons=reasons,
             muted_until=v.muted_until.isoformat(),
+            # what the mute is for: this message's warning, or the one that muted earlier
+            muted_for=v.warning if v.action == "mute" else v.muted_for,
         )
     if v.action == "reject":
         raise ApiError(422, "moderated", v.message, reason=v.reason, reasons=reasons)

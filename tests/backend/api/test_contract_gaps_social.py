@@ -233,3 +233,37 @@ def test_a_lone_surrogate_is_bad_input_not_a_500(
     assert "Unicode" in err["fields"][0]["problem"]
     assert reactions(db) == 0
     assert len(client.get("/api/chats", headers=people.headers("sales")).json()["messages"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("emoji", "ok"),
+    [
+        ("👍", True),
+        ("👍🏽", True),
+        ("👩\u200d💻", True),
+        ("👨\u200d👩\u200d👧\u200d👦", True),
+        ("🇹🇷", True),
+        ("1️⃣", True),
+        ("❤️", True),
+        ("👍👍", False),
+        ("🇹🇷🇺🇸", False),
+        ("👍🏽👍", False),
+        ("👍\u200d", False),
+        ("\ufffd", False),
+        ("1", False),
+    ],
+)
+def test_a_reaction_is_one_emoji(
+    client: TestClient, people: People, db: Database, emoji: str, ok: bool
+) -> None:
+    msg = chat(client, people)
+    body = {"target_type": "chat", "target_id": msg, "emoji": emoji}
+    r = client.post("/api/emojis", json=body, headers=people.headers("sales"))
+    if ok:
+        assert r.status_code == 201 and r.json()["added"] is True, r.text
+        assert reactions(db) == 1
+    else:
+        assert_invalid(r, "invalid_emoji")
+        r = client.delete("/api/emojis", params=body, headers=people.headers("sales"))
+        assert_invalid(r, "invalid_emoji")
+        assert reactions(db) == 0

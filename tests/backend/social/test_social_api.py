@@ -141,8 +141,12 @@ def test_spam_then_mute(api: tuple[SyncASGIClient, dict[str, str]], db: Database
     assert r.status_code == 429
     err = r.json()["error"]
     assert err["code"] == "muted" and err["reason"] == "spam" and err["muted_until"]
+    assert err["muted_for"] == "spam"
     r = post(client, tok["Can"], "sorry")
     assert r.status_code == 429 and r.json()["error"]["reason"] == "muted"
+    # while muted, every refusal still says what the mute is for, and until when
+    assert r.json()["error"]["muted_for"] == "spam"
+    assert r.json()["error"]["muted_until"] == err["muted_until"]
     assert client.get("/api/chats", headers=auth(tok["Can"])).json()["muted_until"]
     # others are not muted
     assert post(client, tok["Ayşe"], "all good here").status_code == 201
