@@ -102,8 +102,13 @@ def issue_device_token(session: Session, name: str) -> str:
     return token
 
 
-def revoke_device_token(session: Session, name: str) -> None:
+def revoke_device_token(session: Session, name: str) -> bool:
+    """Revoke the TV token of that name; False if it was revoked already (nothing to do).
+    An unknown name is an AccountError."""
     dev = session.scalar(select(DeviceToken).where(DeviceToken.name == name.strip()))
-    if dev is None or dev.revoked_at is not None:
-        raise AccountError(f"no active device token named {name!r}")
+    if dev is None:
+        raise AccountError(f"no device token named {name!r}")
+    if dev.revoked_at is not None:
+        return False
     dev.revoked_at = utcnow()
+    return True

@@ -151,8 +151,10 @@ def _cmd_device_token(settings: Settings, args: argparse.Namespace) -> int:
     try:
         with db.transaction() as s:
             if args.revoke is not None:
-                revoke_device_token(s, args.revoke)
-                print(f"revoked the device token {args.revoke!r}")
+                if revoke_device_token(s, args.revoke):
+                    print(f"revoked the device token {args.revoke!r}")
+                else:
+                    print(f"the device token {args.revoke!r} was revoked already")
             else:
                 token = issue_device_token(s, args.name)
                 print(f"device token for {args.name!r} (role tv, read-only, never expires):")

@@ -100,9 +100,11 @@ class Settings(BaseSettings):
         from limits import parse
 
         try:
-            parse(v)
+            rate = parse(v)
         except ValueError as exc:
             raise ValueError("expected a rate such as 10/minute") from exc
+        if rate.amount < 1:  # "0/minute" would refuse every claim
+            raise ValueError("expected a rate of at least 1, such as 10/minute")
         return v
 
     @field_validator("database_url", "core_database_url", "redis_url", "jwt_secret")

@@ -327,12 +327,13 @@ def run_simulation(
     rate: float | None,
     seed: int | None,
     stop_event: threading.Event | None = None,
+    seller_emails: tuple[str, ...] = SELLER_EMAILS,
 ) -> int:
     """Write ``count`` sales (or until ``stop_event``) at ``rate`` per second (None: one
-    after the other, no pause)."""
+    after the other, no pause); leads go to ``seller_emails``."""
     stop = stop_event or threading.Event()
     engine = prepare_core(url)
-    sim = FloorSimulator(engine, seed=seed)
+    sim = FloorSimulator(engine, seed=seed, seller_emails=seller_emails)
     written = 0
     try:
         while (count is None or written < count) and not stop.is_set():
@@ -362,6 +363,37 @@ def core_counts(url: str) -> dict[str, int]:
         engine.dispose()
 
 
+def floor_seller_emails(settings: Settings) -> tuple[str, ...]:
+    """Who gets the simulated leads: the active sellers (``sales``, ``sales_lead``) of Win
+    Room's database, so conversion means something for the people on this floor; the demo's
+    sellers when it has none (or cannot be read: not created or not migrated yet, which is no
+    reason to refuse writing fake sales). Sorted: ``--seed`` stays reproducible."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from backend.db.urls import database_file, is_sqlite, normalize_url
+    from backend.runtime import database_for_url
+
+    url = normalize_url(settings.db_url)
+    if is_sqlite(url) and not ((path := database_file(url)) is not None and path.exists()):
+        return SELLER_EMAILS  # never create Win Room's database from here
+    db = database_for_url(url)
+    try:
+        from backend.models import Seller
+
+        with db.read() as s:
+            emails = s.scalars(
+                select(Seller.email).where(
+                    Seller.is_active.is_(True), Seller.role.in_(("sales", "sales_lead"))
+                )
+            ).all()
+    except SQLAlchemyError as exc:
+        log.info("simulate: sellers not readable (%s); leads go to the demo sellers", exc)
+        return SELLER_EMAILS
+    finally:
+        db.dispose()
+    return tuple(sorted(emails)) or SELLER_EMAILS
+
+
 def simulate_command(settings: Settings, args: argparse.Namespace) -> int:
     stop = threading.Event()
 
@@ -379,7 +411,12 @@ def simulate_command(settings: Settings, args: argparse.Namespace) -> int:
     rate = args.rate if args.rate is not None else (DEFAULT_RATE if args.count is None else None)
     try:
         written = run_simulation(
-            settings.core_db_url, count=args.count, rate=rate, seed=args.seed, stop_event=stop
+            settings.core_db_url,
+            count=args.count,
+            rate=rate,
+            seed=args.seed,
+            stop_event=stop,
+            seller_emails=floor_seller_emails(settings),
         )
     except KeyboardInterrupt:
         written = -1

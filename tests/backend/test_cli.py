@@ -8,7 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 
 from backend.cli import main
 from backend.core import tables as t
@@ -80,7 +80,10 @@ def test_create_user_and_device_token_flows(
     token = capsys.readouterr().out.strip().splitlines()[-1]
     assert token.startswith("wrtv_") and len(token) > 30
     assert main(["device-token", "--revoke", "Floor TV 1"]) == 0
-    capsys.readouterr()
+    assert "revoked the device token" in capsys.readouterr().out
+    # revoking it again is no error: the name is known, there is nothing left to do
+    assert main(["device-token", "--revoke", "Floor TV 1"]) == 0
+    assert "revoked already" in capsys.readouterr().out
     assert main(["device-token", "--revoke", "Floor TV 9"]) == 1
     assert "Floor TV 9" in one_line(capsys.readouterr().err)
 
@@ -155,6 +158,35 @@ def test_simulate_is_reproducible_with_a_seed(
     statuses = {r[5] for r in a if len(r) > 5}
     assert "paid" in statuses
     assert ("34,25",) in a
+
+
+def test_simulated_leads_go_to_this_floors_sellers(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Leads are assigned to Win Room's active sellers (so their conversion means
+    something), not to the demo's; with no such seller yet, to the demo's."""
+    from backend.simulate import SELLER_EMAILS
+
+    assert main(["simulate", "--count", "10", "--seed", "3"]) == 0  # no Win Room database yet
+    leads = {r[0] for r in _core_rows(env) if len(r) == 1 and "@" in str(r[0])}
+    assert leads and leads <= set(SELLER_EMAILS)
+    assert not (env / "winroom.db").exists()  # simulate never creates Win Room's database
+    assert main(["migrate"]) == 0
+    people = {"s1@x.io": "sales", "s2@x.io": "sales_lead", "f@x.io": "finance", "a@x.io": "admin"}
+    for email, role in people.items():
+        monkeypatch.setattr("sys.stdin", io.StringIO("s3cret-password\n"))
+        argv = ["create-user", "--email", email, "--name", email, "--role", role]
+        assert main([*argv, "--password-stdin"]) == 0
+    core = create_engine(f"sqlite:///{env / 'core.db'}")  # (Win Room's own engine: read-only)
+    try:
+        with core.begin() as conn:
+            conn.execute(t.lead_assignments.delete())
+    finally:
+        core.dispose()
+    assert main(["simulate", "--count", "30", "--seed", "3"]) == 0
+    leads = {r[0] for r in _core_rows(env) if len(r) == 1 and "@" in str(r[0])}
+    assert leads == {"s1@x.io", "s2@x.io"}
+    capsys.readouterr()
 
 
 @pytest.mark.parametrize("email", ["seller@floor.test", "ops@localhost", "a@b"])

@@ -35,6 +35,7 @@ def test_defaults_follow_the_contract(tmp_path: Path) -> None:
         ("WINROOM_JACKPOT_THRESHOLD_TRY", "-1", "WINROOM_JACKPOT_THRESHOLD_TRY"),
         ("WINROOM_SAR_PER_USD", "zero", "WINROOM_SAR_PER_USD"),
         ("WINROOM_CLAIM_RATE_LIMIT", "lots", "WINROOM_CLAIM_RATE_LIMIT"),
+        ("WINROOM_CLAIM_RATE_LIMIT", "0/minute", "WINROOM_CLAIM_RATE_LIMIT"),
         ("WINROOM_JWT_EXPIRES", "forever", "WINROOM_JWT_EXPIRES"),
         ("WINROOM_EVENT_RETENTION_DAYS", "0", "WINROOM_EVENT_RETENTION_DAYS"),
         ("WINROOM_DATABASE_URL", "mysql://x@y/z", "WINROOM_DATABASE_URL"),
