@@ -101,6 +101,13 @@ BURST_PAUSE_S = 0.5
 # badge) — a server that has just started spends ~2 ms more CPU on each of its first five or
 # six milestone claims (5.5–5.8 against 3.6–3.8 ms in one process, docs/bench/realtime.md)
 WARMUP = 20
+# The load generator's own cyclic garbage collector during a measured claim-to-screen pass:
+# "paused" (default since round 12): off for the pass, a full collection after it; "on": as
+# before. The n clients stand for n screens on n machines; in one process, each of its
+# collections (up to ~18 ms for a full one, ~6 of them a pass at 200 clients, and three times
+# as many for a server that sends three events a claim as for the floor's one) stalls every
+# screen at once, which n real screens never do.
+CLIENT_GC = "paused"
 now = time.perf_counter
 
 
@@ -260,11 +267,15 @@ def tl(qid: Any, stage: str, t: float | None = None) -> None:
         f.write(json.dumps([qid, stage, now() if t is None else t]) + "\n")
 
 
+_GC_NOTED: set[str] = set()
+
+
 def note_gc_pauses(who: str) -> None:
     """BENCH_TIMELINE: note every garbage collection of this process that took >= 1 ms (its
     start, on the timeline's clock), so the worst claims can be checked against them."""
-    if not _TL_PATH:
+    if not _TL_PATH or who in _GC_NOTED:
         return
+    _GC_NOTED.add(who)
     started: list[float] = []
 
     def cb(phase: str, info: dict[str, Any]) -> None:
@@ -790,6 +801,8 @@ async def measure(
     # (walking n clients' state and the backend's imports: 100+ ms) are not the server's
     freeze_startup_heap()
     note_gc_pauses("clients")
+    if CLIENT_GC == "paused":
+        gc.disable()
     await asyncio.sleep(0.5)
     try:
         await http.request("GET", "/healthz")
@@ -813,9 +826,11 @@ async def measure(
         wall, client_cpu = now() - t0, own_cpu_s() - c0
         srv_cpu = server_cpu() - s0 if server_cpu else float("nan")
     finally:
+        gc.enable()
         await http.close()
     for c in clients:
         await c.disconnect()
+    gc.collect()
     if os.environ.get("BENCH_WORST_CLAIMS"):  # what the p99 is made of (one claim = n samples)
         worst = sorted(
             (max(ts) - started[k], i, k) for i, (k, ts) in enumerate(arrivals.items()) if ts
@@ -1354,6 +1369,7 @@ def brief(res: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> int:
+    global CLIENT_GC
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true", help="a short run")
     p.add_argument(
@@ -1391,6 +1407,12 @@ def main() -> int:
         default=WARMUP,
         help=f"unmeasured claims per mode and pass, by another seller (default {WARMUP})",
     )
+    p.add_argument(
+        "--client-gc",
+        choices=["paused", "on"],
+        default=CLIENT_GC,
+        help="the load generator's garbage collector during a claim-to-screen pass",
+    )
     p.add_argument("--json", help="write the percentiles to this file")
     p.add_argument("--child", help=argparse.SUPPRESS)
     p.add_argument("--db-url", help=argparse.SUPPRESS)
@@ -1400,13 +1422,16 @@ def main() -> int:
     if args.child:
         return child_main(args.child, args.db_url, Path(args.data_dir), args.port)
     claims = args.claims or (10 if args.quick else 40)
+    CLIENT_GC = args.client_gc
     modes = tuple(m for m in args.modes.split(",") if m)
     if unknown := set(modes) - set(SCREEN_MODES):
         p.error(f"unknown modes: {', '.join(sorted(unknown))}")
     rate = 5.0
     per_seller = 10 if args.quick else 40
     shapes = tuple(s for s in args.shapes.split(",") if s)
-    print_provenance(f"layout {args.layout}; viewers {args.viewers}")
+    print_provenance(
+        f"layout {args.layout}; viewers {args.viewers}; load generator's gc {CLIENT_GC}"
+    )
     tmp = Path(tempfile.mkdtemp(prefix="wr-bench-"))
     targets: list[tuple[str, Database, Callable[[], None]]] = []
     if not args.no_sqlite:
