@@ -804,6 +804,9 @@ async def measure(
     if CLIENT_GC == "paused":
         gc.disable()
     await asyncio.sleep(0.5)
+    if _TL_PATH:  # this pass's timelines only (queue ids start again in every pass)
+        with _TL_LOCK:
+            open(_TL_PATH, "w").close()
     try:
         await http.request("GET", "/healthz")
         t0, c0, s0 = now(), own_cpu_s(), server_cpu() if server_cpu else 0.0
