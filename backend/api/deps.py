@@ -91,13 +91,18 @@ class AskTheDatabase:
     rule: authz.Rule | None  # None: a route the table does not list (nobody may)
 
 
+def _route_path(request: Request) -> str:
+    """The matched route's path template (``/api/me/spins/{spin_id}``)."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path_format", None) or getattr(route, "path", ""))
+
+
 def authorize_from_token(request: Request) -> Principal | AskTheDatabase | None:
     """What the request's token decides without the database: None on a PUBLIC route, the
     caller on a route whose own transaction checks the account (a seller JWT, verified by
     its signature and expiry alone); raises ApiError 401 without a token. Otherwise
     :class:`AskTheDatabase`. Pure CPU (no I/O): safe on the event loop."""
-    route = request.scope.get("route")
-    path = str(getattr(route, "path_format", None) or getattr(route, "path", ""))
+    path = _route_path(request)
     rule = authz.rule_for(request.method, path)
     if rule == authz.PUBLIC:
         return None
@@ -169,6 +174,11 @@ async def authorize(request: Request) -> None:
     no hop to a worker thread and back before the route's own; the account read otherwise
     runs in a worker thread."""
     got = authorize_from_token(request)
+    if isinstance(got, Principal) and not got.verified and _body_unread(request):
+        # the 413 would come before the route's own account check: check the account now,
+        # so a deactivated or demoted seller hears its 401/403 whatever it sent
+        token = bearer_token(request.headers.get("authorization")) or ""
+        got = AskTheDatabase(token, authz.rule_for(request.method, _route_path(request)))
     if isinstance(got, AskTheDatabase):
         got = await run_in_threadpool(authorize_with_database, request, got)
     refuse_unread_body(request)
@@ -226,10 +236,15 @@ class BodyLimitMiddleware:
         await self.app(scope, _replay([{"type": "http.request", "body": b""}], receive), send)
 
 
+def _body_unread(request: Request) -> bool:
+    """Whether :class:`BodyLimitMiddleware` found the body too large (and did not read it)."""
+    return bool(request.scope.get("state", {}).get(_TOO_LARGE))
+
+
 def refuse_unread_body(request: Request) -> None:
     """413 for a request whose body :class:`BodyLimitMiddleware` found too large (call it
     once the caller is known to be allowed)."""
-    if request.scope.get("state", {}).get(_TOO_LARGE):
+    if _body_unread(request):
         raise ApiError(413, "payload_too_large", "The request body is too large.")
 
 
