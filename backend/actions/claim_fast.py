@@ -257,6 +257,7 @@ def claim_item(
     now = now or utcnow()
     defer_events(session)  # see claims.claim_item
     conn = session.connection()
+    repeat = _Repeat(queue_id, claim_type, installment_plan_id)
     if idempotency_key is not None:
         row = conn.execute(
             _statement(session, _fast_idempotent),
@@ -266,11 +267,7 @@ def claim_item(
             if account_roles is not None:
                 account = _statement(session, _fast_account)
                 check_account(conn.execute(account, {"f_seller": seller_id}).first(), account_roles)
-            earlier = _adopt(session, Claim, dict(row._mapping))
-            repeat_of(earlier, queue_id, claim_type, installment_plan_id)  # or 422
-            return FastClaimResult(
-                earlier, created=False, item=session.get(QueueItem, earlier.queue_id)
-            )
+            return repeat.answer(session, dict(row._mapping))
     pg = conn.dialect.name == "postgresql"
     rows = {  # the claim's rows on PostgreSQL (:data:`_ROWS_FROM_Q`)
         "f_queue": queue_id,
@@ -296,6 +293,8 @@ def claim_item(
                 check_account(why, account_roles)
             if not why.is_active:
                 raise ActionError(403, "forbidden", "This account may not claim.")
+            if (earlier_claim := _keyed(session, seller_id, idempotency_key, repeat)) is not None:
+                return earlier_claim  # the same request, answered meanwhile (or 422)
             raise _not_flipped(session, queue_id, cast("str | None", why.status), seller_id)
         values = dict(row._mapping)
         claim_id = values.pop("claim_id", None)
@@ -313,6 +312,8 @@ def claim_item(
         row = conn.execute(_statement(session, _fast_flip), {"f_queue": queue_id}).first()
         if row is None:
             status = conn.execute(_statement(session, _fast_why), {"f_queue": queue_id}).scalar()
+            if (earlier_claim := _keyed(session, seller_id, idempotency_key, repeat)) is not None:
+                return earlier_claim
             raise _not_flipped(session, queue_id, status, seller_id)
         values, seller_values = dict(row._mapping), dict(srow._mapping)
     if (
@@ -381,6 +382,38 @@ def claim_item(
         ),
     )
     return FastClaimResult(claim, created=True, item=item)
+
+
+@dataclass(frozen=True)
+class _Repeat:
+    """What a request repeating an ``Idempotency-Key`` must match (:func:`repeat_of`)."""
+
+    queue_id: int
+    claim_type: str
+    installment_plan_id: int | None
+
+    def answer(self, session: Session, claim_row: dict[str, Any]) -> FastClaimResult:
+        earlier = _adopt(session, Claim, claim_row)
+        repeat_of(earlier, self.queue_id, self.claim_type, self.installment_plan_id)  # or 422
+        return FastClaimResult(
+            earlier, created=False, item=session.get(QueueItem, earlier.queue_id)
+        )
+
+
+def _keyed(
+    session: Session, seller_id: int, key: str | None, repeat: _Repeat
+) -> FastClaimResult | None:
+    """After a flip that found the item claimed: the answer for a request whose key names a
+    claim (the same request made twice at once: on PostgreSQL the second flip waited for
+    the first's commit), else None."""
+    if key is None:
+        return None
+    row = (
+        session.connection()
+        .execute(_statement(session, _fast_idempotent), {"f_seller": seller_id, "f_key": key})
+        .first()
+    )
+    return None if row is None else repeat.answer(session, dict(row._mapping))
 
 
 def _not_flipped(

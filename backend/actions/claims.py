@@ -159,6 +159,11 @@ def claim_item(
     if item.status == "excluded":
         raise ActionError(409, "not_claimable", "This sale was taken off the queue.")
     if item.status != "pending":
+        # the same request made twice at once: the key's claim committed while we waited
+        if idempotency_key is not None and (
+            earlier := find_idempotent(session, seller_id, idempotency_key)
+        ):
+            return repeat_of(earlier, queue_id, claim_type, installment_plan_id)
         raise already_claimed(session, queue_id, seller_id)
     if installment_plan_id is not None and session.get(Installment, installment_plan_id) is None:
         raise ActionError(404, "unknown_installment_plan", "There is no such installment plan.")

@@ -62,3 +62,64 @@ def test_fifty_concurrent_claims_exactly_one_wins(data_dir: Path, db: Database) 
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Claim)) == 1
         assert s.scalar(select(func.count()).select_from(Event).where(Event.type == "claimed")) == 1
+
+
+@pytest.mark.slow
+def test_the_same_keyed_claim_sent_at_once_gets_one_answer_twice(
+    data_dir: Path, db: Database
+) -> None:
+    """A client's retry racing its first try (same ``Idempotency-Key``, same body): every
+    copy gets 201 and the same claim, also when one copy's flip waited for the other's
+    commit (PostgreSQL); the same key with another item gets 422. Rounds of 6 copies."""
+    settings = make_settings(data_dir, db, claim_rate_limit="1000/minute")
+    _sid, token = add_seller(db, settings, "s@winroom.io", "Seller", "sales")
+    copies = 6
+    with run_server_in_process(settings, db=db) as server:
+        for round_ in range(5):
+            qid, other = add_item(db), add_item(db)
+            barrier = threading.Barrier(copies)
+            got: list[httpx.Response | BaseException] = [RuntimeError("not run")] * copies
+
+            def run(
+                i: int,
+                qid: int = qid,
+                other: int = other,
+                key: str = f"k{round_}",
+                barrier: threading.Barrier = barrier,
+                got: list[httpx.Response | BaseException] = got,
+            ) -> None:
+                with httpx.Client(base_url=server.url, timeout=60) as http:
+                    http.get("/healthz")
+                    barrier.wait()
+                    try:
+                        got[i] = http.post(
+                            "/api/claim",
+                            json={"queue_id": other if i == 0 else qid, "claim_type": "upgrade"},
+                            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
+                        )
+                    except BaseException as exc:
+                        got[i] = exc
+
+            threads = [threading.Thread(target=run, args=(i,)) for i in range(copies)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(90)
+            answers = [r for r in got if isinstance(r, httpx.Response)]
+            assert len(answers) == copies, got
+            codes = sorted(r.status_code for r in answers)
+            if answers[0].status_code == 201:  # the other item's copy won the key
+                assert codes == [201] + [422] * (copies - 1), codes
+            else:
+                assert answers[0].status_code == 422, answers[0].text
+                assert codes == [201] * (copies - 1) + [422], codes
+                assert len({r.json()["claim"]["id"] for r in answers[1:]}) == 1
+            with db.read() as s:
+                assert (
+                    s.scalar(
+                        select(func.count())
+                        .select_from(Claim)
+                        .where(Claim.idempotency_key == f"k{round_}")
+                    )
+                    == 1
+                )
