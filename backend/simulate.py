@@ -368,6 +368,7 @@ def floor_seller_emails(settings: Settings) -> tuple[str, ...]:
     Room's database, so conversion means something for the people on this floor; the demo's
     sellers when it has none (or cannot be read: not created or not migrated yet, which is no
     reason to refuse writing fake sales). Sorted: ``--seed`` stays reproducible."""
+    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
     from backend.db.urls import database_file, is_sqlite, normalize_url
@@ -376,6 +377,12 @@ def floor_seller_emails(settings: Settings) -> tuple[str, ...]:
     url = normalize_url(settings.db_url)
     if is_sqlite(url) and not ((path := database_file(url)) is not None and path.exists()):
         return SELLER_EMAILS  # never create Win Room's database from here
+    if not is_sqlite(url):  # an unreachable server costs seconds, not the TCP timeout
+        url = (
+            make_url(url)
+            .update_query_dict({"connect_timeout": "5"})
+            .render_as_string(hide_password=False)
+        )
     db = database_for_url(url)
     try:
         from backend.models import Seller

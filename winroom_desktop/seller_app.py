@@ -270,6 +270,9 @@ class SellerController(QObject):
         if state == "connected":
             self.window.set_banner(None)
             self.window.queue.set_empty_text("No open sales — the next one will appear here.")
+            # a (re)connected window counts as input until it reports otherwise: report now,
+            # so a person idle through a network blip stays away instead of flapping online
+            self.heartbeat_now()
         elif state == "reconnecting":
             self.window.queue.set_empty_text(
                 f"Can't reach {self.server} right now — retrying. Nothing you did is lost."

@@ -37,7 +37,8 @@ def mask_email(email: str | None) -> str | None:
 
 
 # an address inside free text (a manual entry's note: "call zed@corp.com back")
-_EMAIL_IN_TEXT = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+")
+# (bounded parts: linear in the text's length, whatever it holds)
+_EMAIL_IN_TEXT = re.compile(r"[\w.+%-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 
 
 def mask_emails_in_text(text: str) -> str:

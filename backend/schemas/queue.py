@@ -54,7 +54,12 @@ def queue_item_out(item: object, *, mask: bool = False) -> QueueItemOut:
         subscription_id=item.subscription_id,
         source=item.source,
         status=item.status,
-        customer=Customer(email=email, name=item.customer_name),
+        customer=Customer(
+            email=email,
+            name=mask_emails_in_text(item.customer_name)
+            if mask and item.customer_name
+            else item.customer_name,
+        ),
         campaign=Campaign(id=item.campaign_id, name=item.campaign_name),
         currency=item.currency,
         payment_channel=item.payment_channel,

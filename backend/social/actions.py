@@ -186,9 +186,17 @@ def _one_emoji(emoji: str) -> bool:
     👨‍👩‍👧); not two emoji side by side (``👍👍``)."""
     for part in emoji.split("\u200d"):
         bases = [c for c in part if ord(c) not in _EMOJI_MODIFIERS]
+        mods = [ord(c) for c in part if ord(c) in _EMOJI_MODIFIERS]
+        tones = sum(1 for m in mods if 0x1F3FB <= m < 0x1F400)
+        selectors = sum(1 for m in mods if m in (0xFE0E, 0xFE0F))
+        tags = [m for m in mods if 0xE0020 <= m < 0xE0080]
+        if tones > 1 or selectors > 1 or mods.count(0x20E3) > 1:
+            return False  # one skin tone, one presentation, one keycap at most
+        if tags and (bases != ["\U0001f3f4"] or tags[-1] != 0xE007F):
+            return False  # tag characters only in a subdivision flag (🏴 … cancel tag)
         if len(bases) == 2 and all(ord(c) in _REGIONAL_INDICATORS for c in bases):
             continue  # a flag
-        if len(bases) != 1:
+        if len(bases) != 1 or ord(bases[0]) in _REGIONAL_INDICATORS:
             return False
         base = bases[0]
         if base in "0123456789#*":

@@ -32,7 +32,7 @@ from backend.api.schemas import (
     RecentClaimsOut,
 )
 from backend.models import Claim, QueueItem, Seller
-from backend.schemas.common import mask_email, money
+from backend.schemas.common import mask_email, mask_emails_in_text, money
 from backend.schemas.queue import queue_item_out
 
 router = APIRouter(prefix="/api", tags=["queue"])
@@ -178,7 +178,11 @@ def recent_claims(
                 claimed_at=c.claimed_at.isoformat(),
                 revenue_usd=money(item.revenue_usd),
                 is_jackpot=item.is_jackpot,
-                customer_name=item.customer_name,
+                customer_name=(
+                    mask_emails_in_text(item.customer_name)
+                    if principal.is_tv and item.customer_name
+                    else item.customer_name
+                ),
                 customer_email=(
                     mask_email(item.customer_email) if principal.is_tv else item.customer_email
                 ),

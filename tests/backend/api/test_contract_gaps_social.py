@@ -251,6 +251,11 @@ def test_a_lone_surrogate_is_bad_input_not_a_500(
         ("👍\u200d", False),
         ("\ufffd", False),
         ("1", False),
+        ("🇹", False),  # half a flag
+        ("👍🏽🏽", False),
+        ("👍\ufe0f\ufe0f", False),
+        ("🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f", True),  # Scotland
+        ("👍\U000e0067", False),
     ],
 )
 def test_a_reaction_is_one_emoji(

@@ -320,7 +320,7 @@ def test_tv_gets_addresses_in_a_manual_entrys_note_masked(
 ) -> None:
     body = {
         "customer_email": "zed.manual@corp.com",
-        "customer_name": "Zed",
+        "customer_name": "zed.manual@corp.com",  # a name that is the address, as often
         "campaign_id": 12,
         "amount": "100",
         "currency": "USD",
@@ -329,10 +329,14 @@ def test_tv_gets_addresses_in_a_manual_entrys_note_masked(
     made = client.post("/api/queue/manual", json=body, headers=people.headers("admin"))
     assert made.status_code == 201, made.text
     [tv] = client.get("/api/queue", headers=people.headers("tv")).json()["items"]
-    assert tv["customer"]["email"] == "z•••@corp.com"
+    assert tv["customer"] == {"email": "z•••@corp.com", "name": "z•••@corp.com"}
     assert tv["note"] == "call z•••@corp.com, cc f•••@corp.com"
     [seller] = client.get("/api/queue", headers=people.headers("sales")).json()["items"]
     assert seller["note"] == body["note"]
+    assert seller["customer"]["name"] == body["customer_name"]
+    assert claim(client, people, made.json()["item"]["id"]).status_code == 201
+    [recent] = client.get("/api/claims/recent", headers=people.headers("tv")).json()["claims"]
+    assert (recent["customer_email"], recent["customer_name"]) == ("z•••@corp.com",) * 2
 
 
 def test_manual_entry(client: TestClient, people: People, db: Database) -> None:

@@ -400,3 +400,18 @@ def test_a_card_that_left_is_refilled_for_the_next_sale_with_fresh_state(qtbot: 
     again.hold.held.emit()
     assert reacted == [("queue", 2, "👏", True)]  # the new sale, not the one that left
     assert claimed == [(2, "first_sales", None)]
+
+
+def test_a_reconnected_window_reports_its_idleness_at_once(seller: Any) -> None:
+    """Connecting counts as input on the server until the window says otherwise: the app
+    sends its heartbeat (idle seconds since the last input) as soon as it is connected
+    again, so a person idle through a network blip stays away."""
+    h = seller
+    h.feed.sent.clear()
+    h.feed.go("reconnecting")
+    h.feed.go("connected")
+    h.loop.run_until_complete(
+        until(lambda: any(name == "presence:heartbeat" for name, _ in h.feed.sent))
+    )
+    [data] = [d for name, d in h.feed.sent if name == "presence:heartbeat"]
+    assert set(data) == {"idle_seconds"} and data["idle_seconds"] >= 0
