@@ -178,9 +178,11 @@ async def _answer(send: Any, status: int, body: bytes = b"{}") -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def floor_app() -> Any:
+def floor_app(follow: bool = False) -> Any:
     """A bare python-socketio server: ``POST /emit`` broadcasts one ``claimed`` event to every
-    client; any other HTTP request (``/healthz``, ``/noop``) answers ``{}`` and does nothing."""
+    client; any other HTTP request (``/healthz``, ``/noop``) answers ``{}`` and does nothing.
+    ``follow`` (mode ``floor-2``): then a ``leaderboard:refresh`` too, as our server sends
+    every screen two events a claim (CONTRACT §5)."""
     sio = socketio.AsyncServer(async_mode="asgi")
     counter = {"id": 0}
 
@@ -200,6 +202,16 @@ def floor_app() -> Any:
             await sio.emit(
                 "claimed", {"id": counter["id"], "type": "claimed", "payload": {"queue_id": key}}
             )
+            if follow:
+                counter["id"] += 1
+                await sio.emit(
+                    "leaderboard:refresh",
+                    {
+                        "id": counter["id"],
+                        "type": "leaderboard:refresh",
+                        "payload": {"boards": ["wins", "revenue", "margin", "conversion"]},
+                    },
+                )
             if _TL_PATH:
                 t_e = now()
 
@@ -580,8 +592,8 @@ def child_main(mode: str, db_url: str, data_dir: Path, port: int) -> int:
     """One server under test, alone in this process, under uvicorn in the main thread."""
     probes = Probes()
     db: Database | None = None
-    if mode == "floor":
-        app = floor_app()
+    if mode in ("floor", "floor-2"):
+        app = floor_app(follow=mode == "floor-2")
     elif mode == "insert":
         db = database_for_url(db_url)
         app = insert_app(db)
@@ -602,7 +614,7 @@ def child_main(mode: str, db_url: str, data_dir: Path, port: int) -> int:
         app = wr.asgi
     else:
         raise SystemExit(f"unknown child mode {mode}")
-    if mode in ("floor", "insert"):
+    if mode in ("floor", "floor-2", "insert"):
         # the floors get the same GC policy as our server: this process carries the
         # benchmark's imports (the whole backend), which a bare server would not; unfrozen,
         # each full collection here would stall it 100+ ms (bench/gc_pause.py)
@@ -910,6 +922,8 @@ async def fire_floor(http: Http, k: int) -> None:
 
 
 SCREEN_MODES = ("winroom", "winroom-core", "seed-500ms", "floor")
+# also measurable (--modes): the floor sending the two events a claim sends every screen
+EXTRA_SCREEN_MODES = ("floor-2",)
 
 
 def run_latency_rounds(
@@ -955,7 +969,7 @@ def run_latency_split(
     fire: Callable[[Http, int], Awaitable[None]]
     for mode in modes:
         fresh(db)
-        if mode == "floor":
+        if mode in ("floor", "floor-2"):
             tokens, fire = ["x"], fire_floor
             warm = list(range(1, warmup + 1))
             keys = list(range(warmup + 1, warmup + claims + 1))
@@ -1048,7 +1062,7 @@ def run_latency(
 
 def report_latency(res: dict[str, dict[str, Any]], n: int, claims: int, rate: float) -> None:
     print(f"claim-to-screen, {n} clients, {claims} claims at {rate}/s:")
-    for mode in ("floor", "winroom", "winroom-core", "seed-500ms"):
+    for mode in ("floor", "floor-2", "winroom", "winroom-core", "seed-500ms"):
         if mode not in res:
             continue
         r = res[mode]
@@ -1063,9 +1077,15 @@ def report_latency(res: dict[str, dict[str, Any]], n: int, claims: int, rate: fl
     p99 = {m: pct(r["lat"], 99) for m, r in res.items()}
     p50 = {m: pct(r["lat"], 50) for m, r in res.items()}
     ratios = [
-        (f"{label} {p99[a] / p99[b]:.2f}x" if b == "floor" else f"{label} {p99[a] / p99[b]:.1f}x")
+        (
+            f"{label} {p99[a] / p99[b]:.2f}x"
+            if b.startswith("floor")
+            else f"{label} {p99[a] / p99[b]:.1f}x"
+        )
         for label, a, b in (
             ("full/floor", "winroom", "floor"),
+            ("full/floor-2", "winroom", "floor-2"),
+            ("floor-2/floor", "floor-2", "floor"),
             ("core/floor", "winroom-core", "floor"),
             ("seed/full", "seed-500ms", "winroom"),
             ("seed/core", "seed-500ms", "winroom-core"),
@@ -1427,7 +1447,7 @@ def main() -> int:
     claims = args.claims or (10 if args.quick else 40)
     CLIENT_GC = args.client_gc
     modes = tuple(m for m in args.modes.split(",") if m)
-    if unknown := set(modes) - set(SCREEN_MODES):
+    if unknown := set(modes) - set(SCREEN_MODES) - set(EXTRA_SCREEN_MODES):
         p.error(f"unknown modes: {', '.join(sorted(unknown))}")
     rate = 5.0
     per_seller = 10 if args.quick else 40
