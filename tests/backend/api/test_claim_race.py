@@ -17,6 +17,34 @@ from tests.backend.realtime.support import add_item, add_seller, make_settings
 CLIENTS = 50
 
 
+def post_at_once(
+    url: str, requests: list[tuple[dict[str, object], dict[str, str]]]
+) -> list[httpx.Response]:
+    """``POST /api/claim`` each (body, headers) from its own thread and connection, all
+    released at the same instant (each connection opened before the start line)."""
+    barrier = threading.Barrier(len(requests))
+    got: list[httpx.Response | BaseException] = [RuntimeError("not run")] * len(requests)
+
+    def run(i: int) -> None:
+        body, headers = requests[i]
+        with httpx.Client(base_url=url, timeout=60) as http:
+            http.get("/healthz")
+            barrier.wait()
+            try:
+                got[i] = http.post("/api/claim", json=body, headers=headers)
+            except BaseException as exc:
+                got[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(requests))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(90)
+    answers = [r for r in got if isinstance(r, httpx.Response)]
+    assert len(answers) == len(requests), [r for r in got if not isinstance(r, httpx.Response)]
+    return answers
+
+
 @pytest.mark.slow
 def test_fifty_concurrent_claims_exactly_one_wins(data_dir: Path, db: Database) -> None:
     settings = make_settings(data_dir, db, claim_rate_limit="1000/minute")
@@ -25,32 +53,17 @@ def test_fifty_concurrent_claims_exactly_one_wins(data_dir: Path, db: Database) 
     ]
     names = {sid: f"Seller {i}" for i, (sid, _t) in enumerate(sellers)}
     qid = add_item(db)
-    barrier = threading.Barrier(CLIENTS)
-    results: list[httpx.Response | BaseException] = [RuntimeError("not run")] * CLIENTS
-
     with run_server_in_process(settings, db=db) as server:
-
-        def run(i: int) -> None:
-            with httpx.Client(base_url=server.url, timeout=60) as http:
-                http.get("/healthz")  # open the connection before the start line
-                barrier.wait()
-                try:
-                    results[i] = http.post(
-                        "/api/claim",
-                        json={"queue_id": qid, "claim_type": "first_sales"},
-                        headers={"Authorization": f"Bearer {sellers[i][1]}"},
-                    )
-                except BaseException as exc:
-                    results[i] = exc
-
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENTS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(90)
-
-    responses = [r for r in results if isinstance(r, httpx.Response)]
-    assert len(responses) == CLIENTS, [r for r in results if not isinstance(r, httpx.Response)]
+        responses = post_at_once(
+            server.url,
+            [
+                (
+                    {"queue_id": qid, "claim_type": "first_sales"},
+                    {"Authorization": f"Bearer {token}"},
+                )
+                for _sid, token in sellers
+            ],
+        )
     won = [r for r in responses if r.status_code == 201]
     lost = [r for r in responses if r.status_code == 409]
     assert len(won) == 1 and len(lost) == CLIENTS - 1, sorted(r.status_code for r in responses)
@@ -77,36 +90,14 @@ def test_the_same_keyed_claim_sent_at_once_gets_one_answer_twice(
     with run_server_in_process(settings, db=db) as server:
         for round_ in range(5):
             qid, other = add_item(db), add_item(db)
-            barrier = threading.Barrier(copies)
-            got: list[httpx.Response | BaseException] = [RuntimeError("not run")] * copies
-
-            def run(
-                i: int,
-                qid: int = qid,
-                other: int = other,
-                key: str = f"k{round_}",
-                barrier: threading.Barrier = barrier,
-                got: list[httpx.Response | BaseException] = got,
-            ) -> None:
-                with httpx.Client(base_url=server.url, timeout=60) as http:
-                    http.get("/healthz")
-                    barrier.wait()
-                    try:
-                        got[i] = http.post(
-                            "/api/claim",
-                            json={"queue_id": other if i == 0 else qid, "claim_type": "upgrade"},
-                            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key},
-                        )
-                    except BaseException as exc:
-                        got[i] = exc
-
-            threads = [threading.Thread(target=run, args=(i,)) for i in range(copies)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(90)
-            answers = [r for r in got if isinstance(r, httpx.Response)]
-            assert len(answers) == copies, got
+            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"k{round_}"}
+            answers = post_at_once(
+                server.url,
+                [
+                    ({"queue_id": other if i == 0 else qid, "claim_type": "upgrade"}, headers)
+                    for i in range(copies)
+                ],
+            )
             codes = sorted(r.status_code for r in answers)
             if answers[0].status_code == 201:  # the other item's copy won the key
                 assert codes == [201] + [422] * (copies - 1), codes
