@@ -292,7 +292,12 @@ class SellerController(QObject):
             pass
 
     def on_snapshot(self, responses: dict[str, Any], latest_id: object) -> None:
-        room_parts = {k: v for k, v in responses.items() if not k.startswith(("/api/me/", ME))}
+        # the room holds the caller's personal goals too; the rest of /api/me* is the seller's
+        room_parts = {
+            k: v
+            for k, v in responses.items()
+            if k == MY_GOALS or not k.startswith(("/api/me/", ME))
+        }
         if room_parts or latest_id is not None:
             self.store.load_snapshot(room_parts, latest_id if isinstance(latest_id, int) else None)
         s = self.seller

@@ -139,7 +139,7 @@ def sample_responses(now: datetime | None = None, queue_size: int = 6) -> dict[s
                     "target_type": "revenue",
                     "target": "20000.00",
                     "value": "14820.00",
-                    "percent": 74.1,
+                    "percent": 0.741,
                     "completed": False,
                 },
                 {
@@ -147,9 +147,9 @@ def sample_responses(now: datetime | None = None, queue_size: int = 6) -> dict[s
                     "title": "Monthly wins",
                     "period": "month",
                     "target_type": "count",
-                    "target": "400",
-                    "value": "251",
-                    "percent": 62.75,
+                    "target": 400,
+                    "value": 251,
+                    "percent": 0.6275,
                     "completed": False,
                 },
             ]

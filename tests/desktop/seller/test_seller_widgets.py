@@ -415,3 +415,32 @@ def test_a_reconnected_window_reports_its_idleness_at_once(seller: Any) -> None:
     )
     [data] = [d for name, d in h.feed.sent if name == "presence:heartbeat"]
     assert set(data) == {"idle_seconds"} and data["idle_seconds"] >= 0
+
+
+def test_the_callers_personal_goals_from_the_snapshot_are_shown(seller: Any) -> None:
+    """``/api/me/goals`` belongs to the room's state (the other ``/api/me*`` answers are the
+    seller's own): a snapshot with a personal goal shows it under My goals."""
+    h = seller
+    room = h.controller.store.state
+    assert [(g.title, g.value, g.target) for g in room.personal_goals] == [
+        ("My daily wins", "4", "6")
+    ]
+    panel = h.window.goals
+    assert panel.no_personal.isHidden()
+    [row] = [r for (kind, _id), r in panel._rows.items() if kind == "p"]
+    assert row.amount.text().startswith("4 / 6")
+
+
+def test_a_challenge_without_a_description_shows_its_progress_alone(qtbot: Any) -> None:
+    panel = GoalsPanel()
+    qtbot.addWidget(panel)
+    panel.set_state(
+        RoomState(
+            challenges=(
+                Challenge(1, "3 wins before 18:00", target=3, progress=2),
+                Challenge(2, "Sprint", description="Close fast", target=3, progress=1),
+            )
+        )
+    )
+    texts = [r.desc.text() for (k, _), r in panel._rows.items() if k == "c"]
+    assert texts == ["2 / 3", "Close fast  ·  1 / 3"]

@@ -207,8 +207,8 @@ class ChallengeRow(QWidget):
     def set_challenge(self, c: Challenge, now: datetime) -> None:
         self.ends_at = c.ends_at
         self.title.setText(c.title + ("  ✓" if c.completed else ""))
-        prog = f"  ·  {c.progress} / {c.target}" if c.progress is not None else ""
-        self.desc.setText((c.description or "") + prog)
+        prog = f"{c.progress} / {c.target}" if c.progress is not None else ""
+        self.desc.setText("  ·  ".join(t for t in (c.description or "", prog) if t))
         try:
             frac = float(c.progress or 0) / float(c.target) if c.target else 0.0
         except (TypeError, ValueError):

@@ -139,9 +139,9 @@ def seller_responses(now: datetime | None = None) -> dict[str, Any]:
                 "title": "My daily wins",
                 "period": "day",
                 "target_type": "count",
-                "target": "6",
-                "value": "4",
-                "percent": 66.7,
+                "target": 6,
+                "value": 4,
+                "percent": 0.666667,
             }
         ]
     }
