@@ -41,7 +41,12 @@ for _name in ("local", "localhost", "test"):
 
 
 class AccountError(ValueError):
-    """A user or token could not be created; the message is one sentence."""
+    """A user or token could not be created; the message is one sentence, ``field`` the
+    input it is about (``email``, ``name``, ``role``, ``password``) where there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalize_email(email: str) -> str:
@@ -50,22 +55,22 @@ def normalize_email(email: str) -> str:
             email.strip(), check_deliverability=False, globally_deliverable=False
         ).normalized.lower()
     except EmailNotValidError as exc:
-        raise AccountError(f"invalid email {email!r}: {exc}") from None
+        raise AccountError(f"invalid email {email!r}: {exc}", "email") from None
 
 
 def create_user(session: Session, *, email: str, name: str, role: str, password: str) -> Seller:
     email = normalize_email(email)
     name = name.strip()
     if not name or len(name) > 120:
-        raise AccountError("the name must have 1 to 120 characters")
+        raise AccountError("the name must have 1 to 120 characters", "name")
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r} (use one of {', '.join(ROLES)})")
+        raise AccountError(f"unknown role {role!r} (use one of {', '.join(ROLES)})", "role")
     try:
         password_hash = hash_password(password)
     except PasswordError as exc:
-        raise AccountError(str(exc)) from None
+        raise AccountError(str(exc), "password") from None
     if session.scalar(select(Seller.id).where(Seller.email == email)) is not None:
-        raise AccountError(f"a user with email {email} already exists")
+        raise AccountError(f"a user with email {email} already exists", "email")
     count = session.query(Seller).count()
     user = Seller(
         email=email,

@@ -257,17 +257,9 @@ def claim_item(
     now = now or utcnow()
     defer_events(session)  # see claims.claim_item
     conn = session.connection()
-    repeat = _Repeat(queue_id, claim_type, installment_plan_id)
-    if idempotency_key is not None:
-        row = conn.execute(
-            _statement(session, _fast_idempotent),
-            {"f_seller": seller_id, "f_key": idempotency_key},
-        ).first()
-        if row is not None:
-            if account_roles is not None:
-                account = _statement(session, _fast_account)
-                check_account(conn.execute(account, {"f_seller": seller_id}).first(), account_roles)
-            return repeat.answer(session, dict(row._mapping))
+    asked = _Asked(seller_id, idempotency_key, queue_id, claim_type, installment_plan_id)
+    if (earlier_claim := asked.keyed_answer(session, account_roles)) is not None:
+        return earlier_claim
     pg = conn.dialect.name == "postgresql"
     rows = {  # the claim's rows on PostgreSQL (:data:`_ROWS_FROM_Q`)
         "f_queue": queue_id,
@@ -293,8 +285,9 @@ def claim_item(
                 check_account(why, account_roles)
             if not why.is_active:
                 raise ActionError(403, "forbidden", "This account may not claim.")
-            if (earlier_claim := _keyed(session, seller_id, idempotency_key, repeat)) is not None:
-                return earlier_claim  # the same request, answered meanwhile (or 422)
+            # the same request sent twice at once: its claim committed while this one waited
+            if (earlier_claim := asked.keyed_answer(session)) is not None:
+                return earlier_claim
             raise _not_flipped(session, queue_id, cast("str | None", why.status), seller_id)
         values = dict(row._mapping)
         claim_id = values.pop("claim_id", None)
@@ -312,7 +305,7 @@ def claim_item(
         row = conn.execute(_statement(session, _fast_flip), {"f_queue": queue_id}).first()
         if row is None:
             status = conn.execute(_statement(session, _fast_why), {"f_queue": queue_id}).scalar()
-            if (earlier_claim := _keyed(session, seller_id, idempotency_key, repeat)) is not None:
+            if (earlier_claim := asked.keyed_answer(session)) is not None:
                 return earlier_claim
             raise _not_flipped(session, queue_id, status, seller_id)
         values, seller_values = dict(row._mapping), dict(srow._mapping)
@@ -385,35 +378,37 @@ def claim_item(
 
 
 @dataclass(frozen=True)
-class _Repeat:
-    """What a request repeating an ``Idempotency-Key`` must match (:func:`repeat_of`)."""
+class _Asked:
+    """A claim request, as far as its ``Idempotency-Key`` is concerned."""
 
+    seller_id: int
+    key: str | None
     queue_id: int
     claim_type: str
     installment_plan_id: int | None
 
-    def answer(self, session: Session, claim_row: dict[str, Any]) -> FastClaimResult:
-        earlier = _adopt(session, Claim, claim_row)
+    def keyed_answer(
+        self, session: Session, account_roles: frozenset[str] | None = None
+    ) -> FastClaimResult | None:
+        """The first answer when the key names a claim of this seller (:func:`repeat_of`:
+        or a 422 for another request under the same key), else None. ``account_roles``:
+        the account is not checked yet (:func:`check_account` before answering)."""
+        if self.key is None:
+            return None
+        conn = session.connection()
+        row = conn.execute(
+            _statement(session, _fast_idempotent), {"f_seller": self.seller_id, "f_key": self.key}
+        ).first()
+        if row is None:
+            return None
+        if account_roles is not None:
+            account = conn.execute(_statement(session, _fast_account), {"f_seller": self.seller_id})
+            check_account(account.first(), account_roles)
+        earlier = _adopt(session, Claim, dict(row._mapping))
         repeat_of(earlier, self.queue_id, self.claim_type, self.installment_plan_id)  # or 422
         return FastClaimResult(
             earlier, created=False, item=session.get(QueueItem, earlier.queue_id)
         )
-
-
-def _keyed(
-    session: Session, seller_id: int, key: str | None, repeat: _Repeat
-) -> FastClaimResult | None:
-    """After a flip that found the item claimed: the answer for a request whose key names a
-    claim (the same request made twice at once: on PostgreSQL the second flip waited for
-    the first's commit), else None."""
-    if key is None:
-        return None
-    row = (
-        session.connection()
-        .execute(_statement(session, _fast_idempotent), {"f_seller": seller_id, "f_key": key})
-        .first()
-    )
-    return None if row is None else repeat.answer(session, dict(row._mapping))
 
 
 def _not_flipped(

@@ -71,19 +71,13 @@ def find_idempotent(session: Session, seller_id: int, key: str) -> Claim | None:
 
 
 def repeat_of(
-    earlier: Claim,
-    queue_id: int,
-    claim_type: str | None = None,
-    installment_plan_id: int | None = None,
+    earlier: Claim, queue_id: int, claim_type: str, installment_plan_id: int | None
 ) -> ClaimResult:
     """The first answer for a request that repeats ``earlier``'s ``Idempotency-Key``; a
     request that is no repeat (another item, claim type or plan under the same key) is a
-    422 ``idempotency_key_reused``, never the other claim's answer. ``claim_type`` None:
-    not known to the caller (not compared)."""
-    if earlier.queue_id != queue_id or (
-        claim_type is not None
-        and (earlier.claim_type, earlier.installment_plan_id) != (claim_type, installment_plan_id)
-    ):
+    422 ``idempotency_key_reused``, never the other claim's answer."""
+    asked = (queue_id, claim_type, installment_plan_id)
+    if (earlier.queue_id, earlier.claim_type, earlier.installment_plan_id) != asked:
         raise ActionError(
             422,
             "idempotency_key_reused",
@@ -114,8 +108,8 @@ def describe_conflict(
     seller_id: int,
     queue_id: int,
     key: str | None,
-    claim_type: str | None = None,
-    installment_plan_id: int | None = None,
+    claim_type: str,
+    installment_plan_id: int | None,
 ) -> ClaimResult | ActionError:
     """After an IntegrityError: the idempotent first answer, or who won the race."""
     if key is not None:

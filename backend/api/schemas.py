@@ -7,12 +7,14 @@ response models of the game side allow extra fields so the game engine can add d
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.accounts import AccountError, normalize_email
 from backend.actions.queue_manual import amount_problem
+from backend.auth import Principal
+from backend.schemas.common import mask_emails
 from backend.schemas.queue import QueueItemOut
 
 MAX_ID = 2**62
@@ -26,7 +28,7 @@ class Body(BaseModel):
 
     @field_validator("*")
     @classmethod
-    def _no_nul(cls, v: Any) -> Any:
+    def _storable_text(cls, v: Any) -> Any:
         # a NUL character cannot be stored in PostgreSQL text: refused here, as bad input
         if isinstance(v, str):
             if "\x00" in v:
@@ -37,6 +39,17 @@ class Body(BaseModel):
                 except UnicodeEncodeError:  # a lone surrogate ("\ud800" is valid JSON)
                     raise ValueError("the text must be valid Unicode") from None
         return v
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def tv_masked(out: M, principal: Principal | None) -> M:
+    """What ``principal`` may see of ``out``: for a TV, customer emails masked and any address
+    inside any text (the relay's TV copies of events are masked the same way)."""
+    if principal is None or not principal.is_tv:
+        return out
+    return type(out).model_validate(mask_emails(out.model_dump(mode="json")))
 
 
 class Out(BaseModel):

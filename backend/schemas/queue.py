@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from backend.schemas.common import Wire, fraction, mask_email, mask_emails_in_text, money
+from backend.schemas.common import Wire, fraction, money
 
 
 class Customer(Wire):
@@ -43,23 +43,17 @@ class QueueItemOut(BaseModel):
     queued_at: str
 
 
-def queue_item_out(item: object, *, mask: bool = False) -> QueueItemOut:
-    """Serialize a ``backend.models.QueueItem`` (emails masked for TVs)."""
+def queue_item_out(item: object) -> QueueItemOut:
+    """Serialize a ``backend.models.QueueItem`` (a TV's copy: ``common.mask_emails``)."""
     from backend.models import QueueItem
 
     assert isinstance(item, QueueItem)
-    email = mask_email(item.customer_email) if mask else item.customer_email
     return QueueItemOut(
         id=item.id,
         subscription_id=item.subscription_id,
         source=item.source,
         status=item.status,
-        customer=Customer(
-            email=email,
-            name=mask_emails_in_text(item.customer_name)
-            if mask and item.customer_name
-            else item.customer_name,
-        ),
+        customer=Customer(email=item.customer_email, name=item.customer_name),
         campaign=Campaign(id=item.campaign_id, name=item.campaign_name),
         currency=item.currency,
         payment_channel=item.payment_channel,
@@ -73,7 +67,7 @@ def queue_item_out(item: object, *, mask: bool = False) -> QueueItemOut:
         finance_status=item.finance_status,
         problem_reason=item.problem_reason,
         core_status=item.core_status,
-        note=mask_emails_in_text(item.note) if mask and item.note else item.note,
+        note=item.note,
         created_at=item.sale_created_at.isoformat(),
         queued_at=item.created_at.isoformat(),
     )

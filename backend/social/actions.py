@@ -6,11 +6,11 @@ commit. Errors are :class:`backend.actions.errors.ActionError` (the API maps the
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+import emoji as emoji_data
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -38,7 +38,6 @@ MAX_TARGET_ID = 2**62  # ids are BIGINT; the API bounds them the same (backend.a
 # can have no reaction stored (the column would overflow), on either database
 MAX_REACTION_TARGET_ID = 2**31 - 1
 TARGET_TYPES = ("queue", "achievement", "chat")
-_EMOJI_CATEGORIES = {"So", "Sk", "Mn", "Me", "Cf"}
 
 
 # --------------------------------------------------------------------------- chat
@@ -172,49 +171,11 @@ def post_chat(
 # --------------------------------------------------------------------------- emoji
 
 
-# what may follow an emoji's base character inside one emoji: variation selectors, the
-# keycap, skin tones, and the tag characters of subdivision flags
-_EMOJI_MODIFIERS = frozenset(
-    [0xFE0E, 0xFE0F, 0x20E3, *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)]
-)
-_REGIONAL_INDICATORS = range(0x1F1E6, 0x1F200)
-
-
-def _one_emoji(emoji: str) -> bool:
-    """Whether ``emoji`` is ONE emoji: a base symbol with its modifiers, a keycap (``1️⃣``),
-    a flag (two regional indicators), or such parts joined by zero-width joiners (👩‍💻,
-    👨‍👩‍👧); not two emoji side by side (``👍👍``)."""
-    for part in emoji.split("\u200d"):
-        bases = [c for c in part if ord(c) not in _EMOJI_MODIFIERS]
-        mods = [ord(c) for c in part if ord(c) in _EMOJI_MODIFIERS]
-        tones = sum(1 for m in mods if 0x1F3FB <= m < 0x1F400)
-        selectors = sum(1 for m in mods if m in (0xFE0E, 0xFE0F))
-        tags = [m for m in mods if 0xE0020 <= m < 0xE0080]
-        if tones > 1 or selectors > 1 or mods.count(0x20E3) > 1:
-            return False  # one skin tone, one presentation, one keycap at most
-        if tags and (bases != ["\U0001f3f4"] or tags[-1] != 0xE007F):
-            return False  # tag characters only in a subdivision flag (🏴 … cancel tag)
-        if len(bases) == 2 and all(ord(c) in _REGIONAL_INDICATORS for c in bases):
-            continue  # a flag
-        if len(bases) != 1 or ord(bases[0]) in _REGIONAL_INDICATORS:
-            return False
-        base = bases[0]
-        if base in "0123456789#*":
-            if "\u20e3" not in part:
-                return False
-        elif unicodedata.category(base) != "So" or base == "\ufffd":  # not "�" (bad bytes)
-            return False
-    return True
-
-
 def check_emoji(emoji: str) -> str:
-    """One emoji (with modifiers/ZWJ sequences), not words: ``ActionError`` otherwise."""
+    """One emoji as Unicode lists them (with skin tone, keycap, a flag or a ZWJ sequence such
+    as 👩‍💻), not text and not two emoji side by side: ``ActionError`` otherwise."""
     emoji = emoji.strip()
-    ok = (
-        0 < len(emoji) <= MAX_EMOJI_CHARS
-        and all(unicodedata.category(c) in _EMOJI_CATEGORIES or c in "0123456789#*" for c in emoji)
-        and _one_emoji(emoji)
-    )
+    ok = 0 < len(emoji) <= MAX_EMOJI_CHARS and emoji_data.is_emoji(emoji)
     if not ok:
         raise ActionError(422, "invalid_emoji", "That is not a single emoji.")
     return emoji

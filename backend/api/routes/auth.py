@@ -75,12 +75,9 @@ def register(body: RegisterIn, principal: PrincipalDep, ctx: CtxDep) -> UserEnve
                     raise email_taken from None
                 text = str(exc)
                 message = text[:1].upper() + text[1:].rstrip(".") + "."
-                field = next((f for f in ("email", "name", "role", "password") if f in text), "")
+                field = f"body.{exc.field}" if exc.field else "body"
                 raise ApiError(
-                    422,
-                    "invalid_request",
-                    message,
-                    fields=[{"field": f"body.{field}" if field else "body", "problem": message}],
+                    422, "invalid_request", message, fields=[{"field": field, "problem": message}]
                 ) from None
             return UserEnvelope(user=user_out(seller))
     except IntegrityError:

@@ -17,11 +17,11 @@ from backend.api.schemas import (
     ObjectionsOut,
     PromotionOut,
     PromotionsOut,
+    tv_masked,
 )
 from backend.db.types import utcnow
 from backend.game import read as game
 from backend.models import Promotion
-from backend.schemas.common import mask_emails
 
 router = APIRouter(prefix="/api", tags=["floor"])
 
@@ -32,7 +32,7 @@ def achievements(
 ) -> AchievementsOut:
     with ctx.db.read() as s:
         rows = game.achievements(s, limit=limit)
-    return AchievementsOut(achievements=mask_emails(rows) if principal.is_tv else rows)
+    return tv_masked(AchievementsOut(achievements=rows), principal)
 
 
 @router.get("/promotions/active", response_model=PromotionsOut)

@@ -30,9 +30,10 @@ from backend.api.schemas import (
     QueueOut,
     RecentClaim,
     RecentClaimsOut,
+    tv_masked,
 )
 from backend.models import Claim, QueueItem, Seller
-from backend.schemas.common import mask_email, mask_emails_in_text, money
+from backend.schemas.common import money
 from backend.schemas.queue import queue_item_out
 
 router = APIRouter(prefix="/api", tags=["queue"])
@@ -47,7 +48,7 @@ def get_queue(principal: PrincipalDep, ctx: CtxDep) -> QueueOut:
             .where(QueueItem.status == "pending")
             .order_by(QueueItem.created_at.desc(), QueueItem.id.desc())
         )
-        return QueueOut(items=[queue_item_out(i, mask=principal.is_tv) for i in items])
+        return tv_masked(QueueOut(items=[queue_item_out(i) for i in items]), principal)
 
 
 @router.post("/queue/manual", status_code=201, response_model=ItemEnvelope)
@@ -178,16 +179,10 @@ def recent_claims(
                 claimed_at=c.claimed_at.isoformat(),
                 revenue_usd=money(item.revenue_usd),
                 is_jackpot=item.is_jackpot,
-                customer_name=(
-                    mask_emails_in_text(item.customer_name)
-                    if principal.is_tv and item.customer_name
-                    else item.customer_name
-                ),
-                customer_email=(
-                    mask_email(item.customer_email) if principal.is_tv else item.customer_email
-                ),
+                customer_name=item.customer_name,
+                customer_email=item.customer_email,
                 campaign_name=item.campaign_name,
             )
             for c, seller, item in rows
         ]
-        return RecentClaimsOut(claims=claims)
+        return tv_masked(RecentClaimsOut(claims=claims), principal)

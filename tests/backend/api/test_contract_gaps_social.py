@@ -245,6 +245,7 @@ def test_a_lone_surrogate_is_bad_input_not_a_500(
         ("🇹🇷", True),
         ("1️⃣", True),
         ("❤️", True),
+        ("‼️", True),  # refused by the old category check
         ("👍👍", False),
         ("🇹🇷🇺🇸", False),
         ("👍🏽👍", False),

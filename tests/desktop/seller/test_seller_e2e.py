@@ -57,7 +57,7 @@ def test_two_sellers_race_for_one_sale(backend: Any, loop: Any, qtbot: Any) -> N
         qid = add_item(db, revenue="1449.28")
         with db.transaction() as s:
             item = s.get(QueueItem, qid)
-            append_event(s, "queue.new", {"item": queue_item_out(item, mask=False)})
+            append_event(s, "queue.new", {"item": queue_item_out(item)})
         return qid
 
     server, db, people = backend
