@@ -28,6 +28,7 @@ from fastapi import FastAPI
 
 from backend.api.app import create_api
 from backend.api.context import ApiContext
+from backend.quiet_gc import BusyTracker, QuietCollector
 from backend.realtime.relay import EventRelay
 from backend.realtime.sockets import SocketServer, make_sio
 from backend.runtime import Database, open_database
@@ -62,8 +63,11 @@ class WinRoomApp:
     relay: EventRelay
     sockets: SocketServer
     asgi: Any
+    quiet_gc: QuietCollector
     worker: bool = False
-    freeze_gc: bool = False  # freeze_startup_heap() once started (the serve command)
+    # this process is the server (the serve command): once started, freeze_startup_heap()
+    # and run the full collections at quiet moments (:mod:`backend.quiet_gc`)
+    freeze_gc: bool = False
     _worker_stop: threading.Event = field(default_factory=threading.Event)
     _worker_thread: threading.Thread | None = None
 
@@ -74,8 +78,10 @@ class WinRoomApp:
             self._start_worker()
         if self.freeze_gc:
             log.debug("froze %d startup objects", freeze_startup_heap())
+            self.quiet_gc.start()
 
     async def shutdown(self) -> None:
+        await self.quiet_gc.stop()
         with contextlib.suppress(Exception):
             await self.sio.shutdown()
         await self.sockets.stop()
@@ -125,9 +131,20 @@ def build(settings: Settings, db: Database | None = None, *, worker: bool = Fals
     sio = make_sio(settings.redis_url)
     relay = EventRelay(db, sio, retention_days=settings.event_retention_days)
     sockets = SocketServer(sio, ctx, relay)
-    asgi = socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io")
+    quiet_gc = QuietCollector()
+    relay.on_sent = quiet_gc.touch
+    asgi = BusyTracker(
+        socketio.ASGIApp(sio, other_asgi_app=api, socketio_path="socket.io"), quiet_gc
+    )
     app = WinRoomApp(
-        ctx=ctx, api=api, sio=sio, relay=relay, sockets=sockets, asgi=asgi, worker=worker
+        ctx=ctx,
+        api=api,
+        sio=sio,
+        relay=relay,
+        sockets=sockets,
+        asgi=asgi,
+        quiet_gc=quiet_gc,
+        worker=worker,
     )
     asgi.winroom = app
     holder["app"] = app

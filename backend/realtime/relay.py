@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -92,6 +92,7 @@ class EventRelay:
         self._stopping = False
         self.delivered = 0
         self._written = getattr(getattr(sio, "manager", None), "written", None)
+        self.on_sent: Callable[[], None] | None = None  # after each send (activity)
 
     # ---- lifecycle ------------------------------------------------------------------
     async def start(self) -> None:
@@ -212,6 +213,8 @@ class EventRelay:
                     # is on all the screens before what it set off (streak, boards)
                     await self._written(dict(run), WRITTEN_WAIT_S)
                     run.clear()
+        if sent and self.on_sent is not None:
+            self.on_sent()
         return sent
 
     async def _broadcast(self, ev: StoredEvent) -> None:
