@@ -8,9 +8,11 @@ On SQLite: WAL, foreign keys on, a busy timeout, and writers that take the write
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.urls import database_file, is_sqlite, normalize_url
@@ -49,8 +51,48 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, connect_args={"options": f"-c search_path={WR_SCHEMA}"}, **kwargs)
+    engine = create_engine(url, connect_args={"options": f"-c search_path={WR_SCHEMA}"}, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection given back less than this long ago is handed out without a ping.
+PING_AFTER_IDLE_S = 2.0
+_CHECKED_IN = "winroom_checked_in"
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection at checkout only when it sat idle for
+    :data:`PING_AFTER_IDLE_S` or more.
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: one round trip more for every
+    request, which under load waits for a core like any other (a claim holds the game lock
+    across its round trips). A connection that finished a transaction a moment ago is as
+    good as a ping. One that sat idle (a server restart, a firewall's idle timeout) is
+    pinged as before; a dead one is replaced (``DisconnectionError``: the pool retries with
+    a new connection). A connection dropped within that time of its last use fails the
+    request that gets it, and the pool is then refreshed (SQLAlchemy's disconnect
+    handling), as with any connection lost in the middle of a request."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _fresh(_dbapi_conn: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_CHECKED_IN] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        last = record.info.get(_CHECKED_IN)
+        if last is not None and time.monotonic() - last < PING_AFTER_IDLE_S:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            raise DisconnectionError(f"ping failed: {exc}") from exc
+        if not alive:
+            raise DisconnectionError("ping failed")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
