@@ -101,31 +101,44 @@ def defer_events(session: Session) -> None:
     session.info.setdefault(_DEFER_KEY, [])
 
 
-def flush_deferred(session: Session) -> None:
-    """Insert the deferred events now (in order, one statement), under the ordering lock."""
+def flush_deferred(session: Session, *, commit: bool = False) -> None:
+    """Insert the deferred events now (in order, one statement), under the ordering lock.
+
+    ``commit`` (PostgreSQL; the session's own commit, everything else already flushed): the
+    ordering lock (when not held yet), the insert and ``COMMIT`` go to the server as one
+    query, one round trip instead of two or three. The driver's transaction is then over,
+    so the session's commit that follows has nothing left to send."""
     pending: list[Event] | None = session.info.get(_DEFER_KEY)
     if not pending:
         return
-    take_order_lock(session)
-    session.info[_DEFER_KEY] = []
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        ids: list[Any] = _insert_events_pg(conn, pending)
+    pg = conn.dialect.name == "postgresql"
+    if pg and commit:
+        ids: list[Any] = _insert_events_pg(
+            conn, pending, lock=not order_locked(session), commit=True
+        )
+        mark_order_locked(session)
+        session.info[_DEFER_KEY] = []
     else:
-        rows = [
-            {
-                "type": ev.type,
-                "room": ev.room,
-                "payload": ev.payload,
-                "subscription_id": ev.subscription_id,
-                "actor": ev.actor,
-                "created_at": ev.created_at,
-            }
-            for ev in pending
-        ]
-        table = cast(Table, Event.__table__)
-        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids = list(conn.execute(stmt, rows).scalars())
+        take_order_lock(session)
+        session.info[_DEFER_KEY] = []
+        if pg:
+            ids = _insert_events_pg(conn, pending)
+        else:
+            rows = [
+                {
+                    "type": ev.type,
+                    "room": ev.room,
+                    "payload": ev.payload,
+                    "subscription_id": ev.subscription_id,
+                    "actor": ev.actor,
+                    "created_at": ev.created_at,
+                }
+                for ev in pending
+            ]
+            table = cast(Table, Event.__table__)
+            stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+            ids = list(conn.execute(stmt, rows).scalars())
     for ev, id_ in zip(pending, ids, strict=True):
         ev.id = int(id_)
     session.info.setdefault(_FLUSHED_KEY, []).extend(pending)
@@ -144,7 +157,13 @@ _EVENTS_PG_SQL = (
 )
 
 
-def _insert_events_pg(conn: Any, events: list[Event]) -> list[int]:
+def _insert_events_pg(
+    conn: Any, events: list[Event], *, lock: bool = False, commit: bool = False
+) -> list[int]:
+    """The events' insert; ``commit``: sent as one query with ``COMMIT`` after it (and the
+    ordering lock before it when ``lock``), values bound client-side (the simple query
+    protocol carries several statements; the server skips the rest of the query at the
+    first error, so nothing commits unless every statement succeeded)."""
     to_json, to_ts = _pg_binders(conn.dialect)
     params = (
         [ev.type for ev in events],
@@ -154,8 +173,21 @@ def _insert_events_pg(conn: Any, events: list[Event]) -> list[int]:
         [ev.actor for ev in events],
         [to_ts(ev.created_at) for ev in events],
     )
-    with _driver_errors(conn.dialect, _EVENTS_PG_SQL, params), _driver(conn).cursor() as cur:
-        cur.execute(_EVENTS_PG_SQL, params)
+    driver = _driver(conn)
+    if not commit:
+        with driver_errors(conn.dialect, _EVENTS_PG_SQL, params), driver.cursor() as cur:
+            cur.execute(_EVENTS_PG_SQL, params)
+            return sorted(int(r[0]) for r in cur.fetchall())
+    from psycopg import ClientCursor
+
+    with ClientCursor(driver) as cur:
+        parts = [cur.mogrify(*ORDER_LOCK_SQL)] if lock else []
+        parts += [cur.mogrify(_EVENTS_PG_SQL, params), "COMMIT"]
+        sql = ";\n".join(parts)
+        with driver_errors(conn.dialect, sql, None):
+            cur.execute(sql)
+        if lock:
+            cur.nextset()
         return sorted(int(r[0]) for r in cur.fetchall())
 
 
@@ -184,7 +216,7 @@ def _driver(conn: Any) -> Any:
 
 
 @contextlib.contextmanager
-def _driver_errors(dialect: Any, sql: str, params: Any) -> Iterator[None]:
+def driver_errors(dialect: Any, sql: str, params: Any) -> Iterator[None]:
     """A driver-level statement's errors as SQLAlchemy raises them (IntegrityError, ...)."""
     dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
     try:
@@ -312,7 +344,7 @@ def append_events_bulk(
         f"COPY {prep.format_table(table)} "
         "(id, type, room, payload, subscription_id, actor, created_at) FROM STDIN"
     )
-    with _driver_errors(dialect, sql, None), _driver(conn).cursor() as cur, cur.copy(sql) as copy:
+    with driver_errors(dialect, sql, None), _driver(conn).cursor() as cur, cur.copy(sql) as copy:
         write = copy.write_row
         for id_, (type_, _p, sid), payload in zip(ids, events, payloads, strict=True):
             room = ROOMS.get(type_, "everyone")
@@ -333,8 +365,16 @@ def _check_validated(events: list[tuple[str, dict[str, Any], int | None]]) -> No
 
 @sa_event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    if not session.in_nested_transaction():  # not a SAVEPOINT release: the real commit
-        flush_deferred(session)
+    if session.in_nested_transaction():  # a SAVEPOINT release: not the real commit
+        return
+    if session.info.get(_DEFER_KEY) and session.get_bind().dialect.name == "postgresql":
+        # the ORM's changes first: the session flushes them after this hook, which would
+        # be after the COMMIT sent with the events
+        session.flush()
+        if not (session.new or session.dirty or session.deleted):
+            flush_deferred(session, commit=True)
+            return
+    flush_deferred(session)
 
 
 @sa_event.listens_for(Session, "do_orm_execute")
