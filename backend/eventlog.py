@@ -22,18 +22,17 @@ wakers after commit.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import uuid
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy import event as sa_event
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from backend.db.driver import driver_errors, run_pipeline
 from backend.db.types import utcnow
 from backend.models.events import Event
 
@@ -105,8 +104,8 @@ def flush_deferred(session: Session, *, commit: bool = False) -> None:
     """Insert the deferred events now (in order, one statement), under the ordering lock.
 
     ``commit`` (PostgreSQL; the session's own commit, everything else already flushed): the
-    ordering lock (when not held yet), the insert and ``COMMIT`` go to the server as one
-    query, one round trip instead of two or three. The driver's transaction is then over,
+    ordering lock (when not held yet), the insert and ``COMMIT`` go to the server in one
+    pipeline, one round trip instead of two or three. The driver's transaction is then over,
     so the session's commit that follows has nothing left to send."""
     pending: list[Event] | None = session.info.get(_DEFER_KEY)
     if not pending:
@@ -160,10 +159,9 @@ _EVENTS_PG_SQL = (
 def _insert_events_pg(
     conn: Any, events: list[Event], *, lock: bool = False, commit: bool = False
 ) -> list[int]:
-    """The events' insert; ``commit``: sent as one query with ``COMMIT`` after it (and the
-    ordering lock before it when ``lock``), values bound client-side (the simple query
-    protocol carries several statements; the server skips the rest of the query at the
-    first error, so nothing commits unless every statement succeeded)."""
+    """The events' insert; ``commit``: sent in one pipeline with ``COMMIT`` after it (and the
+    ordering lock before it when ``lock``): one round trip; the server skips the rest of a
+    pipeline at the first error, so nothing commits unless every statement succeeded."""
     to_json, to_ts = _pg_binders(conn.dialect)
     params = (
         [ev.type for ev in events],
@@ -178,17 +176,11 @@ def _insert_events_pg(
         with driver_errors(conn.dialect, _EVENTS_PG_SQL, params), driver.cursor() as cur:
             cur.execute(_EVENTS_PG_SQL, params)
             return sorted(int(r[0]) for r in cur.fetchall())
-    from psycopg import ClientCursor
-
-    with ClientCursor(driver) as cur:
-        parts = [cur.mogrify(*ORDER_LOCK_SQL)] if lock else []
-        parts += [cur.mogrify(_EVENTS_PG_SQL, params), "COMMIT"]
-        sql = ";\n".join(parts)
-        with driver_errors(conn.dialect, sql, None):
-            cur.execute(sql)
-        if lock:
-            cur.nextset()
-        return sorted(int(r[0]) for r in cur.fetchall())
+    parts: list[tuple[str, Any]] = [ORDER_LOCK_SQL] if lock else []
+    parts += [(_EVENTS_PG_SQL, params), ("COMMIT", None)]
+    with driver_errors(conn.dialect, _EVENTS_PG_SQL, params):
+        results = run_pipeline(driver, parts)
+    return sorted(int(r[0]) for r in results[-2])
 
 
 _binders: weakref.WeakKeyDictionary[Any, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = (
@@ -213,16 +205,6 @@ def _driver(conn: Any) -> Any:
     driver = conn.connection.driver_connection
     assert driver is not None
     return driver
-
-
-@contextlib.contextmanager
-def driver_errors(dialect: Any, sql: str, params: Any) -> Iterator[None]:
-    """A driver-level statement's errors as SQLAlchemy raises them (IntegrityError, ...)."""
-    dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
-    try:
-        yield
-    except dbapi_error as exc:
-        raise DBAPIError.instance(sql, params, exc, dbapi_error, dialect=dialect) from exc
 
 
 def append_event(

@@ -47,8 +47,9 @@ from backend.actions.claims import (
     stored_money,
 )
 from backend.actions.errors import ActionError
+from backend.db.driver import driver_errors, run_pipeline
 from backend.db.types import Micros, UTCDateTime, utcnow
-from backend.eventlog import defer_events, driver_errors
+from backend.eventlog import defer_events
 from backend.game.claimpath import _Dialect, _statement, table_of
 from backend.game.hooks import ClaimContext, ShareNumbers
 from backend.models import (
@@ -229,7 +230,7 @@ def _fast_share_insert(d: _Dialect) -> Any:
 # psycopg sends ``BEGIN`` on its own before a transaction's first statement and waits for
 # it: one round trip more for every claim. When the claim is its transaction's first
 # statement, the connection is taken in autocommit mode (psycopg then sends no ``BEGIN``)
-# and the flip goes out as ONE query ``BEGIN; <flip>``: the rest of the claim runs in the
+# and ``BEGIN`` goes out with the flip in one pipeline: the rest of the claim runs in the
 # transaction the server opened, and psycopg's commit and rollback look at the server's
 # transaction status, not at the mode (SQLAlchemy calls them as usual). The pool gives the
 # connection its usual mode back when it is returned.
@@ -281,24 +282,18 @@ def _driver_form(session: Session, build: Any) -> tuple[str, dict[str, Any], lis
 def _begin_and_flip(
     session: Session, conn: Connection, build: Any, params: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """``BEGIN`` and the flip in one query (values bound client-side, as the rules' batches
-    are); the flipped row's values by column, typed as SQLAlchemy reads them, or None when
-    no row was flipped (the transaction is open either way)."""
-    from psycopg import ClientCursor
-
+    """``BEGIN`` and the flip in one round trip (a pipeline, the flip prepared as SQLAlchemy's
+    own execution would have it); the flipped row's values by column, typed as SQLAlchemy
+    reads them, or None when no row was flipped (the transaction is open either way)."""
     sql, binds, columns = _driver_form(session, build)
     bound = {k: (p(params[k]) if p is not None else params[k]) for k, p in binds.items()}
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    with ClientCursor(driver) as cur:
-        query = "BEGIN;\n" + cur.mogrify(sql, bound)
-        with driver_errors(conn.dialect, query, None):
-            cur.execute(query)
-        cur.nextset()
-        row = cur.fetchone()
-    if row is None:
+    with driver_errors(conn.dialect, sql, bound):
+        _, rows = run_pipeline(conn.connection.driver_connection, [("BEGIN", None), (sql, bound)])
+    if not rows:
         return None
-    return {name: (p(v) if p is not None else v) for (name, p), v in zip(columns, row, strict=True)}
+    return {
+        name: (p(v) if p is not None else v) for (name, p), v in zip(columns, rows[0], strict=True)
+    }
 
 
 def _adopt(session: Session, model: type[M], values: dict[str, Any]) -> M:

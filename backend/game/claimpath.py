@@ -877,8 +877,11 @@ def candidate_keys(candidates: Sequence[Candidate]) -> list[str]:
 # ---- PostgreSQL: the statements of a step sent together (one round trip) ---------------------
 # The claim holds the game/ordering lock from its first statement below to its commit; on
 # PostgreSQL each round trip under the lock costs every queued claim its latency, so the
-# statements of a step go out as one query string (:class:`_Batch`: executed in order by the
-# server, each with its own snapshot: the reads after the lock see every earlier commit).
+# statements of a step go out together (:class:`_Batch`: psycopg's pipeline mode, executed in
+# order by the server, each with its own snapshot: the reads after the lock see every
+# earlier commit). Each statement keeps the same text from claim to claim, so psycopg
+# prepares it on the server after a few uses: no parsing and planning per claim (round 13:
+# the first batch took 1.5 ms as one query string, 0.4-0.9 ms prepared).
 _SQL: dict[str, tuple[str, dict[str, Any]]] = {}
 
 
@@ -907,42 +910,29 @@ def _sql(session: Session, build: Callable[[_Dialect], Any], keys: Sequence[str]
 
 
 class _Batch:
-    """Statements sent to PostgreSQL as ONE query string (the simple query protocol: one
-    message, one round trip, no per-statement protocol overhead); the server runs them in
-    order, each with its own snapshot, so reads after the lock see every earlier commit. The
-    values are bound client-side by psycopg (``ClientCursor.mogrify``: quoted literals)."""
+    """Statements sent to PostgreSQL in ONE round trip: psycopg's pipeline mode, each
+    statement bound server-side (prepared once psycopg has seen it a few times), one Sync at
+    the end. The server runs them in order; an error skips the rest and is raised at the
+    end of the pipeline."""
 
     def __init__(self, pg: Any) -> None:
-        from psycopg import ClientCursor
-
-        self.cursor = ClientCursor(pg)
-        self.parts: list[str] = []
+        self.pg = pg
+        self.parts: list[tuple[str, dict[str, Any]]] = []
 
     def add(self, compiled: _Compiled, values: dict[str, Any]) -> int:
         """Queue a statement; returns its index in :meth:`run`'s results."""
-        self.parts.append(self.cursor.mogrify(compiled.sql, compiled.params(values)))
+        self.parts.append((compiled.sql, compiled.params(values)))
         return len(self.parts) - 1
 
     def add_sql(self, sql: str, params: dict[str, Any]) -> int:
-        self.parts.append(self.cursor.mogrify(sql, params))
+        self.parts.append((sql, params))
         return len(self.parts) - 1
 
     def run(self) -> list[list[Any]]:
         """Send the statements; the rows each returned ([] for those without rows)."""
-        from psycopg.pq import ExecStatus
+        from backend.db.driver import run_pipeline
 
-        cur = self.cursor
-        out: list[list[Any]] = []
-        with cur:
-            cur.execute(";\n".join(self.parts))
-            while True:
-                # the result's status, not ``description`` (which builds a Column per field)
-                res = cur.pgresult
-                rows = res is not None and res.status == ExecStatus.TUPLES_OK
-                out.append(cur.fetchall() if rows else [])
-                if not cur.nextset():
-                    break
-        return out
+        return run_pipeline(self.pg, self.parts)
 
 
 def _pipeline_connection(session: Session) -> Any | None:

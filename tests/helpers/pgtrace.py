@@ -2,12 +2,15 @@
 
 :func:`traced` records, for every connection checked out of the engine while it is active,
 the frontend messages (``Query`` with its text, ``Parse`` with its statement, ``Sync``...).
-:func:`round_trips` counts the messages the client then waits on: a ``Query`` (the simple
-protocol) or a ``Sync`` (the extended protocol's end of a batch)."""
+While traced, psycopg prepares nothing (``prepare_threshold`` None), so every statement's
+text is in its ``Parse``; the round trips are the same. :func:`round_trips` groups the
+statements by round trip: up to a ``Query`` (the simple protocol) or a ``Sync`` (the end
+of an extended-protocol batch or pipeline), which the client then waits on."""
 
 from __future__ import annotations
 
 import contextlib
+import re
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -15,25 +18,31 @@ from typing import Any
 from psycopg import pq
 from sqlalchemy import Engine, event
 
+# Parse's fields: the statement's name, its text, then the parameter types
+_PARSE = re.compile(r'^\s*"[^"]*" "(.*)"(?: \d+)*\s*$', re.S)
+
 
 @contextlib.contextmanager
 def traced(engine: Engine) -> Iterator[list[tuple[str, str]]]:
     """Yields a list filled (at checkin) with ``(message, rest)`` for each frontend message
     sent by connections checked out meanwhile."""
     sent: list[tuple[str, str]] = []
-    files: dict[int, Any] = {}
+    files: dict[int, tuple[Any, Any]] = {}
 
     def checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
         f = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed at checkin)
-        files[id(dbapi_conn)] = f
+        files[id(dbapi_conn)] = (f, dbapi_conn.prepare_threshold)
+        dbapi_conn.prepare_threshold = None
         dbapi_conn.pgconn.trace(f.fileno())
         dbapi_conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
 
     def checkin(dbapi_conn: Any, _record: Any) -> None:
-        f = files.pop(id(dbapi_conn), None)
-        if f is None:
+        got = files.pop(id(dbapi_conn), None)
+        if got is None:
             return
+        f, threshold = got
         dbapi_conn.pgconn.untrace()
+        dbapi_conn.prepare_threshold = threshold
         f.seek(0)
         records: list[str] = []
         for line in f.read().split("\n"):  # a query's own newlines are printed as they are
@@ -56,18 +65,30 @@ def traced(engine: Engine) -> Iterator[list[tuple[str, str]]]:
         event.remove(engine, "checkin", checkin)
 
 
-def round_trips(sent: list[tuple[str, str]]) -> list[str]:
-    """One entry per message the client waits on: the query text, or ``Sync``."""
-    return [
-        _unquoted(rest) if kind == "Query" else kind
-        for kind, rest in sent
-        if kind in ("Query", "Sync")
-    ]
+def statements(sent: list[tuple[str, str]]) -> list[str]:
+    """The text of every statement sent (a ``Query``'s whole text counts as one)."""
+    return [s for trip in round_trips(sent) for s in trip]
+
+
+def round_trips(sent: list[tuple[str, str]]) -> list[list[str]]:
+    """The statements sent in each round trip, in order."""
+    trips: list[list[str]] = []
+    current: list[str] = []
+    for kind, rest in sent:
+        if kind == "Query":
+            trips.append([*current, _unquoted(rest)])
+            current = []
+        elif kind == "Parse":
+            m = _PARSE.match(rest)
+            current.append(m.group(1) if m else rest)
+        elif kind == "Sync":
+            trips.append(current)
+            current = []
+    return trips
 
 
 def _unquoted(text: str) -> str:
-    """A ``Query`` message's text as libpq's trace prints it: quoted, newlines escaped."""
     text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] == '"':
         text = text[1:-1]
-    return text.replace("\\x0a", "\n").replace("\\n", "\n")
+    return text

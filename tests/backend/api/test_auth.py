@@ -235,7 +235,7 @@ def test_the_claim_checks_the_account_in_its_own_transaction(
     from backend.api.authz import TABLE, roles_for
     from backend.models import Claim, Event, QueueItem
     from tests.backend.realtime.support import add_item
-    from tests.helpers.pgtrace import traced
+    from tests.helpers.pgtrace import statements, traced
 
     assert roles_for("POST", "/api/claim") == TABLE[("POST", "/api/claim")]
     sid = people.ids["sales"]
@@ -279,19 +279,19 @@ def test_the_claim_checks_the_account_in_its_own_transaction(
         # go out at the driver level: the flip with its BEGIN)
         with traced(db.engine) as sent:
             assert claim("sales", first, key="k-1") == (201, None)
-        statements = [rest for kind, rest in sent if kind in ("Query", "Parse")]
+        sql = statements(sent)
     else:
-        statements = []
+        sql = []
 
         def watch(_c: object, _cur: object, statement: str, *_a: object) -> None:
-            statements.append(statement)
+            sql.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", watch)
         try:
             assert claim("sales", first, key="k-1") == (201, None)
         finally:
             event.remove(db.engine, "before_cursor_execute", watch)
-    seller_reads = [st for st in statements if "FROM sellers" in st]
+    seller_reads = [st for st in sql if "FROM sellers" in st]
     assert len(seller_reads) == 1, seller_reads
     with db.read() as s:
         claimed_before = s.query(Event).filter_by(type="claimed").count()
