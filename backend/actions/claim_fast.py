@@ -32,7 +32,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Integer, String, bindparam, column, select, text, update
+from sqlalchemy import Integer, String, bindparam, column, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import manager_of_class, set_committed_value
 
@@ -47,7 +47,6 @@ from backend.actions.claims import (
     stored_money,
 )
 from backend.actions.errors import ActionError
-from backend.db.driver import driver_errors, run_pipeline
 from backend.db.types import Micros, UTCDateTime, utcnow
 from backend.eventlog import defer_events
 from backend.game.claimpath import _Dialect, _statement, table_of
@@ -226,76 +225,6 @@ def _fast_share_insert(d: _Dialect) -> Any:
     return table_of(AttributionShareEntry).insert()
 
 
-# ---- PostgreSQL: BEGIN sent with the flip --------------------------------------------------
-# psycopg sends ``BEGIN`` on its own before a transaction's first statement and waits for
-# it: one round trip more for every claim. When the claim is its transaction's first
-# statement, the connection is taken in autocommit mode (psycopg then sends no ``BEGIN``)
-# and ``BEGIN`` goes out with the flip in one pipeline: the rest of the claim runs in the
-# transaction the server opened, and psycopg's commit and rollback look at the server's
-# transaction status, not at the mode (SQLAlchemy calls them as usual). The pool gives the
-# connection its usual mode back when it is returned.
-def _connection(session: Session) -> Connection:
-    """The session's connection; on PostgreSQL, when nothing was sent in this transaction
-    yet, in autocommit mode (:func:`_begin_and_flip` opens the transaction)."""
-    if session.get_bind().dialect.name == "postgresql" and _nothing_sent(session):
-        return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return session.connection()
-
-
-def _nothing_sent(session: Session) -> bool:
-    """No connection taken by this session's transaction yet (or no transaction)."""
-    tx = session.get_transaction()
-    return tx is None or not getattr(tx, "_connections", True)
-
-
-def _opens_transaction(conn: Connection) -> bool:
-    """The flip is to open the transaction itself: autocommit mode, no transaction open."""
-    if conn.dialect.name != "postgresql":
-        return False
-    from psycopg import pq
-
-    driver = conn.connection.driver_connection
-    return bool(
-        driver is not None
-        and driver.autocommit
-        and driver.pgconn.transaction_status == pq.TransactionStatus.IDLE
-    )
-
-
-_DRIVER_FORMS: dict[str, tuple[str, dict[str, Any], list[tuple[str, Any]]]] = {}
-
-
-def _driver_form(session: Session, build: Any) -> tuple[str, dict[str, Any], list[tuple[str, Any]]]:
-    """A prebuilt statement as psycopg takes it: its text, each bound parameter's processor
-    and each result column's name and processor (what SQLAlchemy would apply)."""
-    got = _DRIVER_FORMS.get(build.__name__)
-    if got is None:
-        dialect = session.get_bind().dialect
-        stmt = _statement(session, build)
-        compiled = stmt.compile(dialect=dialect)
-        binds = {name: bp.type.bind_processor(dialect) for name, bp in compiled.binds.items()}
-        columns = [(c.key, c.type.result_processor(dialect, None)) for c in stmt.selected_columns]
-        got = _DRIVER_FORMS[build.__name__] = (compiled.string, binds, columns)
-    return got
-
-
-def _begin_and_flip(
-    session: Session, conn: Connection, build: Any, params: dict[str, Any]
-) -> dict[str, Any] | None:
-    """``BEGIN`` and the flip in one round trip (a pipeline, the flip prepared as SQLAlchemy's
-    own execution would have it); the flipped row's values by column, typed as SQLAlchemy
-    reads them, or None when no row was flipped (the transaction is open either way)."""
-    sql, binds, columns = _driver_form(session, build)
-    bound = {k: (p(params[k]) if p is not None else params[k]) for k, p in binds.items()}
-    with driver_errors(conn.dialect, sql, bound):
-        _, rows = run_pipeline(conn.connection.driver_connection, [("BEGIN", None), (sql, bound)])
-    if not rows:
-        return None
-    return {
-        name: (p(v) if p is not None else v) for (name, p), v in zip(columns, rows[0], strict=True)
-    }
-
-
 def _adopt(session: Session, model: type[M], values: dict[str, Any]) -> M:
     """The session's persistent ``model`` object for a row in hand: the one it holds, or a
     new clean one with every column loaded (no SQL either way)."""
@@ -327,7 +256,7 @@ def claim_item(
     403 as the token check would have answered (and nothing is written)."""
     now = now or utcnow()
     defer_events(session)  # see claims.claim_item
-    conn = _connection(session)
+    conn = session.connection()
     asked = _Asked(seller_id, idempotency_key, queue_id, claim_type, installment_plan_id)
     if (earlier_claim := asked.keyed_answer(session, account_roles)) is not None:
         return earlier_claim
@@ -347,13 +276,8 @@ def claim_item(
         # without a plan to check first, the flip writes the claim's rows too
         flip = _fast_flip_pg if installment_plan_id is not None else _fast_claim_pg
         roles = sorted(account_roles if account_roles is not None else ROLES)
-        params = {**rows, "f_roles": roles}
-        if _opens_transaction(conn):
-            flipped = _begin_and_flip(session, conn, flip, params)
-        else:
-            row = conn.execute(_statement(session, flip), params).first()
-            flipped = None if row is None else dict(row._mapping)
-        if flipped is None:
+        row = conn.execute(_statement(session, flip), {**rows, "f_roles": roles}).first()
+        if row is None:
             why = conn.execute(
                 _statement(session, _fast_why_pg), {"f_queue": queue_id, "f_seller": seller_id}
             ).one()
@@ -365,7 +289,7 @@ def claim_item(
             if (earlier_claim := asked.keyed_answer(session)) is not None:
                 return earlier_claim
             raise _not_flipped(session, queue_id, cast("str | None", why.status), seller_id)
-        values = flipped
+        values = dict(row._mapping)
         claim_id = values.pop("claim_id", None)
         seller_values = {
             k[len(SELLER_PREFIX) :]: values.pop(k)
