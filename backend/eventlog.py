@@ -103,41 +103,35 @@ def defer_events(session: Session) -> None:
 def flush_deferred(session: Session, *, commit: bool = False) -> None:
     """Insert the deferred events now (in order, one statement), under the ordering lock.
 
-    ``commit`` (PostgreSQL; the session's own commit, everything else already flushed): the
-    ordering lock (when not held yet), the insert and ``COMMIT`` go to the server in one
-    pipeline, one round trip instead of two or three. The driver's transaction is then over,
-    so the session's commit that follows has nothing left to send."""
+    On PostgreSQL the ordering lock (when not held yet) goes in the insert's round trip, and
+    with ``commit`` (the session's own commit, everything else already flushed) ``COMMIT``
+    too: the driver's transaction is then over, so the session's commit that follows has
+    nothing left to send. ``commit`` is ignored elsewhere."""
     pending: list[Event] | None = session.info.get(_DEFER_KEY)
     if not pending:
         return
     conn = session.connection()
-    pg = conn.dialect.name == "postgresql"
-    if pg and commit:
-        ids: list[Any] = _insert_events_pg(
-            conn, pending, lock=not order_locked(session), commit=True
-        )
+    session.info[_DEFER_KEY] = []
+    if conn.dialect.name == "postgresql":
+        lock = not order_locked(session)
+        ids: list[Any] = _insert_events_pg(conn, pending, lock=lock, commit=commit)
         mark_order_locked(session)
-        session.info[_DEFER_KEY] = []
     else:
         take_order_lock(session)
-        session.info[_DEFER_KEY] = []
-        if pg:
-            ids = _insert_events_pg(conn, pending)
-        else:
-            rows = [
-                {
-                    "type": ev.type,
-                    "room": ev.room,
-                    "payload": ev.payload,
-                    "subscription_id": ev.subscription_id,
-                    "actor": ev.actor,
-                    "created_at": ev.created_at,
-                }
-                for ev in pending
-            ]
-            table = cast(Table, Event.__table__)
-            stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-            ids = list(conn.execute(stmt, rows).scalars())
+        rows = [
+            {
+                "type": ev.type,
+                "room": ev.room,
+                "payload": ev.payload,
+                "subscription_id": ev.subscription_id,
+                "actor": ev.actor,
+                "created_at": ev.created_at,
+            }
+            for ev in pending
+        ]
+        table = cast(Table, Event.__table__)
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = list(conn.execute(stmt, rows).scalars())
     for ev, id_ in zip(pending, ids, strict=True):
         ev.id = int(id_)
     session.info.setdefault(_FLUSHED_KEY, []).extend(pending)
@@ -159,8 +153,8 @@ _EVENTS_PG_SQL = (
 def _insert_events_pg(
     conn: Any, events: list[Event], *, lock: bool = False, commit: bool = False
 ) -> list[int]:
-    """The events' insert; ``commit``: sent in one pipeline with ``COMMIT`` after it (and the
-    ordering lock before it when ``lock``): one round trip; the server skips the rest of a
+    """The events' insert in one pipeline (one round trip) with the ordering lock before it
+    when ``lock`` and ``COMMIT`` after it when ``commit``; the server skips the rest of a
     pipeline at the first error, so nothing commits unless every statement succeeded."""
     to_json, to_ts = _pg_binders(conn.dialect)
     params = (
@@ -171,16 +165,14 @@ def _insert_events_pg(
         [ev.actor for ev in events],
         [to_ts(ev.created_at) for ev in events],
     )
-    driver = _driver(conn)
-    if not commit:
-        with driver_errors(conn.dialect, _EVENTS_PG_SQL, params), driver.cursor() as cur:
-            cur.execute(_EVENTS_PG_SQL, params)
-            return sorted(int(r[0]) for r in cur.fetchall())
     parts: list[tuple[str, Any]] = [ORDER_LOCK_SQL] if lock else []
-    parts += [(_EVENTS_PG_SQL, params), ("COMMIT", None)]
+    at = len(parts)
+    parts.append((_EVENTS_PG_SQL, params))
+    if commit:
+        parts.append(("COMMIT", None))
     with driver_errors(conn.dialect, _EVENTS_PG_SQL, params):
-        results = run_pipeline(driver, parts)
-    return sorted(int(r[0]) for r in results[-2])
+        results = run_pipeline(_driver(conn), parts)
+    return sorted(int(r[0]) for r in results[at])
 
 
 _binders: weakref.WeakKeyDictionary[Any, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = (

@@ -55,14 +55,13 @@ class QuietCollector:
         self.clock = clock
         self.in_flight = 0
         self.last_active = clock()
-        self.every: int | None = None  # generation-1 collections between two full ones
         self.due_since: float | None = None
         self.collections = 0  # full collections run at a quiet moment
         self.forced = 0  # full collections run because they were overdue
         self._saved: tuple[int, int, int] | None = None
         self._task: asyncio.Task[None] | None = None
 
-    # ---- activity (any thread) ------------------------------------------------------------
+    # ---- activity (on the event loop: the ASGI wrapper, the relay) ------------------------
     def begin(self) -> None:
         self.in_flight += 1
 
@@ -77,33 +76,46 @@ class QuietCollector:
     def running(self) -> bool:
         return self._saved is not None
 
+    @property
+    def every(self) -> int | None:
+        """Generation-1 collections between two full ones (the original threshold), or None
+        while the collector keeps its own schedule."""
+        return None if self._saved is None else max(1, self._saved[2])
+
     # ---- lifecycle (on the event loop) ----------------------------------------------------
+    def take_over(self) -> None:
+        """Take generation 2 off the automatic schedule (:meth:`step` then runs it)."""
+        if self._saved is None:
+            self._saved = gc.get_threshold()
+            gc.set_threshold(self._saved[0], self._saved[1], OUT_OF_REACH)
+
+    def give_back(self) -> None:
+        """Give the collector its own schedule back."""
+        if self._saved is not None:
+            gc.set_threshold(*self._saved)
+            self._saved = None
+
     def start(self) -> None:
-        """Take generation 2 off the automatic schedule and start watching."""
-        if self.running:
-            return
-        self._saved = gc.get_threshold()
-        t0, t1, t2 = self._saved
-        self.every = max(1, t2)
-        gc.set_threshold(t0, t1, OUT_OF_REACH)
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="quiet-gc")
+        """:meth:`take_over` and watch from a task of the running loop."""
+        if self._task is None:
+            self.take_over()
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="quiet-gc")
 
     async def stop(self) -> None:
-        """Stop watching and give the collector its own schedule back."""
+        """Stop watching, then :meth:`give_back`."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._saved is not None:
-            gc.set_threshold(*self._saved)
-            self._saved = None
+        self.give_back()
 
     # ---- the decision -------------------------------------------------------------------
     def step(self) -> str | None:
         """Look once: run a full collection if it is due and the server is quiet (or it is
         overdue). Returns ``"quiet"`` or ``"overdue"`` when it ran one, else None."""
-        if self.every is None or gc.get_count()[2] < self.every:
+        every = self.every
+        if every is None or gc.get_count()[2] < every:
             self.due_since = None
             return None
         now = self.clock()

@@ -56,6 +56,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from backend.db.driver import run_pipeline
 from backend.db.types import MICRO, UTCDateTime
 from backend.eventlog import append_event
 from backend.game.awards import achievement_payload
@@ -930,8 +931,6 @@ class _Batch:
 
     def run(self) -> list[list[Any]]:
         """Send the statements; the rows each returned ([] for those without rows)."""
-        from backend.db.driver import run_pipeline
-
         return run_pipeline(self.pg, self.parts)
 
 

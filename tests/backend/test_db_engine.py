@@ -58,11 +58,23 @@ def test_an_idle_dead_connection_is_replaced_before_use(
         admin.dispose()
 
 
-def test_pre_ping_asked_for_is_sqlalchemys_own(pg_url: str) -> None:
+def test_pre_ping_asked_for_is_sqlalchemys_own_alone(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pool_pre_ping=True``: SQLAlchemy pings every checkout, and the idle ping (here set
+    to ping every checkout too) is not added on top of it."""
+    monkeypatch.setattr(engine_mod, "PING_AFTER_IDLE_S", 0.0)
     engine = make_engine(pg_url, pool_pre_ping=True)
+    pings: list[int] = []
+    real = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(1) or real(c))
     try:
-        assert engine.pool._pre_ping
-        with engine.connect() as conn:
-            assert conn.execute(text("SELECT 1")).scalar_one() == 1
+        with engine.connect() as conn:  # a new connection
+            conn.execute(text("SELECT 1"))
+        pings.clear()
+        for _ in range(3):
+            with engine.connect() as conn:
+                assert conn.execute(text("SELECT 1")).scalar_one() == 1
+        assert len(pings) == 3
     finally:
         engine.dispose()

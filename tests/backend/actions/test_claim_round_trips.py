@@ -42,7 +42,7 @@ def test_a_claim_is_five_round_trips(postgres_db: Database, settings: Settings) 
     trips = _claim(db, settings, seller_id, items[1])
     # no ping (the pooled connection was given back a moment ago); psycopg's BEGIN, the flip
     assert len(trips[0]) == 1 and trips[0][0].startswith("BEGIN")
-    assert trips[1] == [trips[1][0]]
+    assert len(trips[1]) == 1
     assert trips[1][0].startswith("WITH q AS (UPDATE queue SET status = 'claimed'")
     # the game rules' two batches (the ordering lock first), each one round trip
     assert trips[2][0].startswith("SELECT pg_advisory_xact_lock") and len(trips[2]) > 3

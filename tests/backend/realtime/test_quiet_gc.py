@@ -37,11 +37,9 @@ def make_due(collector: QuietCollector) -> None:
         gc.collect(1)
 
 
-def started(clock: Clock, **kwargs: Any) -> QuietCollector:
-    collector = QuietCollector(clock=clock, quiet_s=0.1, overdue_s=10.0, **kwargs)
-    collector._saved = gc.get_threshold()  # as start() does, without a running loop
-    collector.every = collector._saved[2]
-    gc.set_threshold(collector._saved[0], collector._saved[1], OUT_OF_REACH)
+def started(clock: Clock) -> QuietCollector:
+    collector = QuietCollector(clock=clock, quiet_s=0.1, overdue_s=10.0)
+    collector.take_over()  # as start() does, without a task watching
     return collector
 
 
