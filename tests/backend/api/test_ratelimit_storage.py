@@ -1,0 +1,88 @@
+"""The in-memory rate limit storage: same answers as ``limits``' own, no thread per hit."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from limits import parse
+from limits.strategies import MovingWindowRateLimiter
+
+from backend.api.ratelimit import QuietMemoryStorage, RateLimits, make_storage
+from backend.settings import Settings
+
+
+@pytest.fixture
+def thread_starts(monkeypatch: pytest.MonkeyPatch) -> list[threading.Thread]:
+    started: list[threading.Thread] = []
+    original = threading.Thread.start
+
+    def start(self: threading.Thread) -> None:
+        started.append(self)
+        original(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    return started
+
+
+def test_hits_start_no_thread(thread_starts: list[threading.Thread]) -> None:
+    storage = QuietMemoryStorage()
+    thread_starts.clear()  # the one Timer of MemoryStorage's own __init__
+    limiter = MovingWindowRateLimiter(storage)
+    item = parse("100/minute")
+    for i in range(30):
+        assert limiter.hit(item, "claim", str(i % 3))
+        time.sleep(0.012)  # past the 10 ms after which MemoryStorage starts another Timer
+    assert thread_starts == []
+
+
+def test_the_limit_is_still_enforced_per_key() -> None:
+    limiter = MovingWindowRateLimiter(QuietMemoryStorage())
+    item = parse("3/minute")
+    assert [limiter.hit(item, "claim", "7") for _ in range(5)] == [True] * 3 + [False] * 2
+    assert limiter.hit(item, "claim", "8")  # another seller has its own window
+
+
+def test_expired_entries_are_trimmed_and_the_window_moves() -> None:
+    storage = QuietMemoryStorage()
+    storage.EXPIRE_EVERY_S = 0.0  # trim on every hit
+    limiter = MovingWindowRateLimiter(storage)
+    item = parse("2/second")
+    assert limiter.hit(item, "claim", "1") and limiter.hit(item, "claim", "1")
+    assert not limiter.hit(item, "claim", "1")
+    time.sleep(1.1)
+    assert limiter.hit(item, "claim", "2")  # this hit trims key 1's expired entries
+    keys = list(storage.events)
+    assert [len(storage.events[k]) for k in keys if k.endswith("/1")] in ([], [0])
+    assert limiter.hit(item, "claim", "1")  # the window has moved on
+
+
+def test_concurrent_hits_count_exactly() -> None:
+    storage = QuietMemoryStorage()
+    storage.EXPIRE_EVERY_S = 0.0  # trimming interleaved with the hits, from every thread
+    limiter = MovingWindowRateLimiter(storage)
+    item = parse("50/minute")
+    results: list[bool] = []
+    lock = threading.Lock()
+
+    def worker(key: str) -> None:
+        for _ in range(40):
+            ok = limiter.hit(item, "claim", key)
+            with lock:
+                results.append(ok)
+
+    threads = [threading.Thread(target=worker, args=(str(i % 2),)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert not any(t.is_alive() for t in threads)  # no deadlock between keys
+    assert results.count(True) == 100  # 50 per key, exactly
+
+
+def test_rate_limits_use_it_without_redis(tmp_path: object) -> None:
+    settings = Settings(data_dir=str(tmp_path), redis_url=None)
+    assert isinstance(make_storage(settings), QuietMemoryStorage)
+    limits = RateLimits(settings)
+    assert isinstance(limits.storage, QuietMemoryStorage)
