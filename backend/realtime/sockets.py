@@ -30,6 +30,7 @@ from backend.models import DeviceToken, Seller
 from backend.realtime import extensions
 from backend.realtime.extensions import SocketContext
 from backend.realtime.fanout import make_manager
+from backend.realtime.polling import SocketIOServer
 from backend.realtime.relay import EventRelay
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ REVALIDATE_S = 10.0
 
 
 def make_sio(redis_url: str | None) -> socketio.AsyncServer:
-    return socketio.AsyncServer(
+    return SocketIOServer(
         async_mode="asgi",
         cors_allowed_origins="*",
         client_manager=make_manager(redis_url),
