@@ -1,8 +1,9 @@
 """The error envelope ``{"error": {"code", "message", ...}}`` and its exception handlers.
 
 Every error leaves as that envelope: our own :class:`ApiError`, FastAPI's validation errors
-(422, malformed JSON 400), Starlette's 404/405, and — as a last resort — 500 without any
-detail (never a stack trace in a response).
+(422, malformed JSON 400), Starlette's 404/405, a database that cannot be reached (503
+``database_unavailable``), and — as a last resort — 500 without any detail (never a stack
+trace in a response).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -127,6 +130,22 @@ async def _http_error(_req: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
 
+DB_RETRY_AFTER_S = 5
+
+
+async def _database_unavailable(_req: Request, exc: Exception) -> JSONResponse:
+    """The database refused, dropped or timed out the request's connection (a PostgreSQL
+    server down or restarting, a pool exhausted, SQLite's file locked too long): 503 that a
+    client may retry, not a 500. Nothing was written: the transaction did not commit."""
+    log.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
+    return error_response(
+        503,
+        "database_unavailable",
+        "The database cannot be reached just now; try again in a moment.",
+        {"Retry-After": str(DB_RETRY_AFTER_S)},
+    )
+
+
 async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error while handling a request", exc_info=exc)
     return error_response(500, "internal_error", "Something went wrong on the server.")
@@ -141,4 +160,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GameError, _game_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(SATimeoutError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

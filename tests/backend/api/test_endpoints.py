@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,9 +19,9 @@ from backend.models import (
     Promotion,
     QueueItem,
 )
-from backend.runtime import Database
-from backend.server import WinRoomApp
-from tests.backend.realtime.support import People, TestClient, add_item
+from backend.runtime import Database, database_for_url
+from backend.server import WinRoomApp, build
+from tests.backend.realtime.support import People, TestClient, add_item, make_settings
 
 
 def claim(client: TestClient, people: People, qid: int, role: str = "sales", **extra: object):  # type: ignore[no-untyped-def]
@@ -559,3 +560,26 @@ def test_health_and_openapi(client: TestClient) -> None:
     ok = spec["paths"]["/api/claim"]["post"]["responses"]["201"]["content"]["application/json"]
     assert ok["schema"]["$ref"].endswith("/ClaimEnvelope")
     assert client.get("/docs").status_code == 200
+
+
+def test_a_database_that_cannot_be_reached_is_503_not_500(
+    data_dir: Path, db: Database, people: People
+) -> None:
+    """PostgreSQL down (here: nothing listens on the port): login and reads answer 503
+    ``database_unavailable`` with Retry-After, as /readyz does; never a 500."""
+    down = database_for_url("postgresql+psycopg://postgres@127.0.0.1:9/winroom")
+    try:
+        app = build(make_settings(data_dir, db), down)
+        c = TestClient(app.api, raise_server_exceptions=False)  # no lifespan: no relay
+        answers = [
+            c.post("/api/auth/login", json={"email": "a@winroom.io", "password": "x" * 8}),
+            c.get("/api/queue", headers=people.headers("sales")),
+            c.get("/readyz"),
+        ]
+        c.close()
+    finally:
+        down.dispose()
+    for resp in answers:
+        assert resp.status_code == 503, resp.text
+        assert resp.json()["error"]["code"] == "database_unavailable"
+    assert answers[0].headers["Retry-After"] == "5"
