@@ -187,3 +187,30 @@ def test_night_schedule_dims_and_wakes(tv: Any, qtbot: Any) -> None:
     w.settings.night = ""
     w.check_night()
     assert w.night.mode is None and not w.night.isVisibleTo(w)
+
+
+def test_the_picture_behind_an_overlay_follows_the_connection(tv: Any, qtbot: Any) -> None:
+    """An overlay that starts while the TV is still connecting shows the screen beneath as
+    it is once the feed is live (the banner gone), not as it was when the overlay began."""
+    layer = tv.window.overlay
+    grabs: list[bool] = []
+    original = layer.backdrop
+
+    def backdrop() -> Any:
+        grabs.append(tv.window.banner.isVisibleTo(tv.window))
+        return original()
+
+    layer.backdrop = backdrop
+    tv.feed.go("connecting", None)
+    layer.enqueue(sample_overlay("spin"))
+    assert grabs == [True]  # taken with the "Connecting…" banner showing
+    tv.feed.snapshot(sample_responses(NOW, queue_size=2))
+    tv.feed.go("connected", NOW)
+    assert grabs == [True, False]  # taken again without it
+    tv.feed.go("connected", NOW)  # no change: no new grab
+    assert grabs == [True, False]
+    layer.tick(now_ms() + 60_000)
+    layer.tick(now_ms() + 60_000)
+    assert not layer.busy
+    tv.feed.go("reconnecting", NOW)  # no overlay playing: nothing to grab
+    assert grabs == [True, False]

@@ -143,6 +143,21 @@ class OverlayLayer(QWidget):
         self.started.emit(ov)
         self.clock.request(self.tick)
 
+    def refresh_backdrop(self) -> None:
+        """Grab the screen beneath again while an overlay plays.
+
+        The overlay draws a picture of the screen taken when it started (one blit a frame
+        instead of repainting every panel). When something everyone should see changes
+        beneath it, such as the connection coming up or dropping, the picture is taken again.
+        Without this, a spin of several seconds would keep showing "Connecting…" behind it
+        after the feed was live. Live events do not re-grab: a burst of sales would repaint
+        the whole screen once per event in the middle of the animation."""
+        if self.current is None:
+            return
+        self._pixmap = self.backdrop()
+        self._compose(self.current)
+        self.update()
+
     def _plan(self, ov: Overlay) -> list[tuple[float, str]]:
         if self.reduced_motion:
             return []

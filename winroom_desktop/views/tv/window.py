@@ -196,11 +196,14 @@ class TvWindow(QWidget):
         return self.overlay.enqueue(overlay)
 
     def set_connection(self, state: str, last_update: datetime | None) -> None:
+        changed = state != self.connection
         self.connection = state
         self.header.set_connection(state)
         self.banner.set_last_update(last_update)
         self.banner.setVisible(state != "connected")
         self.header.set_promotions(self.state.promotions if state == "connected" else ())
+        if changed:
+            self.overlay.refresh_backdrop()
 
     def set_reduced_motion(self, on: bool) -> None:
         for w in (self.queue, self.board, self.goals, self.stories, self.overlay):
