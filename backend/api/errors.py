@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -133,10 +133,43 @@ async def _http_error(_req: Request, exc: Exception) -> JSONResponse:
 DB_RETRY_AFTER_S = 5
 
 
-async def _database_unavailable(_req: Request, exc: Exception) -> JSONResponse:
-    """The database refused, dropped or timed out the request's connection (a PostgreSQL
-    server down or restarting, a pool exhausted, SQLite's file locked too long): 503 that a
-    client may retry, not a 500. Nothing was written: the transaction did not commit."""
+# PostgreSQL's SQLSTATE classes of an outage: connection exception, transaction rollback
+# (serialization failure, deadlock), insufficient resources, object not in prerequisite
+# state (lock not available), operator intervention (shutdown, cannot connect now)
+OUTAGE_SQLSTATE_CLASSES = frozenset({"08", "40", "53", "55", "57"})
+SQLITE_OUTAGE_MESSAGES = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk i/o error",
+)
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """The database could not serve the request (down, restarting, locked, out of
+    connections), as opposed to a statement that will always fail (a missing table, an
+    oversized value): only the first is worth retrying."""
+    if isinstance(exc, SATimeoutError):  # the pool had no connection to give
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if hasattr(orig, "sqlstate"):  # psycopg: None when libpq itself failed (no server)
+        state = getattr(orig, "sqlstate", None)
+        return state is None or str(state)[:2] in OUTAGE_SQLSTATE_CLASSES
+    text = str(orig).lower()
+    return any(m in text for m in SQLITE_OUTAGE_MESSAGES)
+
+
+async def _database_unavailable(req: Request, exc: Exception) -> JSONResponse:
+    """An outage (:func:`is_database_outage`) is a 503 a client may retry, not a 500; any
+    other database error is a bug and goes to :func:`_unexpected` with its traceback. The
+    request's transaction was rolled back, or, if the connection dropped during its
+    ``COMMIT``, its outcome is unknown: claims carry an ``Idempotency-Key`` for that."""
+    if not is_database_outage(exc):
+        return await _unexpected(req, exc)
     log.warning("database unavailable: %s", str(exc).splitlines()[0] if str(exc) else exc)
     return error_response(
         503,

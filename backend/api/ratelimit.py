@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -14,6 +15,8 @@ from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from backend.settings import Settings
+
+log = logging.getLogger(__name__)
 
 LOGIN_FAILURES_PER_EMAIL = "10/15minutes"
 LOGIN_FAILURES_PER_ADDRESS = "50/15minutes"
@@ -46,6 +49,8 @@ class QuietMemoryStorage(MemoryStorage):
         try:
             self._next_expiry = now + self.EXPIRE_EVERY_S
             self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+        except Exception:  # a key cleared meanwhile: trimming is housekeeping, never the
+            log.debug("rate limit expiry skipped", exc_info=True)  # request's failure
         finally:
             self._expiring.release()
 

@@ -204,9 +204,11 @@ def test_the_picture_behind_an_overlay_follows_the_connection(tv: Any, qtbot: An
     tv.feed.go("connecting", None)
     layer.enqueue(sample_overlay("spin"))
     assert grabs == [True]  # taken with the "Connecting…" banner showing
+    before = layer._composed.toImage()
     tv.feed.snapshot(sample_responses(NOW, queue_size=2))
     tv.feed.go("connected", NOW)
     assert grabs == [True, False]  # taken again without it
+    assert layer._composed.toImage() != before  # and what the overlay blits is the new one
     tv.feed.go("connected", NOW)  # no change: no new grab
     assert grabs == [True, False]
     layer.tick(now_ms() + 60_000)

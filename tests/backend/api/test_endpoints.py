@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import select
 
@@ -583,3 +585,44 @@ def test_a_database_that_cannot_be_reached_is_503_not_500(
         assert resp.status_code == 503, resp.text
         assert resp.json()["error"]["code"] == "database_unavailable"
     assert answers[0].headers["Retry-After"] == "5"
+
+
+def test_a_database_error_that_is_no_outage_stays_a_500(data_dir: Path, db: Database) -> None:
+    """A statement that will always fail (here: an unmigrated SQLite file, "no such table")
+    is a bug, not an outage: 500 ``internal_error`` (logged with its traceback), never a 503
+    telling the client to retry."""
+    empty = database_for_url(f"sqlite:///{data_dir / 'unmigrated.db'}")
+    try:
+        app = build(make_settings(data_dir, db), empty)
+        c = TestClient(app.api, raise_server_exceptions=False)
+        resp = c.post("/api/auth/login", json={"email": "a@winroom.io", "password": "x" * 8})
+        c.close()
+    finally:
+        empty.dispose()
+    assert resp.status_code == 500, resp.text
+    assert resp.json()["error"]["code"] == "internal_error"
+    assert "Retry-After" not in resp.headers
+
+
+@pytest.mark.parametrize(
+    ("orig", "outage"),
+    [
+        (sqlite3.OperationalError("database is locked"), True),
+        (sqlite3.OperationalError("no such table: sellers"), False),
+        (psycopg.OperationalError("connection failed: Connection refused"), True),
+        (psycopg.errors.AdminShutdown("terminating connection"), True),
+        (psycopg.errors.DeadlockDetected("deadlock detected"), True),
+        (psycopg.errors.ProgramLimitExceeded("index row size exceeds maximum"), False),
+        (psycopg.errors.UndefinedTable("relation does not exist"), False),
+    ],
+)
+def test_which_database_errors_are_outages(orig: Exception, outage: bool) -> None:
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    from backend.api.errors import is_database_outage
+
+    cls = ProgrammingError if isinstance(orig, psycopg.errors.UndefinedTable) else OperationalError
+    assert is_database_outage(cls("SELECT 1", {}, orig)) is outage
+    assert is_database_outage(PoolTimeout("QueuePool limit reached"))
+    assert is_database_outage(OperationalError("SELECT 1", {}, orig, connection_invalidated=True))
