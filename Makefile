@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-fast lint format bench system-deps clean screenshots sounds
+.PHONY: help demo test test-fast lint format bench fuzz system-deps clean screenshots sounds
 
 help: ## show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 bench: $(STAMP) ## run the benchmarks (figures go to docs/benchmarks.md)
 	@for b in bench/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen $(PY) $$b || exit 1; done
 
+fuzz: $(STAMP) ## fuzz the HTTP API from its OpenAPI document (Schemathesis, own venv)
+	scripts/fuzz_api.sh
+
 sounds: $(STAMP) ## synthesize the twelve sounds into winroom_desktop/assets/sounds/
 	$(PY) scripts/make_sounds.py
 
@@ -53,4 +56,4 @@ system-deps: ## install the Debian packages the desktop apps need (as root)
 	packaging/system_deps.sh --install
 
 clean: ## remove the virtualenv and caches
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .fuzz-venv .mypy_cache .ruff_cache .pytest_cache

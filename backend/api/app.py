@@ -7,6 +7,7 @@ from fastapi import Depends, FastAPI
 from backend.api.context import ApiContext
 from backend.api.deps import BodyLimitMiddleware, authorize
 from backend.api.errors import install_error_handlers
+from backend.api.openapi import install_openapi
 from backend.api.routes import admin, auth, floor, game, health, queue, social
 
 ROUTERS = (health, auth, queue, floor, game, social, admin)
@@ -25,4 +26,5 @@ def create_api(ctx: ApiContext, **fastapi_kwargs: object) -> FastAPI:
     for module in ROUTERS:
         app.include_router(module.router)
     app.add_middleware(BodyLimitMiddleware)
+    install_openapi(app)
     return app

@@ -127,7 +127,23 @@ async def _http_error(_req: Request, exc: Exception) -> JSONResponse:
         404: "There is nothing at this address.",
         405: "This method is not allowed here.",
     }.get(exc.status_code, detail or "The request failed.")
-    return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:  # Starlette names only the first route's methods
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(_req))}
+    return error_response(exc.status_code, code, message, headers)
+
+
+def _allowed_methods(req: Request) -> list[str]:
+    """Every method some route answers at the request's path, from the authorization TABLE
+    (which lists every route; a test checks it)."""
+    from starlette.routing import compile_path
+
+    from backend.api import authz
+
+    path = req.url.path
+    return sorted(
+        {m for (m, template) in authz.TABLE if compile_path(template)[0].match(path) is not None}
+    )
 
 
 DB_RETRY_AFTER_S = 5

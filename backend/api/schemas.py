@@ -7,9 +7,9 @@ response models of the game side allow extra fields so the game engine can add d
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from backend.accounts import AccountError, normalize_email
 from backend.actions.queue_manual import amount_problem
@@ -64,8 +64,11 @@ class LoginIn(Body):
     password: str = Field(min_length=1, max_length=200)
 
 
+EMAIL_FORMAT: dict[str, Any] = {"format": "email"}
+
+
 class RegisterIn(Body):
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
     name: str = Field(min_length=1, max_length=120)
     password: str = Field(min_length=1, max_length=72)
     role: Role
@@ -99,14 +102,23 @@ class ItemEnvelope(BaseModel):
     item: QueueItemOut
 
 
+AMOUNT_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": 10_000_000, "multipleOf": 0.01},
+        {"type": "string", "pattern": r"^\s*\d{1,8}(\.\d{1,2})?\s*$"},
+    ],
+    "description": "0 to 10,000,000 with at most 2 decimals, as a number or a decimal string",
+}
+
+
 class ManualIn(Body):
     """A manual queue entry. ``payment_channel`` (optional, e.g. ``Hediye`` for a gift) is
     kept with the item and counts for the jackpot rule as an ingested sale's does."""
 
-    customer_email: str = Field(min_length=3, max_length=254)
+    customer_email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
     customer_name: str = Field(min_length=1, max_length=200)
     campaign_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    amount: Decimal
+    amount: Annotated[Decimal, WithJsonSchema(AMOUNT_SCHEMA)]
     currency: str = Field(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")
     note: str | None = Field(default=None, max_length=1000)
     payment_channel: str | None = Field(default=None, max_length=40)
@@ -281,3 +293,85 @@ class TeamOverviewOut(Out):
 
 class StatusOut(BaseModel):
     status: str
+
+
+# ---- social (chat, reactions, presence) ------------------------------------------------
+
+
+class ReactionOut(BaseModel):
+    emoji: str
+    count: int
+    seller_ids: list[int]
+
+
+class ChatOut(Out):
+    id: int
+    message_id: int
+    seller_id: int
+    seller_name: str
+    text: str
+    flags: list[str]
+    created_at: str
+    reactions: list[ReactionOut]
+
+
+class ChatsOut(BaseModel):
+    messages: list[ChatOut]
+    muted_until: str | None = Field(description="when the caller's mute ends; null: not muted")
+
+
+class ChatWarning(BaseModel):
+    reason: str
+    message: str
+
+
+class ChatPostedOut(BaseModel):
+    message: ChatOut
+    warnings: list[ChatWarning] = Field(description="what moderation changed before posting")
+
+
+class ReactionAddedOut(BaseModel):
+    added: bool = Field(description="false: the caller's reaction was there already")
+    reactions: list[ReactionOut]
+
+
+class ReactionRemovedOut(BaseModel):
+    removed: bool = Field(description="false: there was no such reaction to take off")
+    reactions: list[ReactionOut]
+
+
+class PresencePerson(BaseModel):
+    seller_id: int
+    name: str
+    role: str
+    color: str
+    status: Literal["online", "away", "offline"]
+    typing: bool
+
+
+class PresenceOut(BaseModel):
+    people: list[PresencePerson]
+
+
+# ---- the error envelope ----------------------------------------------------------------
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="where, e.g. body.queue_id or query.limit")
+    problem: str
+
+
+class ErrorDetail(Out):
+    """``code`` is stable and machine-readable, ``message`` a sentence for people; some codes
+    carry more (``fields`` for ``invalid_request``, ``claimed_by`` for ``already_claimed``,
+    ``muted_until`` for ``muted``...)."""
+
+    code: str
+    message: str
+    fields: list[FieldProblem] | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    """What every 4xx and 5xx answer carries (CONTRACT §4)."""
+
+    error: ErrorDetail

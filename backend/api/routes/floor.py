@@ -60,7 +60,15 @@ def active_promotions(principal: PrincipalDep, ctx: CtxDep) -> PromotionsOut:
         )
 
 
-@router.post("/objections", status_code=201, response_model=ObjectionEnvelope)
+@router.post(
+    "/objections",
+    status_code=201,
+    response_model=ObjectionEnvelope,
+    responses={
+        404: {"description": "no such claim"},
+        409: {"description": "objection_pending: the caller has an open one on this claim"},
+    },
+)
 def create_objection(body: ObjectionIn, seller: SellerDep, ctx: CtxDep) -> ObjectionEnvelope:
     assert seller.seller_id is not None
     with ctx.db.transaction() as s:

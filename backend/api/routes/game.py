@@ -95,7 +95,14 @@ def my_spins(seller: SellerDep, ctx: CtxDep) -> SpinsOut:
         return SpinsOut(spins=game.spins(s, seller.seller_id))
 
 
-@router.post("/me/spins/{spin_id}", response_model=SpinDrawOut)
+@router.post(
+    "/me/spins/{spin_id}",
+    response_model=SpinDrawOut,
+    responses={
+        404: {"description": "no such spin of the caller's"},
+        409: {"description": "spin_used"},
+    },
+)
 def spend_spin(
     spin_id: Annotated[int, Path(ge=1, le=2**62)], seller: SellerDep, ctx: CtxDep
 ) -> SpinDrawOut:

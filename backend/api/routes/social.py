@@ -29,7 +29,15 @@ from pydantic import Field, ValidationError
 from backend.actions.errors import ActionError
 from backend.api.deps import CtxDep, DbDep, PrincipalDep, SellerDep, SettingsDep
 from backend.api.errors import ApiError
-from backend.api.schemas import MAX_ID, Body
+from backend.api.schemas import (
+    MAX_ID,
+    Body,
+    ChatPostedOut,
+    ChatsOut,
+    PresenceOut,
+    ReactionAddedOut,
+    ReactionRemovedOut,
+)
 from backend.social import actions
 from backend.social.moderation import REASON_MESSAGES
 from backend.social.realtime import live_for
@@ -42,20 +50,24 @@ TargetType = Literal["queue", "achievement", "chat"]
 
 
 class ChatIn(Body):
-    message: str
+    # documented bounds; the action checks them with its own codes (empty_message ...)
+    message: str = Field(json_schema_extra={"minLength": 1, "maxLength": 500, "pattern": r"\S"})
 
 
 class EmojiIn(Body):
     target_type: TargetType
     target_id: int = Field(ge=1, le=MAX_ID)
-    emoji: str
+    emoji: str = Field(
+        json_schema_extra={"minLength": 1, "maxLength": actions.MAX_EMOJI_CHARS},
+        description="one emoji (invalid_emoji otherwise)",
+    )
 
 
 def _api(exc: ActionError) -> ApiError:
     return ApiError(exc.status, exc.code, exc.message, **exc.extra)
 
 
-@router.get("/chats")
+@router.get("/chats", response_model=ChatsOut)
 def list_chats(principal: PrincipalDep, db: DbDep) -> dict[str, Any]:
     with db.read() as s:
         messages = actions.recent_chats(s)
@@ -66,7 +78,15 @@ def list_chats(principal: PrincipalDep, db: DbDep) -> dict[str, Any]:
     }
 
 
-@router.post("/chats", status_code=201)
+@router.post(
+    "/chats",
+    status_code=201,
+    response_model=ChatPostedOut,
+    responses={
+        422: {"description": "moderated (reason, reasons), empty_message or message_too_long"},
+        429: {"description": "muted (reason, muted_until, muted_for)"},
+    },
+)
 def post_chat(
     body: ChatIn, principal: SellerDep, db: DbDep, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -120,7 +140,12 @@ def _react(body: EmojiIn, principal: SellerDep, db: DbDep, *, add: bool) -> dict
     return {"added" if add else "removed": changed, "reactions": reactions}
 
 
-@router.post("/emojis", status_code=201)
+@router.post(
+    "/emojis",
+    status_code=201,
+    response_model=ReactionAddedOut,
+    responses={404: {"description": "no such queue, achievement or chat item"}},
+)
 def add_emoji(body: EmojiIn, principal: SellerDep, db: DbDep) -> dict[str, Any]:
     return _react(body, principal, db, add=True)
 
@@ -135,7 +160,11 @@ def _from_query(target_type: str | None, target_id: int | None, emoji: str | Non
         raise RequestValidationError(errors) from None
 
 
-@router.delete("/emojis")
+@router.delete(
+    "/emojis",
+    response_model=ReactionRemovedOut,
+    responses={404: {"description": "no such queue, achievement or chat item"}},
+)
 def remove_emoji(
     principal: SellerDep,
     db: DbDep,
@@ -153,7 +182,7 @@ def remove_emoji(
     return _react(body, principal, db, add=False)
 
 
-@router.get("/presence")
+@router.get("/presence", response_model=PresenceOut)
 def presence(principal: PrincipalDep, db: DbDep, ctx: CtxDep) -> dict[str, Any]:
     statuses, typing = live_for(ctx).statuses()
     with db.read() as s:
