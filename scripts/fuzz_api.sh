@@ -8,22 +8,37 @@
 # runs every check as admin, sales and a TV. What to expect (docs/ARCHITECTURE.md, "Bad
 # input"): no 500 anywhere; "Server error" only for the nine /api/admin/* endpoints of a
 # later batch, which answer 501 by CONTRACT §4; a few "schema-valid request rejected" where
-# a rule is not expressible in JSON Schema (one emoji, no NUL character) or where the fuzzer
-# rounds 2**62 up through a float.
+# a rule is not expressible in JSON Schema (one emoji, no NUL character, chat moderation's
+# "slow down") or where the fuzzer rounds 2**62 up through a float. Each failing operation is
+# listed with the answer it got. FUZZ_PORT picks another port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXAMPLES="${1:-100}"
-PORT=18555
+PORT="${FUZZ_PORT:-18555}"
 URL="http://127.0.0.1:$PORT"
+PY=.venv/bin/python
 B=.venv/bin/winroom-backend
 [ -x "$B" ] || { echo "run 'make test' or 'make demo' once first (no .venv)" >&2; exit 1; }
+if curl -s -o /dev/null "$URL/healthz"; then
+  echo "port $PORT is taken: set FUZZ_PORT to a free one" >&2
+  exit 1
+fi
 [ -x .fuzz-venv/bin/schemathesis ] || {
-  python3.11 -m venv .fuzz-venv
+  $PY -m venv .fuzz-venv
   .fuzz-venv/bin/pip install -q --upgrade pip
   .fuzz-venv/bin/pip install -q 'schemathesis>=4,<5'
 }
 WORK="$(mktemp -d)"
-export WINROOM_DATA_DIR="$WORK" WINROOM_CLAIM_RATE_LIMIT=100000/minute
+SERVER=""
+cleanup() {
+  if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+# everything in the throwaway dir, whatever .env or the shell say (never a real database)
+export WINROOM_DATA_DIR="$WORK" WINROOM_CLAIM_RATE_LIMIT=100000/minute \
+  WINROOM_DATABASE_URL="sqlite:///$WORK/winroom.db" \
+  WINROOM_CORE_DATABASE_URL="sqlite:///$WORK/core.db" WINROOM_REDIS_URL=""
 $B migrate >/dev/null
 for role in sales sales_lead finance admin; do
   echo "pw-$role-12345" | $B create-user --email "$role@fuzz.io" --name "Fuzz $role" \
@@ -32,25 +47,39 @@ done
 $B simulate --count 40 --seed 3 >/dev/null
 $B serve --port "$PORT" >"$WORK/serve.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 50); do curl -sf "$URL/readyz" >/dev/null && break; sleep 0.2; done
+for _ in $(seq 1 100); do
+  curl -sf "$URL/readyz" >/dev/null && break
+  kill -0 "$SERVER" 2>/dev/null || { echo "the server did not start:" >&2; cat "$WORK/serve.log" >&2; exit 1; }
+  sleep 0.2
+done
+curl -sf "$URL/readyz" >/dev/null || { echo "the server is not ready" >&2; exit 1; }
 
 token() {
   curl -sf -X POST "$URL/api/auth/login" -H 'content-type: application/json' \
     -d "{\"email\":\"$1@fuzz.io\",\"password\":\"pw-$1-12345\"}" |
-    .fuzz-venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+    $PY -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
-declare -A TOKENS=(
-  [admin]="$(token admin)"
-  [sales]="$(token sales)"
-  [tv]="$($B device-token --name 'Fuzz TV' | tail -n1)"
-)
+ADMIN="$(token admin)"
+SALES="$(token sales)"
+TV="$($B device-token --name 'Fuzz TV' | tail -n1)"
+for t in "$ADMIN" "$SALES" "$TV"; do
+  [ -n "$t" ] || { echo "could not get a token" >&2; exit 1; }
+done
 status=0
 for who in admin sales tv; do
+  case $who in admin) tok=$ADMIN ;; sales) tok=$SALES ;; tv) tok=$TV ;; esac
   echo "== as $who"
+  rc=0
   .fuzz-venv/bin/schemathesis run "$URL/openapi.json" --checks all --no-color \
-    --max-examples "$EXAMPLES" -H "Authorization: Bearer ${TOKENS[$who]}" |
-    sed -n '/^Failures:/,/^Seed:/p' || true
+    --max-examples "$EXAMPLES" -H "Authorization: Bearer $tok" >"$WORK/st-$who.log" 2>&1 || rc=$?
+  # the failing operations and their answers, then the summary
+  grep -E '^_{5,} |^- ST|^\[[0-9]{3}\]|^    `\{"error' "$WORK/st-$who.log" || true
+  sed -n '/^Failures:/,/^Seed:/p' "$WORK/st-$who.log"
+  if [ "$rc" -gt 1 ]; then  # 1: checks failed (read above); more: Schemathesis itself failed
+    echo "schemathesis failed (exit $rc):" >&2
+    tail -20 "$WORK/st-$who.log" >&2
+    status=1
+  fi
 done
 if grep -q "unexpected error" "$WORK/serve.log"; then
   echo "the server logged unexpected errors (500):" >&2

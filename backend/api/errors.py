@@ -128,22 +128,24 @@ async def _http_error(_req: Request, exc: Exception) -> JSONResponse:
         405: "This method is not allowed here.",
     }.get(exc.status_code, detail or "The request failed.")
     headers = getattr(exc, "headers", None)
-    if exc.status_code == 405:  # Starlette names only the first route's methods
-        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(_req))}
+    if exc.status_code == 405:  # Starlette names only the first matching route's methods
+        own = {m.strip() for m in (headers or {}).get("Allow", "").split(",") if m.strip()}
+        headers = {**(headers or {}), "Allow": ", ".join(sorted(own | _table_methods(_req)))}
     return error_response(exc.status_code, code, message, headers)
 
 
-def _allowed_methods(req: Request) -> list[str]:
-    """Every method some route answers at the request's path, from the authorization TABLE
-    (which lists every route; a test checks it)."""
+def _table_methods(req: Request) -> set[str]:
+    """Every method the authorization TABLE (which lists every API route; a test checks it)
+    has for the request's path, seen from the app's root."""
     from starlette.routing import compile_path
 
     from backend.api import authz
 
-    path = req.url.path
-    return sorted(
-        {m for (m, template) in authz.TABLE if compile_path(template)[0].match(path) is not None}
-    )
+    path = req.scope.get("path", "")
+    root = req.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :] or "/"
+    return {m for (m, template) in authz.TABLE if compile_path(template)[0].match(path)}
 
 
 DB_RETRY_AFTER_S = 5

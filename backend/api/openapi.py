@@ -7,9 +7,9 @@ what the app really does, with the authorization TABLE as the source for 401/403
 
 - every 4xx/5xx answer has the :class:`~backend.api.schemas.ErrorEnvelope` schema;
 - 401 and 403 on every operation that is not public;
-- 400 ``malformed_json`` and 413 ``payload_too_large`` on every operation with a body, and
-  422 ``invalid_request`` on every one with a body or parameters;
-- 503 ``database_unavailable`` (with ``Retry-After``) on every ``/api`` operation;
+- 400 ``malformed_json`` on every operation with a body, 413 ``payload_too_large`` on every
+  POST/PUT/PATCH/DELETE, and 422 ``invalid_request`` on every one with a body or parameters;
+- 503 ``database_unavailable`` (with its ``Retry-After`` header) on every ``/api`` operation;
 - an endpoint of a later batch (501) documents no success answer.
 
 Route-specific answers (404, 409, 429 ...) stay with their routes, which describe them.
@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from backend.api import authz
 from backend.api.errors import DB_RETRY_AFTER_S
@@ -70,45 +69,55 @@ def document_errors(spec: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds to wait before trying again",
+        "schema": {"type": "integer"},
+    }
+}
+
+
 def _complete(op: dict[str, Any], method: str, path: str) -> None:
     responses: dict[str, Any] = op.setdefault("responses", {})
     wanted: set[str] = set()
     if authz.rule_for(method, path) != authz.PUBLIC:
         wanted |= {"401", "403"}
     if "requestBody" in op:
-        wanted |= {"400", "413", "422"}
+        wanted |= {"400", "422"}
+    if method in BODY_METHODS:  # the body limit applies before any route runs
+        wanted.add("413")
     if op.get("parameters"):
         wanted.add("422")
     if path.startswith("/api/"):
         wanted.add("503")
-    if "501" in responses:  # a later batch: no success answer yet, nor validation
+    if "501" in responses:  # a later batch: no success answer yet
         for code in [c for c in responses if c.startswith("2")]:
             del responses[code]
     for code in wanted:
         responses.setdefault(code, {})
     for code, answer in list(responses.items()):
         if code[:1] not in ("4", "5"):
+            if method == "HEAD":  # no body
+                answer.pop("content", None)
             continue
         own = answer.get("description")
         if not own or own == "Validation Error":
             own = GENERIC.get(code, "error")
         responses[code] = _envelope(own)
+        if code == "503":
+            responses[code]["headers"] = RETRY_AFTER
     op["responses"] = dict(sorted(responses.items()))
 
 
 def install_openapi(app: FastAPI) -> None:
-    """Serve the completed document at ``/openapi.json`` (built once, on first request)."""
+    """Serve the completed document at ``/openapi.json``: FastAPI's own (with every
+    setting of the app), completed once, on first request."""
+    base = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_errors(
-                get_openapi(
-                    title=app.title,
-                    version=app.version,
-                    description=app.description,
-                    routes=app.routes,
-                )
-            )
+            app.openapi_schema = document_errors(base())
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -105,7 +105,7 @@ class ItemEnvelope(BaseModel):
 AMOUNT_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "number", "minimum": 0, "maximum": 10_000_000, "multipleOf": 0.01},
-        {"type": "string", "pattern": r"^\s*\d{1,8}(\.\d{1,2})?\s*$"},
+        {"type": "string", "pattern": r"^\s*(10000000(\.0{1,2})?|\d{1,7}(\.\d{1,2})?)\s*$"},
     ],
     "description": "0 to 10,000,000 with at most 2 decimals, as a number or a decimal string",
 }
@@ -298,7 +298,7 @@ class StatusOut(BaseModel):
 # ---- social (chat, reactions, presence) ------------------------------------------------
 
 
-class ReactionOut(BaseModel):
+class ReactionOut(Out):
     emoji: str
     count: int
     seller_ids: list[int]
@@ -315,32 +315,32 @@ class ChatOut(Out):
     reactions: list[ReactionOut]
 
 
-class ChatsOut(BaseModel):
+class ChatsOut(Out):
     messages: list[ChatOut]
     muted_until: str | None = Field(description="when the caller's mute ends; null: not muted")
 
 
-class ChatWarning(BaseModel):
+class ChatWarning(Out):
     reason: str
     message: str
 
 
-class ChatPostedOut(BaseModel):
+class ChatPostedOut(Out):
     message: ChatOut
     warnings: list[ChatWarning] = Field(description="what moderation changed before posting")
 
 
-class ReactionAddedOut(BaseModel):
+class ReactionAddedOut(Out):
     added: bool = Field(description="false: the caller's reaction was there already")
     reactions: list[ReactionOut]
 
 
-class ReactionRemovedOut(BaseModel):
+class ReactionRemovedOut(Out):
     removed: bool = Field(description="false: there was no such reaction to take off")
     reactions: list[ReactionOut]
 
 
-class PresencePerson(BaseModel):
+class PresencePerson(Out):
     seller_id: int
     name: str
     role: str
@@ -349,7 +349,7 @@ class PresencePerson(BaseModel):
     typing: bool
 
 
-class PresenceOut(BaseModel):
+class PresenceOut(Out):
     people: list[PresencePerson]
 
 
