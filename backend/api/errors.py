@@ -8,7 +8,9 @@ trace in a response).
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,6 +19,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
+
+from backend.api import authz
 
 log = logging.getLogger(__name__)
 
@@ -134,18 +139,19 @@ async def _http_error(_req: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, message, headers)
 
 
+@functools.cache
+def _route_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((m, compile_path(template)[0]) for (m, template) in authz.TABLE)
+
+
 def _table_methods(req: Request) -> set[str]:
     """Every method the authorization TABLE (which lists every API route; a test checks it)
     has for the request's path, seen from the app's root."""
-    from starlette.routing import compile_path
-
-    from backend.api import authz
-
     path = req.scope.get("path", "")
     root = req.scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root) :] or "/"
-    return {m for (m, template) in authz.TABLE if compile_path(template)[0].match(path)}
+    return {m for m, pattern in _route_patterns() if pattern.match(path)}
 
 
 DB_RETRY_AFTER_S = 5

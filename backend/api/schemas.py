@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from backend.accounts import AccountError, normalize_email
-from backend.actions.queue_manual import amount_problem
+from backend.actions.queue_manual import MAX_AMOUNT, amount_problem
 from backend.auth import Principal
 from backend.schemas.common import mask_emails
 from backend.schemas.queue import QueueItemOut
@@ -102,12 +102,17 @@ class ItemEnvelope(BaseModel):
     item: QueueItemOut
 
 
+_TOP = int(MAX_AMOUNT)
+assert str(_TOP).strip("0") == "1", "the amount pattern below assumes a power of ten"
 AMOUNT_SCHEMA: dict[str, Any] = {
     "anyOf": [
-        {"type": "number", "minimum": 0, "maximum": 10_000_000, "multipleOf": 0.01},
-        {"type": "string", "pattern": r"^\s*(10000000(\.0{1,2})?|\d{1,7}(\.\d{1,2})?)\s*$"},
+        {"type": "number", "minimum": 0, "maximum": _TOP, "multipleOf": 0.01},
+        {
+            "type": "string",
+            "pattern": rf"^\s*({_TOP}(\.0{{1,2}})?|\d{{1,{len(str(_TOP)) - 1}}}(\.\d{{1,2}})?)\s*$",
+        },
     ],
-    "description": "0 to 10,000,000 with at most 2 decimals, as a number or a decimal string",
+    "description": f"0 to {_TOP:,} with at most 2 decimals, as a number or a decimal string",
 }
 
 

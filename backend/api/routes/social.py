@@ -39,7 +39,7 @@ from backend.api.schemas import (
     ReactionRemovedOut,
 )
 from backend.social import actions
-from backend.social.moderation import REASON_MESSAGES
+from backend.social.moderation import MAX_LENGTH, REASON_MESSAGES
 from backend.social.realtime import live_for
 from backend.social.wordlists import word_list
 
@@ -51,7 +51,9 @@ TargetType = Literal["queue", "achievement", "chat"]
 
 class ChatIn(Body):
     # documented bounds; the action checks them with its own codes (empty_message ...)
-    message: str = Field(json_schema_extra={"minLength": 1, "maxLength": 500, "pattern": r"\S"})
+    message: str = Field(
+        json_schema_extra={"minLength": 1, "maxLength": MAX_LENGTH, "pattern": r"\S"}
+    )
 
 
 class EmojiIn(Body):
