@@ -296,7 +296,7 @@ class SellerController(QObject):
         room_parts = {
             k: v
             for k, v in responses.items()
-            if k == MY_GOALS or not k.startswith(("/api/me/", ME))
+            if k in (MY_GOALS, ME) or not k.startswith(("/api/me/", ME))
         }
         if room_parts or latest_id is not None:
             self.store.load_snapshot(room_parts, latest_id if isinstance(latest_id, int) else None)

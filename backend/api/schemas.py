@@ -82,8 +82,16 @@ class UserOut(BaseModel):
     color: str | None = None
 
 
+class FloorOut(BaseModel):
+    """What every screen needs to agree with the boards: the floor's time zone
+    (``WINROOM_TIMEZONE``), where "today" and the wall clock begin."""
+
+    timezone: str
+
+
 class UserEnvelope(BaseModel):
     user: UserOut
+    floor: FloorOut | None = None
 
 
 class LoginOut(BaseModel):

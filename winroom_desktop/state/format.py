@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from backend.schemas.common import mask_email as _mask
 
@@ -75,11 +76,29 @@ def parse_time(value: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
-def hhmm(dt: datetime | None) -> str:
-    """Local wall-clock ``14:32``."""
+def floor_zone(name: str | None) -> tzinfo | None:
+    """The floor's time zone by name (as the server announces it); None: unknown or
+    unreadable, so the machine's own zone is used."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def floor_time(now: datetime, zone: str | None) -> datetime:
+    """``now`` on the floor's wall clock (the machine's when the zone is unknown): a kiosk
+    box left on UTC still shows the day the boards count as today."""
+    tz = floor_zone(zone)
+    return now.astimezone(tz) if tz is not None else now.astimezone()
+
+
+def hhmm(dt: datetime | None, zone: str | None = None) -> str:
+    """Wall-clock ``14:32`` on the floor (the machine's zone when ``zone`` is unknown)."""
     if dt is None:
         return "—"
-    return dt.astimezone().strftime("%H:%M")
+    return floor_time(dt, zone).strftime("%H:%M")
 
 
 def ago(value: str | None, now: datetime | None = None) -> str:

@@ -394,7 +394,16 @@ class RoomState:
     achievements: tuple[Achievement, ...] = ()
     promotions: tuple[Promotion, ...] = ()
     challenges: tuple[Challenge, ...] = ()
+    # every pending item's id: ``queue`` is capped, the open count the screens show is not
+    open_ids: frozenset[int] = frozenset()
+    # the floor's time zone as the server announces it (``WINROOM_TIMEZONE``); None: unknown
+    timezone: str | None = None
     last_event_id: int | None = field(default=None, compare=False)
+
+    @property
+    def open_count(self) -> int:
+        """Pending items on the server, not only the ones kept as cards."""
+        return max(len(self.open_ids), len(self.queue))
 
     def queue_item(self, queue_id: int) -> QueueItem | None:
         for item in self.queue:

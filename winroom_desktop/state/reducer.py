@@ -79,13 +79,19 @@ def _queue_new(state: RoomState, env: dict[str, Any]) -> RoomState:
         return _remove_queue_item(state, item.id)
     items = [i for i in state.queue if i.id != item.id]
     items.append(item)
-    return replace(state, queue=sort_queue(items))
+    open_ids = state.open_ids if item.id in state.open_ids else state.open_ids | {item.id}
+    return replace(state, queue=sort_queue(items), open_ids=open_ids)
 
 
 def _remove_queue_item(state: RoomState, queue_id: int) -> RoomState:
-    if state.queue_item(queue_id) is None:
+    known = state.queue_item(queue_id) is not None
+    if not known and queue_id not in state.open_ids:
         return state
-    return replace(state, queue=tuple(i for i in state.queue if i.id != queue_id))
+    return replace(
+        state,
+        queue=tuple(i for i in state.queue if i.id != queue_id) if known else state.queue,
+        open_ids=state.open_ids - {queue_id},
+    )
 
 
 def _claimed(state: RoomState, env: dict[str, Any]) -> RoomState:

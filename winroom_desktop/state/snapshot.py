@@ -31,6 +31,7 @@ MY_GOALS = "/api/me/goals"
 ACHIEVEMENTS = "/api/achievements?limit=12"
 PROMOTIONS = "/api/promotions/active"
 CHALLENGES = "/api/challenges"
+ME = "/api/auth/me"  # its ``floor`` part: the floor's time zone
 
 
 def board_path(board: str, period: str) -> str:
@@ -47,6 +48,7 @@ def tv_endpoints(boards: list[tuple[str, str]] | None = None) -> list[str]:
         ACHIEVEMENTS,
         PROMOTIONS,
         CHALLENGES,
+        ME,
         *(board_path(b, p) for b, p in dict.fromkeys(pairs)),
     ]
 
@@ -61,6 +63,14 @@ def _list(body: Any, key: str) -> list[dict[str, Any]]:
     return []
 
 
+def _open_ids(body: Any, pending: list[QueueItem]) -> list[int]:
+    """The journal keeps every open id beside its capped cards; the API sends every item."""
+    saved = body.get("open_ids") if isinstance(body, dict) else None
+    if isinstance(saved, list):
+        return [int(i) for i in saved if isinstance(i, int) and not isinstance(i, bool)]
+    return [i.id for i in pending]
+
+
 def snapshot_from_http(responses: dict[str, Any], base: RoomState | None = None) -> RoomState:
     """A fresh state from endpoint bodies; endpoints not in ``responses`` keep ``base``'s part."""
     state = base or RoomState()
@@ -69,13 +79,17 @@ def snapshot_from_http(responses: dict[str, Any], base: RoomState | None = None)
     for path, body in responses.items():
         route = path.split("?", 1)[0]
         if route == "/api/queue":
-            parts["queue"] = sort_queue(
-                [
-                    QueueItem.from_api(d)
-                    for d in _list(body, "items")
-                    if (d.get("status") or "pending") == "pending"
-                ]
-            )
+            pending = [
+                QueueItem.from_api(d)
+                for d in _list(body, "items")
+                if (d.get("status") or "pending") == "pending"
+            ]
+            parts["open_ids"] = frozenset(_open_ids(body, pending))
+            parts["queue"] = sort_queue(pending)
+        elif route == ME:
+            floor = body.get("floor") if isinstance(body, dict) else None
+            if isinstance(floor, dict) and isinstance(floor.get("timezone"), str):
+                parts["timezone"] = floor["timezone"]
         elif route == "/api/claims/recent":
             parts["claims"] = sort_claims([ClaimInfo.from_api(d) for d in _list(body, "claims")])
         elif route == "/api/goals/progress":
@@ -103,7 +117,7 @@ def snapshot_from_http(responses: dict[str, Any], base: RoomState | None = None)
 def state_to_responses(state: RoomState) -> dict[str, Any]:
     """The inverse of ``snapshot_from_http`` (what the journal stores)."""
     out: dict[str, Any] = {
-        QUEUE: {"items": [i.to_api() for i in state.queue]},
+        QUEUE: {"items": [i.to_api() for i in state.queue], "open_ids": sorted(state.open_ids)},
         CLAIMS: {"claims": [c.to_api() for c in state.claims]},
         GOALS: {"goals": [g.to_api() for g in state.team_goals]},
         MY_GOALS: {"goals": [g.to_api() for g in state.personal_goals]},
@@ -111,6 +125,8 @@ def state_to_responses(state: RoomState) -> dict[str, Any]:
         PROMOTIONS: {"promotions": [p.to_api() for p in state.promotions]},
         CHALLENGES: {"challenges": [c.to_api() for c in state.challenges]},
     }
+    if state.timezone is not None:
+        out[ME] = {"floor": {"timezone": state.timezone}}
     for board in state.boards.values():
         out[board_path(board.board, board.period)] = board.to_api()
     return out

@@ -9,7 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from backend.accounts import AccountError, create_user
 from backend.api.deps import CtxDep, PrincipalDep, client_address
 from backend.api.errors import ApiError
-from backend.api.schemas import LoginIn, LoginOut, RegisterIn, UserEnvelope, UserOut
+from backend.api.schemas import (
+    FloorOut,
+    LoginIn,
+    LoginOut,
+    RegisterIn,
+    UserEnvelope,
+    UserOut,
+)
 from backend.auth import issue_token
 from backend.models import Seller
 from backend.passwords import DUMMY_HASH, verify_password
@@ -45,13 +52,14 @@ def login(body: LoginIn, request: Request, ctx: CtxDep) -> LoginOut:
 
 @router.get("/me", response_model=UserEnvelope, response_model_exclude_none=True)
 def me(principal: PrincipalDep, ctx: CtxDep) -> UserEnvelope:
+    floor = FloorOut(timezone=ctx.settings.timezone)
     if principal.is_tv:
-        return UserEnvelope(user=UserOut(role="tv", name=principal.name))
+        return UserEnvelope(user=UserOut(role="tv", name=principal.name), floor=floor)
     with ctx.db.read() as s:
         seller = s.get(Seller, principal.seller_id)
         if seller is None:
             raise ApiError(401, "invalid_token", "The account of this token no longer exists.")
-        return UserEnvelope(user=user_out(seller))
+        return UserEnvelope(user=user_out(seller), floor=floor)
 
 
 @router.post(

@@ -36,12 +36,17 @@ def test_login_me_and_token_claims(
     assert claims["exp"] - claims["iat"] == int(api_settings.jwt_lifetime.total_seconds())
     me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.status_code == 200 and me.json()["user"]["id"] == people.ids["sales"]
+    assert me.json()["floor"] == {"timezone": api_settings.timezone}
 
 
 def test_tv_me(client: TestClient, people: People) -> None:
     resp = client.get("/api/auth/me", headers=people.headers("tv"))
     assert resp.status_code == 200
-    assert resp.json() == {"user": {"name": "Floor TV", "role": "tv"}}  # CONTRACT §4
+    # CONTRACT §4, and the floor's time zone so the TV's clock shows the boards' day
+    assert resp.json() == {
+        "user": {"name": "Floor TV", "role": "tv"},
+        "floor": {"timezone": "Europe/Istanbul"},
+    }
 
 
 def test_wrong_password_and_unknown_email(client: TestClient, people: People) -> None:

@@ -133,12 +133,13 @@ class ReconnectBanner(TvWidget):
     def __init__(self, scale: Scale, parent: QWidget | None = None) -> None:
         super().__init__(scale, parent)
         self.last_update: datetime | None = None
+        self.zone: str | None = None  # the floor's, once the server announced it
         self.hide()
 
     def message(self) -> str:
         if self.last_update is None:
             return "Connecting to the Win Room server…"
-        return f"Reconnecting… last update {fmt.hhmm(self.last_update)}"
+        return f"Reconnecting… last update {fmt.hhmm(self.last_update, self.zone)}"
 
     def set_last_update(self, last_update: datetime | None) -> None:
         self.last_update = last_update

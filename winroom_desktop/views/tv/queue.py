@@ -78,6 +78,7 @@ class QueuePanel(TvWidget):
         super().__init__(scale, parent)
         self.clock = clock
         self.cards: list[Card] = []
+        self.open_total = 0  # every pending sale on the server; ``cards`` are capped
         self.reduced_motion = False
         self._pending_claims: dict[int, tuple[str | None, int | None]] = {}
 
@@ -86,7 +87,11 @@ class QueuePanel(TvWidget):
         """Called before ``set_items`` drops the item: the card leaves showing who claimed."""
         self._pending_claims[queue_id] = (seller_name, seller_id)
 
-    def set_items(self, items: tuple[QueueItem, ...], animate: bool = True) -> None:
+    def set_items(
+        self, items: tuple[QueueItem, ...], animate: bool = True, open_count: int | None = None
+    ) -> None:
+        """``items`` are the cards kept (capped); ``open_count`` is every pending sale."""
+        self.open_total = len(items) if open_count is None else max(open_count, len(items))
         t = now_ms()
         by_id = {c.item.id: c for c in self.cards}
         wanted = {i.id for i in items}
@@ -165,15 +170,22 @@ class QueuePanel(TvWidget):
         self.update()
         return busy
 
+    def header_label(self) -> str:
+        return f"{self.open_total} open"
+
+    def more_label(self, shown: int) -> str:
+        """``+N more waiting`` for the open sales without a card on screen ("" when none)."""
+        hidden = self.open_total - min(self.open_total, shown)
+        return f"+{hidden} more waiting" if hidden > 0 else ""
+
     # -- painting --------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         s = self.scale
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         w = float(self.width())
-        open_count = sum(1 for c in self.cards if c.leave_t0 is None)
         text(p, s, QRectF(0, 0, w * 0.6, s.px(44)), "LIVE QUEUE", 30, MUTED, weight=700)
-        label = f"{open_count} open" if open_count != 1 else "1 open"
+        label = self.header_label()
         text(p, s, QRectF(w * 0.4, 0, w * 0.6, s.px(44)), label, 30, MUTED, align=RIGHT)
         if not self.cards:
             rounded(p, QRectF(0, s.px(HEADER_H), w, s.px(CARD_H)), s.px(18), PANEL_HI)
@@ -197,13 +209,13 @@ class QueuePanel(TvWidget):
                 break
             shown += 1
             self._paint_card(p, c, t)
-        hidden = open_count - min(open_count, shown, cap)
-        if hidden > 0:
+        more = self.more_label(min(shown, cap))
+        if more:
             text(
                 p,
                 s,
                 QRectF(0, bottom - s.px(36), w, s.px(36)),
-                f"+{hidden} more waiting",
+                more,
                 28,
                 MUTED,
                 align=RIGHT,

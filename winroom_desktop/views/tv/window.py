@@ -11,7 +11,7 @@ the app which board to reload when the rotation moves on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QPointF, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
+from winroom_desktop.state import format as fmt
 from winroom_desktop.state.effects import CardLeave, Effect
 from winroom_desktop.state.models import RoomState, energy_level
 from winroom_desktop.state.overlays import Overlay, OverlayQueue
@@ -80,7 +81,7 @@ class TvWindow(QWidget):
         super().__init__(parent)
         self.settings = settings or TvSettings()
         self.clock = clock or FrameClock(parent=self)
-        self._now = now or (lambda: datetime.now().astimezone())
+        self._clock_now = now or (lambda: datetime.now(UTC))
         self.setWindowTitle("Win Room")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.scale = Scale(1920, 1080)
@@ -163,7 +164,7 @@ class TvWindow(QWidget):
         self.banner.setGeometry(
             QRect(mx + (inner_w - bw2) // 2, my + (header_h - s.px(60)) // 2, bw2, s.px(60))
         )
-        self.queue.set_items(self.state.queue, animate=False)
+        self.queue.set_items(self.state.queue, animate=False, open_count=self.state.open_count)
 
     def _backdrop(self) -> QPixmap:
         return self.content.grab()
@@ -178,9 +179,13 @@ class TvWindow(QWidget):
                 self.queue.mark_claimed(
                     eff.queue_id, eff.seller_name, claim.seller_id if claim else None
                 )
+        zone_changed = state.timezone != self.state.timezone
         self.state = state
+        if zone_changed:
+            self.banner.zone = state.timezone
+            self._second()
         self.header.set_promotions(state.promotions if self.connection == "connected" else ())
-        self.queue.set_items(state.queue, animate=animate)
+        self.queue.set_items(state.queue, animate=animate, open_count=state.open_count)
         self.board.set_board(state.board(*self.rotation.current))
         energy = energy_level(state)
         self.goals.set_goals(state.team_goals, state.challenges, energy)
@@ -217,6 +222,10 @@ class TvWindow(QWidget):
         key = self.rotation.advance()
         self.board.show_board(key, self.state.board(*key), self._playlist_pos())
         self.board_changed.emit(*key)
+
+    def _now(self) -> datetime:
+        """The floor's wall clock (the server's time zone once announced)."""
+        return fmt.floor_time(self._clock_now(), self.state.timezone)
 
     def _second(self) -> None:
         self.header.set_time(self._now())
