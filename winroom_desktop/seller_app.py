@@ -391,8 +391,9 @@ class SellerController(QObject):
         elif kind == "goal.progress" and p.get("scope") == "personal" and p.get("completed"):
             self.celebrate("🎯 Goal reached!", str(p.get("title") or ""), theme.GOAL, "achievement")
         elif kind == "points.awarded":
-            old = int(before.points.get("level") or 0)
-            if int(p["level"]) > old > 0:
+            # from level 0 too, once the seller's points are known (not on the first load)
+            old = before.points.get("level")
+            if old is not None and int(p["level"]) > int(old):
                 self.celebrate(f"⭐ Level {p['level']}!", "", theme.MILESTONE, "achievement")
         elif kind == "queue.new":
             item = p["item"]

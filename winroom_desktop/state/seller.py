@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from winroom_desktop.state.format import parse_time
@@ -549,13 +550,25 @@ def change_text(change_percent: Any) -> tuple[str, str]:
     return f"{arrow} {abs(v):.1f}%".replace(".0%", "%"), "up" if v > 0 else "down"
 
 
+def _scored(value: Any) -> bool:
+    """A board value that puts a seller on the board: anything but nothing or zero."""
+    if value is None or value == "":
+        return False
+    try:
+        return Decimal(str(value)) != 0
+    except InvalidOperation:
+        return False
+
+
 def my_rank(room: RoomState, board: str, period: str, me_id: int | None) -> tuple[int | None, int]:
-    """(my rank or None, how many are ranked)."""
+    """(my rank or None, how many are ranked): a seller with nothing on a board (no wins
+    yet) has no rank there, and is not counted among the ranked."""
     b = room.board(board, period)
     if b is None:
         return None, 0
-    mine = next((e.rank for e in b.entries if e.seller_id == me_id), None)
-    return mine, len(b.entries)
+    ranked = [e for e in b.entries if _scored(e.value)]
+    mine = next((e.rank for e in ranked if e.seller_id == me_id), None)
+    return mine, len(ranked)
 
 
 def countdown(ends_at: str | None, now: datetime | None = None) -> str:
