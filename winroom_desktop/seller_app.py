@@ -59,6 +59,9 @@ log = logging.getLogger(__name__)
 CLAIM_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 HEARTBEAT_MS = 30_000
 RENDER_EVERY_MS = 40
+NUMBERS_EVERY_MS = 400  # live numbers refetched at most this often, a burst coalesced
+# events after which my numbers (metrics, sales) may have changed, when they name me
+MY_NUMBERS_EVENTS = ("claimed", "claim.adjusted", "refund.applied", "objection.resolved")
 EVENT_BUDGET_S = 0.008  # event handling per Qt turn before yielding
 AWAY_AFTER_S = 300
 ME = "/api/auth/me"
@@ -146,6 +149,9 @@ class SellerController(QObject):
         self.login: LoginDialog | None = None
         self.connection = "connecting"
         self._render_pending = False
+        self._stale_boards: set[str] = set()  # boards to refetch for the current period
+        self._stale_mine = False  # my metrics and sales to refetch
+        self._numbers_pending = False
         self._inbox: list[dict[str, Any]] = []
         self._slice_active = False
         self._slice_start = 0.0
@@ -368,8 +374,37 @@ class SellerController(QObject):
         else:
             self.request_render()
 
+    def _stale_numbers(self, env: dict[str, Any]) -> None:
+        """Numbers the event may have changed, refetched soon (HTTP is their source)."""
+        me = self.seller.me
+        p = env["payload"]
+        kind = env["type"]
+        if kind == "leaderboard:refresh":
+            named = [b for b in p.get("boards") or () if b in BOARDS]
+            self._stale_boards.update(named or BOARDS)
+        elif kind in MY_NUMBERS_EVENTS and me is not None:
+            affected = {p.get("seller_id"), *(p.get("seller_ids") or ())}
+            if me.id in affected:
+                self._stale_mine = True
+        else:
+            return
+        if not self._numbers_pending:
+            self._numbers_pending = True
+            QTimer.singleShot(NUMBERS_EVERY_MS, self._refresh_numbers)
+
+    def _refresh_numbers(self) -> None:
+        self._numbers_pending = False
+        period = self.seller.period
+        paths = [board_path(b, period) for b in BOARDS if b in self._stale_boards]
+        if self._stale_mine:
+            paths[:0] = [metrics_path(period), MY_SALES]
+        self._stale_boards, self._stale_mine = set(), False
+        if paths and self.feed.state == "connected":
+            self.spawn(self._load(paths))
+
     def _react_to(self, env: dict[str, Any], before: ss.SellerState) -> None:
         """Celebrations, sounds and desktop notifications for what an event means to me."""
+        self._stale_numbers(env)
         me = self.seller.me
         p = env["payload"]
         kind = env["type"]

@@ -46,3 +46,49 @@ def test_the_first_level_up_is_celebrated(seller: Any) -> None:
     h.feed.send(_points(100, 1))
     assert h.window.celebrations.toast is not None
     assert "Level 1" in h.window.celebrations.toast.title
+
+
+def _event(n: int, type_: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {"id": n, "type": type_, "payload": payload, "created_at": datetime.now(UTC).isoformat()}
+
+
+def test_my_numbers_follow_the_live_events(seller: Any) -> None:
+    """A claim of mine, then the boards' refresh hint: wins, sales and rank are refetched
+    (once for the burst) without a period click or a new login."""
+    from tests.desktop.seller.conftest import until
+    from winroom_desktop.seller_app import MY_SALES, metrics_path
+    from winroom_desktop.state.snapshot import board_path
+    from winroom_desktop.views.seller.scenes import ME
+
+    h = seller
+    tile = h.window.numbers.tiles["wins"]
+    assert tile.value.text() == "4"
+    period = h.controller.seller.period
+    h.api.responses[metrics_path(period)] = {"period": period, "wins": {"value": 5}}
+    h.api.responses[MY_SALES] = {"claims": []}
+    h.api.responses[board_path("wins", period)] = {
+        "board": "wins",
+        "period": period,
+        "entries": [{"seller_id": ME["id"], "name": ME["name"], "value": 5, "rank": 1}],
+    }
+    claimed = {
+        "queue_id": 77,
+        "claim_id": 7007,
+        "seller_id": ME["id"],
+        "seller_name": ME["name"],
+        "claim_type": "first_sales",
+        "revenue_usd": "10.00",
+    }
+    h.feed.send(_event(5001, "claimed", claimed))
+    for n in range(5002, 5012):
+        h.feed.send(_event(n, "leaderboard:refresh", {"boards": ["wins"]}))
+    h.loop.run_until_complete(until(lambda: tile.value.text() == "5"))
+    (paths,) = h.api.loads  # one refetch for the burst
+    assert set(paths) == {metrics_path(period), MY_SALES, board_path("wins", period)}
+    h.loop.run_until_complete(until(lambda: "#1 of 1" in h.window.numbers.ranks["wins"].text()))
+    # someone else's claim refetches no numbers of mine, only the boards the hint names
+    other = {**claimed, "queue_id": 78, "claim_id": 7008, "seller_id": ME["id"] + 1}
+    h.feed.send(_event(5012, "claimed", other))
+    h.feed.send(_event(5013, "leaderboard:refresh", {"boards": ["revenue"]}))
+    h.loop.run_until_complete(until(lambda: len(h.api.loads) == 2))
+    assert h.api.loads[1] == [board_path("revenue", period)]

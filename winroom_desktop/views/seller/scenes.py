@@ -33,6 +33,7 @@ class StubSellerApi:
         self.requests: list[tuple[str, str, Any]] = []
         self.answers: dict[tuple[str, str], Any] = {}
         self.responses: dict[str, Any] = {}
+        self.loads: list[list[str]] = []
         self.gate: asyncio.Event | None = None
 
     async def aclose(self) -> None:
@@ -85,6 +86,7 @@ class StubSellerApi:
         return await self.request("GET", path)
 
     async def load(self, paths: list[str]) -> dict[str, Any]:
+        self.loads.append(list(paths))
         return {p: self.responses[p] for p in paths if p in self.responses}
 
     async def me(self) -> dict[str, Any]:
