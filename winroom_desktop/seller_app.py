@@ -46,11 +46,13 @@ from winroom_desktop.state.snapshot import (
     QUEUE,
     board_path,
 )
+from winroom_desktop.state.spin import load_spins, next_spin
 from winroom_desktop.state.store import Store
 from winroom_desktop.views import theme
 from winroom_desktop.views.seller.celebration import Sounds
 from winroom_desktop.views.seller.login_dialog import LoginDialog
 from winroom_desktop.views.seller.sales_view import ObjectionDialog
+from winroom_desktop.views.seller.spin_wheel import SpinPanel
 from winroom_desktop.views.seller.tray import Tray
 from winroom_desktop.views.seller.window import CHAT_TAB, SellerWindow
 
@@ -61,7 +63,13 @@ HEARTBEAT_MS = 30_000
 RENDER_EVERY_MS = 40
 NUMBERS_EVERY_MS = 400  # live numbers refetched at most this often, a burst coalesced
 # events after which my numbers (metrics, sales) may have changed, when they name me
-MY_NUMBERS_EVENTS = ("claimed", "claim.adjusted", "refund.applied", "objection.resolved")
+MY_NUMBERS_EVENTS = (
+    "claimed",
+    "claim.adjusted",
+    "refund.applied",
+    "objection.resolved",
+    "achievement:earned",  # a completed challenge may have earned a spin
+)
 EVENT_BUDGET_S = 0.008  # event handling per Qt turn before yielding
 AWAY_AFTER_S = 300
 ME = "/api/auth/me"
@@ -71,6 +79,7 @@ POINTS = "/api/me/points"
 BADGES = "/api/me/badges"
 OBJECTIONS = "/api/me/objections"
 MY_SALES = "/api/claims/recent?limit=50"
+SPINS = "/api/me/spins"
 
 
 def metrics_path(period: str) -> str:
@@ -152,6 +161,8 @@ class SellerController(QObject):
         self._stale_boards: set[str] = set()  # boards to refetch for the current period
         self._stale_mine = False  # my metrics and sales to refetch
         self._numbers_pending = False
+        self._spinning = False
+        self.spin_panel: SpinPanel | None = None
         self._inbox: list[dict[str, Any]] = []
         self._slice_active = False
         self._slice_start = 0.0
@@ -176,6 +187,7 @@ class SellerController(QObject):
         w.chat.send_requested.connect(self.send_chat)
         w.chat.typing_changed.connect(self.send_typing)
         w.numbers.period_changed.connect(self.set_period)
+        w.numbers.spin_requested.connect(self.spend_spin)
         w.sales.object_requested.connect(self.open_objection)
         w.dnd_toggled.connect(self.set_dnd)
         w.logout_requested.connect(self.logout)
@@ -229,6 +241,7 @@ class SellerController(QObject):
             BADGES,
             OBJECTIONS,
             MY_SALES,
+            SPINS,
         ]
 
     # ----------------------------------------------------------------- rendering
@@ -326,6 +339,8 @@ class SellerController(QObject):
             s = ss.load_objections(s, responses[OBJECTIONS])
         if MY_SALES in responses:
             s = ss.load_my_sales(s, responses[MY_SALES])
+        if SPINS in responses:
+            s = replace(s, spins=load_spins(responses[SPINS]))
         self.seller = s
         self.request_render()
 
@@ -397,7 +412,7 @@ class SellerController(QObject):
         period = self.seller.period
         paths = [board_path(b, period) for b in BOARDS if b in self._stale_boards]
         if self._stale_mine:
-            paths[:0] = [metrics_path(period), MY_SALES]
+            paths[:0] = [metrics_path(period), MY_SALES, SPINS]
         self._stale_boards, self._stale_mine = set(), False
         if paths and self.feed.state == "connected":
             self.spawn(self._load(paths))
@@ -612,6 +627,44 @@ class SellerController(QObject):
             return
         self.on_snapshot(responses, None)
 
+    # ----------------------------------------------------------------- spin & win
+
+    def spend_spin(self) -> None:
+        spin = next_spin(self.seller.spins)
+        if spin is not None and not self._spinning:
+            self._spinning = True
+            self.spawn(self._spend_spin(spin.id))
+
+    async def _spend_spin(self, spin_id: int) -> None:
+        """The server draws the prize; the wheel plays its answer (``spin.result`` tells
+        the floor). A spin already spent elsewhere just reloads the list."""
+        try:
+            answer = await self.api.request("POST", f"/api/me/spins/{spin_id}")
+        except ApiError as exc:
+            if exc.status == 401:
+                self.session_expired()
+            else:
+                self.window.numbers.show_spin_notice(exc.message)
+            answer = None
+        except ServerUnreachable:
+            self.window.numbers.show_spin_notice("The server could not be reached. Try again.")
+            answer = None
+        finally:
+            self._spinning = False
+        if isinstance(answer, dict):
+            prize = answer.get("prize")
+            self.play_spin(prize if isinstance(prize, dict) else {"label": str(prize)})
+        await self._load([SPINS, POINTS])
+
+    def play_spin(self, prize: dict[str, object]) -> None:
+        if self.spin_panel is not None:
+            self.spin_panel.dismiss()
+        self.spin_panel = SpinPanel(prize, self.window)
+        self.spin_panel.open()
+        self.spin_panel.spin()
+        if not self.dnd:
+            self.sounds.play("achievement")
+
     # ----------------------------------------------------------------- objections
 
     def open_objection(self, claim_id: int, what: str) -> None:
@@ -693,7 +746,7 @@ class SellerController(QObject):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--scene",
-        choices=("main", "claiming", "lost", "celebration", "chat"),
+        choices=("main", "claiming", "lost", "celebration", "chat", "spin"),
         help=argparse.SUPPRESS,  # sample data, no network: for screenshots and checks
     )
     parser.add_argument("--config", help=argparse.SUPPRESS)  # credential file (tests)

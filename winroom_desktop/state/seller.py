@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from winroom_desktop.state.format import parse_time
 from winroom_desktop.state.models import QueueItem, Reaction, RoomState
+from winroom_desktop.state.spin import Spin
 
 CHAT_CAP = 50
 TYPING_SECONDS = 5.0
@@ -173,6 +174,7 @@ class SellerState:
     badges: tuple[dict[str, Any], ...] = ()
     objections: tuple[Objection, ...] = ()
     my_sales: tuple[dict[str, Any], ...] = ()
+    spins: tuple[Spin, ...] = ()
     unread_chat: int = 0
 
 

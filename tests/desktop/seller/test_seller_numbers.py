@@ -56,7 +56,7 @@ def test_my_numbers_follow_the_live_events(seller: Any) -> None:
     """A claim of mine, then the boards' refresh hint: wins, sales and rank are refetched
     (once for the burst) without a period click or a new login."""
     from tests.desktop.seller.conftest import until
-    from winroom_desktop.seller_app import MY_SALES, metrics_path
+    from winroom_desktop.seller_app import MY_SALES, SPINS, metrics_path
     from winroom_desktop.state.snapshot import board_path
     from winroom_desktop.views.seller.scenes import ME
 
@@ -84,7 +84,7 @@ def test_my_numbers_follow_the_live_events(seller: Any) -> None:
         h.feed.send(_event(n, "leaderboard:refresh", {"boards": ["wins"]}))
     h.loop.run_until_complete(until(lambda: tile.value.text() == "5"))
     (paths,) = h.api.loads  # one refetch for the burst
-    assert set(paths) == {metrics_path(period), MY_SALES, board_path("wins", period)}
+    assert set(paths) == {metrics_path(period), MY_SALES, SPINS, board_path("wins", period)}
     h.loop.run_until_complete(until(lambda: "#1 of 1" in h.window.numbers.ranks["wins"].text()))
     # someone else's claim refetches no numbers of mine, only the boards the hint names
     other = {**claimed, "queue_id": 78, "claim_id": 7008, "seller_id": ME["id"] + 1}
@@ -92,3 +92,54 @@ def test_my_numbers_follow_the_live_events(seller: Any) -> None:
     h.feed.send(_event(5013, "leaderboard:refresh", {"boards": ["revenue"]}))
     h.loop.run_until_complete(until(lambda: len(h.api.loads) == 2))
     assert h.api.loads[1] == [board_path("revenue", period)]
+
+
+def test_spin_and_win_spends_the_oldest_spin_and_plays_the_servers_prize(seller: Any) -> None:
+    from tests.desktop.seller.conftest import until
+    from winroom_desktop.seller_app import SPINS
+
+    h = seller
+    button = h.window.numbers.spin_button
+    h.feed.snapshot({SPINS: {"spins": []}})
+    h.controller.render_now()
+    assert not button.isEnabled()  # no spin earned yet
+    spins = [
+        {"id": 8, "source": "challenge", "used_at": None, "prize": None},
+        {"id": 5, "source": "daily_top", "used_at": None, "prize": None},
+        {"id": 2, "source": "challenge", "used_at": "2026-12-07T10:00:00Z", "prize": {}},
+    ]
+    h.feed.snapshot({SPINS: {"spins": spins}})
+    h.controller.render_now()
+    assert button.isEnabled() and "(2)" in button.text()
+    prize = {"code": "points_200", "label": "200 points", "points": 200}
+    h.api.answers[("POST", "/api/me/spins/5")] = {"prize": prize, "draw": 0.71}
+    spent = [dict(spins[1], used_at="2026-12-08T09:00:00Z", prize=prize), spins[0], spins[2]]
+    h.api.responses[SPINS] = {"spins": spent}
+    button.click()
+    h.loop.run_until_complete(until(lambda: h.controller.spin_panel is not None))
+    assert ("POST", "/api/me/spins/5", None) in h.api.requests  # the oldest unused one
+    dialog = h.controller.spin_panel
+    assert dialog.result.text() == "Spinning…"
+    dialog.finish()
+    assert dialog.landed and dialog.result.text() == "You won: 200 points"
+    assert dialog.wheel.label_under_pointer() == "200 points"  # the wheel agrees
+    h.loop.run_until_complete(until(lambda: "(1)" in button.text()))
+    dialog.dismiss()
+
+
+def test_a_spin_spent_elsewhere_says_so_and_reloads(seller: Any) -> None:
+    from tests.desktop.seller.conftest import until
+    from winroom_desktop.net.api import ApiError
+    from winroom_desktop.seller_app import SPINS
+
+    h = seller
+    h.feed.snapshot({SPINS: {"spins": [{"id": 3, "used_at": None, "prize": None}]}})
+    h.controller.render_now()
+    h.api.answers[("POST", "/api/me/spins/3")] = ApiError(
+        409, "spin_used", "This spin was already used."
+    )
+    h.api.responses[SPINS] = {"spins": [{"id": 3, "used_at": "2026-12-08T09:00:00Z"}]}
+    h.window.numbers.spin_button.click()
+    h.loop.run_until_complete(until(lambda: not h.window.numbers.spin_button.isEnabled()))
+    assert h.controller.spin_panel is None
+    assert "already used" in h.window.numbers.spin_text.text()

@@ -225,9 +225,12 @@ class NumbersPanel(QWidget):
     """The "My numbers" tab."""
 
     period_changed = Signal(str)
+    spin_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._spin_notice = False
+        self._spins_shown = 0
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -280,8 +283,16 @@ class NumbersPanel(QWidget):
         self.level.setProperty("role", "h2")
         self.points = QLabel("")
         self.points.setProperty("role", "muted")
+        self.spin_button = QPushButton("🎡 Spin && win")
+        self.spin_button.setEnabled(False)
+        self.spin_button.clicked.connect(lambda: self.spin_requested.emit())
+        self.spin_text = QLabel("Complete a challenge or top today's board to earn a spin.")
+        self.spin_text.setTextFormat(Qt.TextFormat.PlainText)
+        self.spin_text.setProperty("role", "dim")
         lv.addWidget(self.level)
-        lv.addStretch(1)
+        lv.addSpacing(12)
+        lv.addWidget(self.spin_button)
+        lv.addWidget(self.spin_text, 1)
         lv.addWidget(self.points)
         v.addLayout(lv)
         self.xp = AnimatedBar(theme.MILESTONE)
@@ -297,6 +308,11 @@ class NumbersPanel(QWidget):
         self.badges.setProperty("role", "muted")
         v.addWidget(self.badges)
         v.addStretch(1)
+
+    def show_spin_notice(self, text: str) -> None:
+        """Why a spin did not happen, until the next spin earned."""
+        self._spin_notice = True
+        self.spin_text.setText(text)
 
     def set_state(self, room: RoomState, seller: SellerState) -> None:
         period = seller.period
@@ -321,6 +337,24 @@ class NumbersPanel(QWidget):
                     f"background: {hexa(theme.PANEL_HI)}; border: 2px solid {hexa(color)};"
                     f" color: {hexa(color)}; border-radius: 8px; padding: 6px; font-weight: 700;"
                 )
+        spins = sum(1 for sp in seller.spins if sp.unused)
+        self.spin_button.setEnabled(spins > 0)
+        self.spin_button.setText(f"🎡 Spin && win ({spins})" if spins else "🎡 Spin && win")
+        self.spin_button.setStyleSheet(
+            f"color: {hexa(theme.JACKPOT)}; border: 2px solid {hexa(theme.JACKPOT)};"
+            " font-weight: 800;"
+            if spins
+            else ""
+        )
+        if spins > self._spins_shown:  # a notice stays until a new spin is earned
+            self._spin_notice = False
+        self._spins_shown = spins
+        if self._spin_notice:
+            pass
+        elif spins:
+            self.spin_text.setText(f"{spins} spin{'s' if spins != 1 else ''} to spend")
+        else:
+            self.spin_text.setText("Complete a challenge or top today's board to earn a spin.")
         level, xp, need, frac = level_progress(seller.points)
         pts = seller.points.get("points")
         self.level.setText(f"Level {level}")

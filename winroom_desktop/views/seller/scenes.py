@@ -127,6 +127,12 @@ def seller_responses(now: datetime | None = None) -> dict[str, Any]:
         "xp_for_next_level": 1470,
         "xp_to_next_level": 130,
     }
+    out["/api/me/spins"] = {
+        "spins": [
+            {"id": 42, "source": "challenge", "earned_at": now.isoformat(), "used_at": None},
+            {"id": 41, "source": "daily_top", "earned_at": now.isoformat(), "used_at": None},
+        ]
+    }
     out["/api/me/badges"] = {
         "badges": [
             {"code": "first", "name": "First sale", "emoji": "🥇", "awarded_at": None},
@@ -228,7 +234,7 @@ def seller_responses(now: datetime | None = None) -> dict[str, Any]:
 
 async def setup_scene(ctx: Any, args: argparse.Namespace, scene: str) -> Any:
     from winroom_desktop.seller_app import SellerController
-    from winroom_desktop.views.seller.window import CHAT_TAB, SellerWindow
+    from winroom_desktop.views.seller.window import CHAT_TAB, MINE_TAB, SellerWindow
 
     window = SellerWindow("http://winroom.local:8000")
     window.resize(*(getattr(args, "size", None) or (1366, 820)))
@@ -254,6 +260,11 @@ async def setup_scene(ctx: Any, args: argparse.Namespace, scene: str) -> Any:
         controller.claim(first, "first_sales", None)
     elif scene == "celebration":
         controller.claim(controller.store.state.queue[0].id, "first_sales", None)
+    elif scene == "spin":
+        window.tabs.setCurrentIndex(MINE_TAB)
+        prize = {"code": "points_200", "label": "200 points", "points": 200}
+        api.answers[("POST", "/api/me/spins/41")] = {"prize": prize, "draw": 0.7}
+        controller.spend_spin()
     elif scene == "chat":
         window.tabs.setCurrentIndex(CHAT_TAB)
         window.chat.input.setText("WHO TOOK THE ENTERPRISE LEAD")

@@ -33,6 +33,7 @@ from winroom_desktop.views.seller.queue_view import QueuePanel, plain
 from winroom_desktop.views.seller.sales_view import SalesPanel
 from winroom_desktop.views.seller.style import chip_style, hexa, stylesheet
 
+MINE_TAB = 0
 SALES_TAB = 1
 CHAT_TAB = 2
 
@@ -216,7 +217,14 @@ class SellerWindow(QMainWindow):
             del last["queue"]  # more cards to build on the next pass
             self.incomplete = True
         if changed(
-            "numbers", room.boards, seller.metrics, seller.points, seller.badges, seller.period, me
+            "numbers",
+            room.boards,
+            seller.metrics,
+            seller.points,
+            seller.badges,
+            seller.spins,
+            seller.period,
+            me,
         ):
             self.numbers.set_state(room, seller)
         if changed("goals", room.personal_goals, room.team_goals, room.challenges):

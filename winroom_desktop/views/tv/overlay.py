@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPixmap, 
 from PySide6.QtWidgets import QWidget
 
 from winroom_desktop.state.overlays import Overlay, OverlayQueue
+from winroom_desktop.state.spin import wheel_segments
 from winroom_desktop.views.frameclock import FrameClock, ease_out, now_ms
 from winroom_desktop.views.particles import Confetti
 from winroom_desktop.views.theme import (
@@ -48,32 +49,6 @@ WASH = {
     "reel": INFO,
 }
 GOAL_WASH = {"member": INFO, "team": GOAL, "daily": GOAL.lighter(120)}
-# CONTRACT §6 spin prizes, drawn as equal segments
-WHEEL = [
-    ("50 points", 50),
-    ("Coffee", None),
-    ("100 points", 100),
-    ("Leave 30 min early", None),
-    ("200 points", 200),
-    ("500 points", 500),
-]
-
-
-def wheel_segments(prize: dict[str, object]) -> tuple[list[str], int]:
-    """The wheel's labels and the index the server's prize lands on."""
-    labels = [label for label, _ in WHEEL]
-    label = str(prize.get("label") or prize.get("name") or prize.get("code") or "")
-    points = prize.get("points")
-    for i, (seg, seg_points) in enumerate(WHEEL):
-        if label and (label.lower() == seg.lower() or seg.lower() in label.lower()):
-            return labels, i
-        if seg_points is not None and points is not None and str(points) == str(seg_points):
-            return labels, i
-    for i, seg in enumerate(labels):
-        if label and seg.split()[0].lower() in label.lower():
-            return labels, i
-    labels[0] = label or "Prize"
-    return labels, 0
 
 
 class OverlayLayer(QWidget):
