@@ -24,7 +24,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QColor, QCursor, QGuiApplication
 
@@ -148,7 +147,7 @@ class SellerController(QObject):
         self.feed = feed
         self.store = store or Store()
         self.creds = creds
-        self.sounds = sounds or Sounds(None, enabled=False)
+        self.sounds = sounds or Sounds(enabled=False)
         self.mono = mono
         self.retry_delays = retry_delays
         self.seller = ss.SellerState()
@@ -435,11 +434,10 @@ class SellerController(QObject):
             self.celebrate(title, str(p.get("description") or ""), theme.MILESTONE, "achievement")
             self.notify(title, str(p.get("description") or ""))
         elif kind == "streak" and mine:
-            self.celebrate(
-                f"🔥 Streak × {p['count']}", "Keep it going!", theme.STREAK, "achievement"
-            )
+            self.celebrate(f"🔥 Streak × {p['count']}", "Keep it going!", theme.STREAK, "streak")
         elif kind == "goal.progress" and p.get("scope") == "personal" and p.get("completed"):
-            self.celebrate("🎯 Goal reached!", str(p.get("title") or ""), theme.GOAL, "achievement")
+            title = str(p.get("title") or "")
+            self.celebrate("🎯 Goal reached!", title, theme.GOAL, "member_mission")
         elif kind == "points.awarded":
             # from level 0 too, once the seller's points are known (not on the first load)
             old = before.points.get("level")
@@ -788,8 +786,7 @@ async def setup_seller(ctx: AppContext, args: argparse.Namespace) -> SellerContr
     api = ApiClient(server, timeout=8.0)
     ref: list[SellerController] = []
     feed = make_feed(api, ref)
-    cache = Path(platformdirs.user_cache_dir("winroom", appauthor=False))
-    controller = SellerController(window, api, feed, creds=creds, sounds=Sounds(cache))
+    controller = SellerController(window, api, feed, creds=creds, sounds=Sounds())
     ref.append(controller)
     controller.tray = Tray.create(window, controller)
     ctx.set_main_window(window)

@@ -2,24 +2,21 @@
 
 ``CelebrationLayer`` covers its parent, lets every click through, and draws with the shared
 ``FrameClock`` and ``Confetti`` pool of the TV. Do-not-disturb keeps a quiet toast and drops
-the confetti and the sound. Sounds are short tones synthesized once into the cache dir
-(little bass, no harsh highs) and played with ``QSoundEffect`` — skipped when Qt has no
-audio or the platform is offscreen.
+the confetti and the sound. Sounds are the seed's twelve WAVs (the TV's), played one at a
+time with ``QSoundEffect`` — skipped when Qt has no audio or the platform is offscreen.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import struct
-import wave
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QUrl
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
+from winroom_desktop.sound import NAMES, SOUNDS_DIR
 from winroom_desktop.views import theme
 from winroom_desktop.views.frameclock import FrameClock, ease_out, now_ms
 from winroom_desktop.views.particles import Confetti
@@ -30,63 +27,51 @@ log = logging.getLogger(__name__)
 TOAST_MS = 3200
 FADE_MS = 300
 
-# name → (notes in Hz, note length s): pleasant, mid-range, short (DESIGN: 0.3–2.5 s)
-TONES: dict[str, tuple[tuple[float, ...], float]] = {
-    "claim": ((523.25, 659.25, 783.99), 0.12),
-    "achievement": ((392.0, 523.25, 659.25, 783.99), 0.14),
-    "lost": ((392.0, 349.23), 0.16),
-    "chat": ((880.0,), 0.07),
-    "sale": ((659.25, 783.99), 0.1),
+# what the seller app plays → the seed's twelve sounds (``assets/sounds``, as on the TV)
+SELLER_SOUNDS = {
+    "sale": "notification",
+    "chat": "notification",
+    "lost": "notification",
+    "achievement": "happy",
 }
 
 
-def write_tone(path: Path, notes: tuple[float, ...], note_s: float, rate: int = 22050) -> None:
-    frames = bytearray()
-    for f in notes:
-        n = int(rate * note_s * 1.6)
-        for i in range(n):
-            t = i / rate
-            env = min(1.0, t / 0.01) * math.exp(-t / (note_s * 0.8))
-            s = env * (0.6 * math.sin(2 * math.pi * f * t) + 0.15 * math.sin(4 * math.pi * f * t))
-            frames += struct.pack("<h", int(max(-1, min(1, s)) * 9000))
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(bytes(frames))
-
-
 class Sounds:
-    """One ``QSoundEffect`` per tone, created on first use."""
+    """The seed's WAVs, one ``QSoundEffect`` each (made on first use), one at a time: a new
+    sound stops the one playing. ``played`` keeps the last 50 names (tests)."""
 
-    def __init__(self, cache_dir: Path | None, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True) -> None:
         offscreen = QGuiApplication.platformName() in ("offscreen", "minimal")
-        self.enabled = enabled and cache_dir is not None and not offscreen
-        self.cache_dir = cache_dir
+        self.enabled = enabled and not offscreen
         self.volume = 0.6
-        self._effects: dict[str, object] = {}
+        self._effects: dict[str, Any] = {}
+        self._playing: Any = None
         self.played: list[str] = []
 
     def play(self, name: str) -> None:
-        self.played.append(name)
-        if not self.enabled or name not in TONES or self.cache_dir is None:
+        seed = SELLER_SOUNDS.get(name, name)
+        if seed not in NAMES:
+            log.debug("no sound named %s", name)
+            return
+        self.played.append(seed)
+        del self.played[:-50]
+        if not self.enabled:
             return
         try:
             from PySide6.QtMultimedia import QSoundEffect
 
-            effect = self._effects.get(name)
+            effect = self._effects.get(seed)
             if effect is None:
-                self.cache_dir.mkdir(parents=True, exist_ok=True)
-                path = self.cache_dir / f"seller-{name}.wav"
-                if not path.exists():
-                    write_tone(path, *TONES[name])
                 effect = QSoundEffect()
-                effect.setSource(QUrl.fromLocalFile(str(path)))
-                self._effects[name] = effect
-            effect.setVolume(self.volume)  # type: ignore[attr-defined]
-            effect.play()  # type: ignore[attr-defined]
+                effect.setSource(QUrl.fromLocalFile(str(SOUNDS_DIR / f"{seed}.wav")))
+                self._effects[seed] = effect
+            if self._playing is not None and self._playing is not effect:
+                self._playing.stop()
+            effect.setVolume(self.volume)
+            effect.play()
+            self._playing = effect
         except Exception as exc:  # no audio here: stay quiet
-            log.info("sound %s not played: %s", name, exc)
+            log.info("sound %s not played: %s", seed, exc)
             self.enabled = False
 
 
