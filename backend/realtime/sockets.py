@@ -145,6 +145,7 @@ class SocketServer:
         self._live: dict[str, Principal] = {}
         self._watcher: asyncio.Task[None] | None = None
         self.revalidate_s = REVALIDATE_S
+        relay.replay_max = ctx.settings.replay_max
         sio.on("connect", self.on_connect)
         sio.on("disconnect", self.on_disconnect)
         load_extensions()
