@@ -160,7 +160,8 @@ async def probe(url: str, seeded: dict[str, Any], args: argparse.Namespace, pid:
             async def healthz() -> None:
                 while not stop.is_set():
                     t = time.monotonic()
-                    await http.get("/healthz")
+                    with contextlib.suppress(httpx.HTTPError):  # a timeout counts as its time
+                        await http.get("/healthz")
                     health.append((time.monotonic() - t) * 1000)
                     await asyncio.sleep(0.02)
 
@@ -168,11 +169,15 @@ async def probe(url: str, seeded: dict[str, Any], args: argparse.Namespace, pid:
                 while not stop.is_set() and items:
                     qid = items.pop()
                     t = time.monotonic()
-                    r = await http.post(
-                        "/api/claim",
-                        json={"queue_id": qid, "claim_type": "upgrade"},
-                        headers=headers,
-                    )
+                    try:
+                        r = await http.post(
+                            "/api/claim",
+                            json={"queue_id": qid, "claim_type": "upgrade"},
+                            headers=headers,
+                        )
+                    except httpx.HTTPError:
+                        claims.append((time.monotonic() - t) * 1000)  # timed out: its time
+                        continue
                     if r.status_code == 201:
                         deadline = time.monotonic() + 30
                         while qid not in arrived and time.monotonic() < deadline:
