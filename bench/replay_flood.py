@@ -94,7 +94,18 @@ def seed(data_dir: Path, events: int, claims: int) -> dict[str, Any]:
                 [("leaderboard:refresh", payload, None) for _ in range(min(1000, events - start))],
             )
     db.dispose()
-    return {"token": token, "tv": tv, "items": items, "latest": ids[-1]}
+    return {"token": token, "tv": tv, "items": items, "latest": ids[-1], "db": db_file(data_dir)}
+
+
+def db_file(data_dir: Path) -> str:
+    return str(data_dir / "winroom.db")
+
+
+def newest_id(path: str) -> int:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return int(conn.execute("SELECT max(id) FROM events").fetchone()[0])
 
 
 def rss_mb(pid: int) -> float:
@@ -203,7 +214,9 @@ async def probe(url: str, seeded: dict[str, Any], args: argparse.Namespace, pid:
     async def flood() -> dict[str, Any]:
         ctx = mp.get_context("spawn")
         q = ctx.Queue()
-        since = seeded["latest"] - args.events
+        # from the newest id now (the quiet phase's claims added events): exactly
+        # --events behind, within the default WINROOM_REPLAY_MAX
+        since = await asyncio.to_thread(newest_id, seeded["db"]) - args.events
         per = args.sockets // args.procs
         procs = [
             ctx.Process(target=flood_child, args=(url, seeded["tv"], since, per, args.events, q))
