@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     sar_per_usd: Decimal = Decimal("3.75")
     claim_rate_limit: str = "10/minute"
     event_retention_days: int = Field(default=7, ge=1, le=3650)
+    replay_max: int = Field(default=2000, ge=0, le=1_000_000)  # events one reconnect replays
     _jwt_key: str | None = PrivateAttr(default=None)
 
     @field_validator("timezone")

@@ -53,7 +53,8 @@ StopHook = Callable[[Any], Awaitable[None]]
 on_stop: list[StopHook] = []  # called with the API context when the server stops
 handlers: dict[str, Handler] = {}
 
-RESERVED = frozenset({"connect", "disconnect", "message"})
+# the server's and the Socket.IO clients' own event names: never a client→server event
+RESERVED = frozenset({"connect", "connect_error", "disconnect", "disconnecting", "message", "*"})
 
 
 def register_handler(event_name: str) -> Callable[[Handler], Handler]:

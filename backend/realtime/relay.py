@@ -17,10 +17,16 @@ everything up to it in id order. The ``pg_notify`` of our own commits is recogni
 payload (``PROCESS_TOKEN``) and does not cause a read: the hand-off covers it.
 
 Replay (:meth:`EventRelay.attach`): a connecting client with ``since`` first gets the stored
-events after ``since`` it may see, read in chunks; the last chunk is read and sent while
-holding the relay's delivery lock, and the client joins its rooms under that same lock, so
-the first live event it receives is exactly the one after the last replayed: no gap, no
-duplicate, even when events commit during the replay.
+events after ``since`` it may see, at most ``replay_max`` of them (``WINROOM_REPLAY_MAX``;
+further behind: ``resync.required``). They stream in chunks of ``REPLAY_CHUNK`` read by id
+in the replay's own threads (never in the thread that reads live events), at most
+``REPLAY_SLOTS`` replays queueing a chunk at a time, and a socket's next chunk only once its
+writer has taken the last: a flood of reconnects costs the event loop short slices between
+which live events and HTTP requests run, and a replay is never all in memory. The relay
+keeps the last ``RECENT`` events it sent; once a replay has reached them, the rest is sent
+from memory while holding the relay's delivery lock, and the client joins its rooms under
+that same lock, so the first live event it receives is exactly the one after the last
+replayed: no gap, no duplicate, even when events commit during the replay.
 """
 
 from __future__ import annotations
@@ -30,10 +36,13 @@ import contextlib
 import logging
 from collections import Counter, deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from engineio import packet as eio_packet
+from socketio import packet as sio_packet
 from sqlalchemy import func, select
 
 from backend.auth import Principal
@@ -54,6 +63,11 @@ WRITTEN_WAIT_S = 0.01  # at most, between two broadcasts (DirectFanout.written)
 # screen before what it set off), then after every WRITTEN_EVERY-th: a long batch (an ingest
 # burst of ``queue.new``) goes out in runs of that many per writer wake-up, not one.
 WRITTEN_EVERY = 8
+REPLAY_MAX = 2000  # WINROOM_REPLAY_MAX's default
+REPLAY_CHUNK = 100  # events per replay read and per writer hand-over
+REPLAY_SLOTS = 2  # replays queueing a chunk at the same time
+REPLAY_READERS = 2  # threads reading replays (live reads have their own)
+RECENT = 1024  # events the relay remembers for the replay → live hand-over
 
 
 @dataclass
@@ -93,11 +107,16 @@ class EventRelay:
         self.delivered = 0
         self._written = getattr(getattr(sio, "manager", None), "written", None)
         self.on_sent: Callable[[], None] | None = None  # after each send (activity)
+        self.replay_max = REPLAY_MAX
+        self._recent: deque[StoredEvent] = deque()  # the last events sent, in id order
+        self._recent_floor = 0  # every event in (floor, cursor] is in _recent
+        self._slots = asyncio.Semaphore(REPLAY_SLOTS)
+        self._executors: dict[str, ThreadPoolExecutor] = {}
 
     # ---- lifecycle ------------------------------------------------------------------
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self.cursor = await asyncio.to_thread(self._max_id)
+        self.cursor = await self._read(self._max_id)
         self._remove_waker = add_commit_waker(self.on_commit)
         self._tasks.append(asyncio.create_task(self._run(), name="event-relay"))
         if self.is_postgres:
@@ -113,6 +132,19 @@ class EventRelay:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         self._tasks.clear()
+        for ex in self._executors.values():
+            ex.shutdown(wait=False, cancel_futures=True)
+        self._executors.clear()
+
+    async def _read(self, fn: Callable[..., Any], *args: Any, replay: bool = False) -> Any:
+        """Run a blocking read in the relay's thread (``replay``: in the replays' threads,
+        so a flood of replays never queues in front of the live reads)."""
+        kind = "replay" if replay else "live"
+        ex = self._executors.get(kind)
+        if ex is None:
+            n = REPLAY_READERS if replay else 1
+            ex = self._executors[kind] = ThreadPoolExecutor(n, f"event-relay-{kind}")
+        return await asyncio.get_running_loop().run_in_executor(ex, fn, *args)
 
     def wake_threadsafe(self) -> None:
         """Wake the relay to read what was committed (from any thread)."""
@@ -185,7 +217,7 @@ class EventRelay:
     async def _read_and_send(self) -> int:
         sent = 0
         while True:
-            rows = await asyncio.to_thread(self._fetch, self.cursor, None, None, BATCH)
+            rows = await self._read(self._fetch, self.cursor, None, None, BATCH)
             if not rows:
                 return sent
             sent += await self._send(rows)
@@ -202,6 +234,7 @@ class EventRelay:
                 if ev.id <= self.cursor:
                     continue
                 await self._broadcast(ev)
+                self._remember(ev)
                 self.cursor = ev.id
                 sent += 1
                 self.delivered += 1
@@ -216,6 +249,18 @@ class EventRelay:
         if sent and self.on_sent is not None:
             self.on_sent()
         return sent
+
+    def _remember(self, ev: StoredEvent) -> None:
+        """Keep ``ev`` (about to become the cursor) among the last ``RECENT`` sent."""
+        if not self._recent:
+            self._recent_floor = self.cursor
+        self._recent.append(ev)
+        if len(self._recent) > RECENT:
+            self._recent_floor = self._recent.popleft().id
+
+    def _remembers(self, pos: int) -> bool:
+        """Every event in (pos, cursor] is in memory."""
+        return pos >= self.cursor or (bool(self._recent) and pos >= self._recent_floor)
 
     async def _broadcast(self, ev: StoredEvent) -> None:
         name = ev.env["type"]
@@ -237,38 +282,117 @@ class EventRelay:
 
         ``since`` None is a fresh client (it loads its state over HTTP): it only joins its
         rooms and gets live events; ``resync.required`` is for a ``since`` outside the kept
-        history (CONTRACT §5)."""
+        history, and for a client more than ``replay_max`` events (that it may see) behind
+        (CONTRACT §5). Events committed while the replay runs come after it, as live ones
+        would. A client that leaves mid-replay ends it (a debug line)."""
         rooms = principal.rooms()
         if since is None:
             async with self.lock:
-                for room in rooms:
-                    await self.sio.enter_room(sid, room)
+                await self._join(sid, rooms)
             return
-        pos: int | None = since
-        if since is not None:
-            latest, kept = await asyncio.to_thread(self._bounds, since)
-            if since > latest or not kept:
-                pos = None
-            # Catch up first. Replay: another instance may have sent the client events this
-            # relay has not sent yet — wait until we are past them (never send one twice).
-            # Resync: the ``latest_id`` we name is our cursor — let it reach the latest
-            # committed event, so the client's fresh snapshot and its new ``since`` agree.
-            await self._catch_up(latest if pos is None else since)
-            if pos is not None:
-                # the bulk of the replay, without holding up live delivery
-                for _ in range(20):
-                    if pos is None or pos >= self.cursor:
-                        break
-                    _n, pos = await self._replay_chunk(sid, principal, rooms, pos, self.cursor)
+        latest, kept = await self._read(self._bounds, since, rooms, replay=True)
+        pos: int | None = since if kept and since <= latest else None
+        # Catch up first. Replay: another instance may have sent the client events this
+        # relay has not sent yet — wait until we are past them (never send one twice).
+        # Resync: the ``latest_id`` we name is our cursor — let it reach the latest
+        # committed event, so the client's fresh snapshot and its new ``since`` agree.
+        await self._catch_up(latest if pos is None else since)
+        if pos is not None:
+            pos = await self._stream(sid, principal, rooms, pos)
+            if pos is None:
+                log.debug("replay for %s ended: the client left", sid)
+                return
         async with self.lock:
+            if not self._connected(sid):
+                log.debug("replay for %s ended: the client left", sid)
+                return
             if pos is None:
                 await self.sio.emit(
                     "resync.required", resync_message(self.cursor), to=sid, ignore_queue=True
                 )
-            elif pos < self.cursor:
-                await self._replay_chunk(sid, principal, rooms, pos, self.cursor)
+            elif self._remembers(pos):
+                self._emit_replay(sid, principal, [ev for ev in self._recent if ev.id > pos])
+            else:  # live events outran the replay: the rest is read under the lock
+                await self._replay_rows(sid, principal, rooms, pos, self.cursor)
+            await self._join(sid, rooms)
+
+    async def _stream(
+        self, sid: str, principal: Principal, rooms: list[str], pos: int
+    ) -> int | None:
+        """Send the events after ``pos`` in chunks (read by id, or from the recent ones in
+        memory) until at most one chunk is left (or a few dozen rounds have passed); returns
+        the new position, None when ``sid`` left."""
+        for _ in range(50):
+            upto = self.cursor
+            async with self._slots:
+                if not self._connected(sid):
+                    return None
+                if self._remembers(pos):
+                    rows = [ev for ev in self._recent if ev.id > pos]
+                    if len(rows) <= REPLAY_CHUNK:
+                        break  # the rest goes with the hand-over
+                    rows = rows[:REPLAY_CHUNK]
+                else:
+                    rows = await self._read(
+                        self._fetch, pos, upto, rooms, REPLAY_CHUNK, replay=True
+                    )
+                self._emit_replay(sid, principal, rows)
+            pos = rows[-1].id if len(rows) == REPLAY_CHUNK else upto
+            if not await self._drained(sid):
+                return None
+        return pos
+
+    def _emit_replay(self, sid: str, principal: Principal, rows: Sequence[StoredEvent]) -> None:
+        """Queue ``rows`` the client may see for ``sid`` (no await: nothing between them)."""
+        mgr = self.sio.manager
+        eio_sid = mgr.eio_sid_from_sid(sid, "/")
+        sock = self.sio.eio.sockets.get(eio_sid) if eio_sid is not None else None
+        if sock is None or sock.closed:
+            return
+        rooms = set(principal.rooms())
+        for ev in rows:
+            if ev.room not in rooms:
+                continue
+            env = tv_copy(ev.env) if principal.is_tv else ev.env
+            encoded = self.sio.packet_class(
+                sio_packet.EVENT, namespace="/", data=[env["type"], env]
+            ).encode()
+            for p in encoded if isinstance(encoded, list) else [encoded]:
+                sock.queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, p))
+
+    async def _replay_rows(
+        self, sid: str, principal: Principal, rooms: list[str], after: int, upto: int
+    ) -> None:
+        while after < upto:
+            rows = await self._read(self._fetch, after, upto, rooms, REPLAY_CHUNK, replay=True)
+            self._emit_replay(sid, principal, rows)
+            if len(rows) < REPLAY_CHUNK:
+                return
+            after = rows[-1].id
+
+    def _connected(self, sid: str) -> bool:
+        return bool(self.sio.manager.is_connected(sid, "/"))
+
+    async def _drained(self, sid: str) -> bool:
+        """Wait until ``sid``'s writer has taken what is queued for it (a replay's next
+        chunk waits for the last: one at a time in memory); False once ``sid`` has left."""
+        while True:
+            eio_sid = self.sio.manager.eio_sid_from_sid(sid, "/")
+            sock = self.sio.eio.sockets.get(eio_sid) if eio_sid is not None else None
+            if sock is None or sock.closed or not self._connected(sid):
+                return False
+            if sock.queue.qsize() == 0:
+                await asyncio.sleep(0)  # a turn for everyone else
+                return True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(sock.queue.join(), 1.0)
+
+    async def _join(self, sid: str, rooms: list[str]) -> None:
+        try:
             for room in rooms:
                 await self.sio.enter_room(sid, room)
+        except (KeyError, ValueError):  # it left meanwhile
+            log.debug("%s left before joining its rooms", sid)
 
     async def _catch_up(self, target: int) -> None:
         """Wake the loop until the cursor reaches ``target`` (at most ~2 s)."""
@@ -278,37 +402,31 @@ class EventRelay:
             self._wake_to_read()
             await asyncio.sleep(0.01)
 
-    async def _replay_chunk(
-        self, sid: str, principal: Principal, rooms: list[str], after: int, upto: int
-    ) -> tuple[int, int]:
-        """Send the visible events in (after, upto], in id order; returns (count, new pos)."""
-        total = 0
-        while after < upto:
-            rows = await asyncio.to_thread(self._fetch, after, upto, rooms, BATCH)
-            if not rows:
-                return total, upto
-            for ev in rows:
-                env = tv_copy(ev.env) if principal.is_tv else ev.env
-                await self.sio.emit(env["type"], env, to=sid, ignore_queue=True)
-            total += len(rows)
-            after = rows[-1].id
-            if len(rows) < BATCH:
-                return total, upto
-        return total, upto
-
     # ---- database (blocking: run in a thread) ---------------------------------------------
     def _max_id(self) -> int:
         with self.db.read() as s:
             return int(s.scalar(select(func.max(Event.id))) or 0)
 
-    def _bounds(self, since: int) -> tuple[int, bool]:
-        """The latest id, and whether ``since`` is inside the kept history: not before what
-        the pruning removed, and (with a retention) the first event after it not older than
-        the retention — it may be still stored only because the daily prune has not run."""
+    def _bounds(self, since: int, rooms: list[str] | None = None) -> tuple[int, bool]:
+        """The latest id, and whether a replay after ``since`` is possible: ``since`` is
+        inside the kept history — not before what the pruning removed, and (with a
+        retention) the first event after it not older than the retention: it may be still
+        stored only because the daily prune has not run — and no more than ``replay_max``
+        events of ``rooms`` follow it."""
         with self.db.read() as s:
             latest = int(s.scalar(select(func.max(Event.id))) or 0)
             if since < pruned_through(s):
                 return latest, False
+            if rooms is not None and since < latest:
+                beyond = s.scalar(
+                    select(Event.id)
+                    .where(Event.id > since, Event.room.in_(rooms))
+                    .order_by(Event.id)
+                    .offset(self.replay_max)
+                    .limit(1)
+                )
+                if beyond is not None:  # the (replay_max + 1)-th: too far behind
+                    return latest, False
             if self.retention_days is not None and since < latest:
                 first = s.scalar(
                     select(Event.created_at).where(Event.id > since).order_by(Event.id).limit(1)

@@ -7,6 +7,11 @@ sellers, finance and admins; ``tv-display`` for TV tokens (see
 :meth:`backend.auth.Principal.rooms`). Rooms are joined by the relay once the replay is
 done (:meth:`backend.realtime.relay.EventRelay.attach`).
 
+Clients cannot trigger the server's own handlers (CONTRACT §5): an event a client emits is
+dispatched only when its name is one the server serves (``extensions.handlers``); one named
+``connect``, ``disconnect``, ``connect_error`` or anything not served is dropped with a
+debug line, on every transport (:class:`WinRoomSocketIO`).
+
 A connection lives only as long as its token would be accepted: every ``REVALIDATE_S`` the
 server checks, in one read for all open sockets, that the TV tokens are not revoked and the
 sellers still exist and are active, and disconnects the sockets whose token was revoked,
@@ -23,6 +28,7 @@ import time
 from typing import Any
 
 import socketio
+from socketio import packet as sio_packet
 from sqlalchemy import select
 
 from backend.auth import AuthError, Principal, resolve_token
@@ -38,8 +44,61 @@ CONNECT_WAIT_S = 10.0
 REVALIDATE_S = 10.0
 
 
+class WinRoomSocketIO(SocketIOServer):
+    """The server that dispatches a client's event only to a handler the server serves.
+
+    python-socketio's ``_handle_event`` hands a client's EVENT packet (text or binary, any
+    transport) to ``_trigger_event(name, ...)``, which calls whatever handler is registered
+    under that name — ``connect`` and ``disconnect`` included: a client emitting
+    ``disconnect`` ran the disconnect handler (its socket left the token checks while still
+    connected), one emitting ``connect`` with an auth dict ran the connect handler again (a
+    replay). The server's own events reach ``_trigger_event`` by other paths
+    (``_handle_connect``, ``_handle_disconnect``), never through here."""
+
+    async def _handle_event(self, eio_sid: str, namespace: str | None, id: Any, data: Any) -> None:
+        name = data[0] if isinstance(data, list) and data else None
+        if not self.serves(name, namespace or "/"):
+            log.debug("ignored a client event %.80r: not served", name)
+            return
+        await super()._handle_event(eio_sid, namespace, id, data)
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        # a packet a client may not send (CONNECT_ERROR, an unknown type, broken JSON) was
+        # an ERROR with a traceback per packet: ignored with a debug line
+        if isinstance(data, str) and eio_sid not in self._binary_packet:
+            try:
+                pkt = self.packet_class(encoded_packet=data)
+            except ValueError as exc:
+                log.debug("ignored an undecodable Socket.IO packet (%s)", exc)
+                return
+            if pkt.packet_type not in _CLIENT_PACKETS:
+                log.debug("ignored a Socket.IO packet of type %r", pkt.packet_type)
+                return
+        await super()._handle_eio_message(eio_sid, data)
+
+    def serves(self, name: Any, namespace: str = "/") -> bool:
+        """Whether a client may emit ``name``: a registered handler, not a reserved name."""
+        return (
+            isinstance(name, str)
+            and name not in extensions.RESERVED
+            and name in self.handlers.get(namespace, {})
+        )
+
+
+_CLIENT_PACKETS = frozenset(
+    {
+        sio_packet.CONNECT,
+        sio_packet.DISCONNECT,
+        sio_packet.EVENT,
+        sio_packet.ACK,
+        sio_packet.BINARY_EVENT,
+        sio_packet.BINARY_ACK,
+    }
+)
+
+
 def make_sio(redis_url: str | None) -> socketio.AsyncServer:
-    return SocketIOServer(
+    return WinRoomSocketIO(
         async_mode="asgi",
         cors_allowed_origins="*",
         client_manager=make_manager(redis_url),
@@ -86,6 +145,7 @@ class SocketServer:
         self._live: dict[str, Principal] = {}
         self._watcher: asyncio.Task[None] | None = None
         self.revalidate_s = REVALIDATE_S
+        relay.replay_max = ctx.settings.replay_max
         sio.on("connect", self.on_connect)
         sio.on("disconnect", self.on_disconnect)
         load_extensions()

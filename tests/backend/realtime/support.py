@@ -137,9 +137,11 @@ class Recorder:
             self.events.append((event, data))
             self._changed.set()
 
-    async def connect(self, url: str, token: str, since: Any = None) -> None:
+    async def connect(
+        self, url: str, token: str, since: Any = None, transport: str = "websocket"
+    ) -> None:
         await self.client.connect(
-            url, auth={"token": token, "since": since}, transports=["websocket"], wait_timeout=10
+            url, auth={"token": token, "since": since}, transports=[transport], wait_timeout=10
         )
 
     async def disconnect(self) -> None:
