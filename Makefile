@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP) ## the main job: backend on embedded SQLite, simulator, TV and seller windows
-	@packaging/system_deps.sh --check || true
+	@packaging/system_deps.sh --ensure
 	$(VENV)/bin/winroom demo
 
 test: $(STAMP) ## the whole test suite (+ lint); Postgres/Redis tests when their URLs are set
@@ -52,7 +52,7 @@ sounds: $(STAMP) ## synthesize the twelve sounds into winroom_desktop/assets/sou
 screenshots: $(STAMP) ## render the windows offscreen into docs/screenshots/
 	$(PY) scripts/screenshots.py
 
-system-deps: ## install the Debian packages the desktop apps need (as root)
+system-deps: ## install the Debian packages the desktop apps need (as root; make demo does it as root)
 	packaging/system_deps.sh --install
 
 clean: ## remove the virtualenv and caches

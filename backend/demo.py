@@ -6,7 +6,11 @@
 4. run the API server (with the ingest worker and jobs inside it) — or, while
    ``backend.server`` is not available, the worker alone — plus the simulator and the
    demo floor bots (``backend.demo_bots``: the other demo sellers claim sales; ``--no-bots``
-   turns them off), until Ctrl+C / SIGTERM.
+   turns them off), until Ctrl+C / SIGTERM — or, started by ``winroom demo``, until that
+   parent is gone however it ended (``backend.childproc``).
+
+All of it runs in threads of this one process: it starts no child process, so nothing of
+it can outlive a kill -9 of it.
 """
 
 from __future__ import annotations
@@ -95,8 +99,11 @@ def start_api(settings: Settings, db: Database, port: int) -> Callable[[], None]
 
 
 def demo_command(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.childproc import watch_parent
     from backend.ingest.worker import run_worker
     from backend.simulate import run_simulation
+
+    watch_parent()  # under `winroom demo`: stop (SIGTERM) as soon as it is gone
 
     port = int(getattr(args, "port", 8000) or 8000)
     rate = float(getattr(args, "rate", 0.2) or 0.2)

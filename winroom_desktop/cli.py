@@ -10,7 +10,8 @@
 and ``winroom_desktop.admin_app:run_admin(args)``. ``demo`` opens the seller window in the
 same process through ``winroom_desktop.seller_app:setup_seller(ctx, args)`` (an async
 ``setup`` as ``app.run_app`` takes) when that exists. Bad arguments print one line and
-exit 2.
+exit 2; system libraries missing for Qt's platform plugin, one line and exit 1, before Qt
+loads (``winroom_desktop.syslibs``).
 """
 
 from __future__ import annotations
@@ -124,6 +125,12 @@ def _dispatch(mode: str, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from winroom_desktop.syslibs import platform_problem
+
+    problem = platform_problem()  # before Qt loads, and before the demo starts its backend
+    if problem:
+        print(f"winroom: {problem}", file=sys.stderr)
+        return 1
     if args.command == "tv":
         from winroom_desktop.tv_app import run_tv
 

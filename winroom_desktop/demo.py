@@ -1,5 +1,6 @@
 """``winroom demo``: ``winroom-backend demo`` as a subprocess, then the TV (and the seller
-window, when the seller app provides ``setup_seller``) in this process.
+window, when the seller app provides ``setup_seller``) in this process. The backend is the
+only child process, and it never outlives this one (:func:`start_backend`).
 
 The backend writes ``<data-dir>/demo-credentials.json`` (``server``, ``tv_token``,
 ``sellers``); we wait for ``/healthz`` and that file without blocking the Qt thread. With no
@@ -15,12 +16,13 @@ import contextlib
 import importlib
 import json
 import os
+import signal
 import socket
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from backend.childproc import Child, spawn
 from winroom_desktop.app import AppContext, has_display, run_app
 
 
@@ -38,8 +40,27 @@ def demo_dir(args: argparse.Namespace) -> Path:
     return Path(platformdirs.user_data_dir("winroom", appauthor=False)) / "demo"
 
 
+def start_backend(port: int, root: Path) -> Child:
+    """``winroom-backend demo`` as a child that ends with us, however we end (a Qt abort,
+    kill -9): its own process group, a lifeline pipe and, on Linux, a parent-death signal
+    (``backend.childproc``). Called from the main thread: the death signal follows the
+    thread that forked."""
+    return spawn(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from backend.cli import main; sys.exit(main(sys.argv[1:]))",
+            "demo",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(root),
+        ]
+    )
+
+
 async def wait_ready(
-    proc: subprocess.Popen[bytes], server: str, creds: Path, timeout: float = 90.0
+    proc: Child, server: str, creds: Path, timeout: float = 90.0
 ) -> dict[str, Any]:
     from winroom_desktop.net.api import ApiClient
 
@@ -87,6 +108,14 @@ def tv_arguments(
     )
 
 
+def quit_on_signals(ctx: AppContext) -> None:
+    """Ctrl+C / SIGTERM end the demo in order (windows, feeds, then the backend) with
+    128 + the signal number; the backend, in its own process group, gets neither."""
+    loop = asyncio.get_event_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda num, _f: loop.call_soon_threadsafe(ctx.quit, 128 + num))
+
+
 def run_demo(args: argparse.Namespace) -> int:
     root = demo_dir(args)
     root.mkdir(parents=True, exist_ok=True)
@@ -103,22 +132,12 @@ def run_demo(args: argparse.Namespace) -> int:
     creds = root / "demo-credentials.json"
     with contextlib.suppress(FileNotFoundError):
         creds.unlink()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from backend.cli import main; sys.exit(main(sys.argv[1:]))",
-            "demo",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(root),
-        ]
-    )
+    proc = start_backend(port, root)
 
     async def setup(ctx: AppContext) -> None:
         from winroom_desktop.tv_app import setup_tv
 
+        quit_on_signals(ctx)
         try:
             info = await wait_ready(proc, server, creds)
         except RuntimeError as exc:
@@ -165,12 +184,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
             ctx.on_exit(_cancel)
 
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         return run_app(args, setup, "Win Room demo")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        proc.stop(timeout=10)

@@ -51,14 +51,12 @@ _SCRIPT = textwrap.dedent(
     class FakeBackend:
         returncode = None
         def poll(self): return None
-        def terminate(self): self.returncode = 0
-        def kill(self): self.returncode = -9
-        def wait(self, timeout=None): return 0
+        def stop(self, timeout=None): self.returncode = 0; return 0
 
     async def ready(proc, server, creds, timeout=90.0):
         return {"server": "http://127.0.0.1:9", "tv_token": "t", "sellers": []}
 
-    demo.subprocess.Popen = lambda *a, **k: FakeBackend()
+    demo.start_backend = lambda port, root: FakeBackend()
     demo.wait_ready = ready
     from winroom_desktop.cli import main
     sys.exit(main(sys.argv[1:]))
