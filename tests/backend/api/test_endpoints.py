@@ -6,6 +6,7 @@ import sqlite3
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -225,7 +226,22 @@ def test_claim_rate_limit(
     assert statuses == [201, 409, 409, 429]
     resp = claim(client, people, qid)
     assert resp.json()["error"]["code"] == "rate_limited"
+    wait = resp.headers.get("Retry-After", "")
+    assert wait.isdigit() and 1 <= int(wait) <= 60  # when the oldest claim leaves the minute
+    assert resp.json()["error"]["retry_after"] == int(wait)
     assert claim(client, people, qid, role="admin").status_code == 409  # per seller
+
+
+def test_a_muted_sender_hears_when_to_try_again(client: TestClient, people: People) -> None:
+    def post(text: str) -> Any:
+        return client.post("/api/chats", json={"message": text}, headers=people.headers("sales"))
+
+    answers = [post(f"hello {i}") for i in range(9)]  # spam: two warnings, then the mute
+    muted = [r for r in answers if r.status_code == 429]
+    assert muted and all(r.json()["error"]["code"] == "muted" for r in muted)
+    for r in muted:
+        wait = r.headers.get("Retry-After", "")
+        assert wait.isdigit() and 1 <= int(wait) <= 10 * 60  # the mute lasts 10 minutes
 
 
 def test_a_repeat_over_the_rate_limit_still_gets_its_first_answer(
