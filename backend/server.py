@@ -151,7 +151,13 @@ def build(settings: Settings, db: Database | None = None, *, worker: bool = Fals
     return app
 
 
-def uvicorn_config(app: Any, host: str, port: int, **kwargs: Any) -> uvicorn.Config:
+def uvicorn_config(
+    app: Any, host: str, port: int, *, trusted_proxies: str | None = None, **kwargs: Any
+) -> uvicorn.Config:
+    """uvicorn's settings for Win Room. ``X-Forwarded-For`` (and ``-Proto``) is believed only
+    from ``trusted_proxies`` (WINROOM_TRUSTED_PROXIES: addresses/CIDRs); None: ignored
+    (uvicorn's own default trusts it from 127.0.0.1, where anyone on the machine, or a
+    proxy that passes the header through, could name any address)."""
     from backend import logfile
 
     config = uvicorn.Config(
@@ -159,6 +165,8 @@ def uvicorn_config(app: Any, host: str, port: int, **kwargs: Any) -> uvicorn.Con
         host=host,
         port=port,
         lifespan="on",
+        proxy_headers=trusted_proxies is not None,
+        forwarded_allow_ips=trusted_proxies or "",
         log_level=kwargs.pop("log_level", "info"),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         ws="websockets-sansio",
@@ -203,7 +211,8 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
         "off" if args.no_worker else "on",
     )
     try:
-        server = _Server(uvicorn_config(app, args.host, args.port))
+        config = uvicorn_config(app, args.host, args.port, trusted_proxies=settings.trusted_proxies)
+        server = _Server(config)
         server.run()
         if not server.started:
             raise CliError(f"could not listen on {args.host}:{args.port}")
@@ -252,7 +261,10 @@ def run_server_in_process(
     """Start the API + Socket.IO server in a thread of this process; returns once it listens."""
     port = port or free_port(host)
     app = build(settings, db, worker=worker)
-    server = uvicorn.Server(uvicorn_config(app.asgi, host, port, log_level=log_level))
+    config = uvicorn_config(
+        app.asgi, host, port, log_level=log_level, trusted_proxies=settings.trusted_proxies
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"winroom-server-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout
