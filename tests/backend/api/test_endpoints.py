@@ -416,6 +416,45 @@ def test_manual_entry(client: TestClient, people: People, db: Database) -> None:
     assert r.json()["item"]["problem_reason"] == "unknown_currency"
 
 
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "\u0661\u0662\u0663",  # Arabic-Indic 123: was queued as 123.00
+        "\u06f1\u06f2\u06f3",  # Extended Arabic-Indic (Persian)
+        "\uff11\uff12\uff13",  # full-width
+        "\u0967\u0968\u0969",  # Devanagari
+        "12\u0663.50",  # one digit out of place
+        "1_000",
+        "1e\u0663",
+        "NaN",
+        "Infinity",
+        "",
+    ],
+)
+def test_money_takes_ascii_digits_only(
+    client: TestClient, people: People, db: Database, amount: str
+) -> None:
+    body = {
+        "customer_email": "mehmet@x.com",
+        "customer_name": "Mehmet",
+        "amount": amount,
+        "currency": "USD",
+    }
+    r = client.post("/api/queue/manual", json=body, headers=people.headers("admin"))
+    assert r.status_code == 422, amount
+    err = r.json()["error"]
+    assert err["code"] == "invalid_request" and "amount" in err["message"]
+    assert [f["field"] for f in err["fields"]] == ["body.amount"]
+    with db.read() as s:
+        assert s.scalars(select(QueueItem)).all() == []
+    # plain digits, with or without a fraction and surrounding spaces, still work
+    for fine, shown in ((" 123 ", "123.00"), ("123.5", "123.50"), (123, "123.00")):
+        ok = client.post(
+            "/api/queue/manual", json={**body, "amount": fine}, headers=people.headers("admin")
+        )
+        assert ok.status_code == 201 and ok.json()["item"]["revenue_usd"] == shown
+
+
 def test_recent_claims_newest_first_with_names(
     client: TestClient, people: People, db: Database
 ) -> None:
