@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import json
 import logging
 import signal
 import socket
@@ -25,9 +26,11 @@ from typing import Any
 import socketio
 import uvicorn
 from fastapi import FastAPI
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from backend.api.app import create_api
 from backend.api.context import ApiContext
+from backend.api.errors import error_body
 from backend.quiet_gc import BusyTracker, QuietCollector
 from backend.realtime.relay import EventRelay
 from backend.realtime.sockets import SocketServer, make_sio
@@ -151,7 +154,108 @@ def build(settings: Settings, db: Database | None = None, *, worker: bool = Fals
     return app
 
 
-def uvicorn_config(app: Any, host: str, port: int, **kwargs: Any) -> uvicorn.Config:
+# the request head (CONTRACT §4: every error is the envelope): longer ones are refused by
+# the server with 414 / 431 before the app sees them (nginx's default buffers: 8 KiB a line)
+MAX_TARGET_BYTES = 8 * 1024  # the request target: path and query string
+MAX_HEADER_BYTES = 32 * 1024  # all header lines together
+MAX_HEAD_BYTES = MAX_TARGET_BYTES + MAX_HEADER_BYTES + 1024  # however it arrives
+LINGER_S = 2.0  # after refusing a head: how long the rest of the request is read and dropped
+
+
+class _HeadTooLarge(Exception):
+    """Raised in a parser callback: httptools stops and uvicorn calls send_400_response."""
+
+
+_HEAD_REFUSALS = {
+    400: ("bad_request", "The request is not valid HTTP."),
+    414: ("uri_too_long", "The request's address is too long."),
+    431: ("headers_too_large", "The request's headers are too large."),
+}
+
+
+class HttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with bounded request heads, answered with the envelope.
+
+    uvicorn itself bounds neither the request line nor the headers (a 1 MB header reaches
+    the app; it is all buffered first), and answers what httptools cannot parse — e.g. a
+    request target over 64 KiB, past what ``parse_url`` takes — with a plain-text 400. Here
+    a target over MAX_TARGET_BYTES is a 414, headers over MAX_HEADER_BYTES a 431 (counted as
+    they arrive, so a head that never ends is cut off too), and what cannot be parsed a
+    400, each with the error envelope, and the connection is closed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._refusal = 400
+        self._in_head = True
+        self._head_bytes = 0
+        self._header_bytes = 0
+        self._refused = False
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # the rest of a refused request: read and dropped until the close
+        if self._in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if self._in_head and self._head_bytes > MAX_HEAD_BYTES and not self._refused:
+            # still no end of the head: its target, or a header line, never ends
+            self._refuse(431 if self._header_bytes else 414)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head, self._header_bytes = True, 0
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        if len(self.url) > MAX_TARGET_BYTES:
+            self._refusal = 414
+            raise _HeadTooLarge
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        self._header_bytes += len(name) + len(value) + 4
+        if self._header_bytes > MAX_HEADER_BYTES:
+            self._refusal = 431
+            raise _HeadTooLarge
+
+    def on_headers_complete(self) -> None:
+        self._in_head, self._head_bytes = False, 0
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_head = True
+
+    def send_400_response(self, msg: str) -> None:
+        self._refuse(self._refusal)
+
+    def _refuse(self, status: int) -> None:
+        code, message = _HEAD_REFUSALS[status]
+        body = json.dumps(error_body(code, message), separators=(",", ":")).encode()
+        head = [STATUS_LINE[status]]
+        for name, value in self.server_state.default_headers:
+            head += [name, b": ", value, b"\r\n"]
+        head += [
+            b"content-type: application/json\r\n",
+            b"content-length: " + str(len(body)).encode() + b"\r\n",
+            b"connection: close\r\n\r\n",
+        ]
+        self._refused = True
+        self.transport.write(b"".join(head) + body)
+        # a lingering close (RFC 9112 §9.6): closing with the client's bytes unread would
+        # reset the connection, and the reset can take the answer with it
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        asyncio.get_running_loop().call_later(LINGER_S, self.transport.close)
+
+
+def uvicorn_config(
+    app: Any, host: str, port: int, *, trusted_proxies: str | None = None, **kwargs: Any
+) -> uvicorn.Config:
+    """uvicorn's settings for Win Room. ``X-Forwarded-For`` (and ``-Proto``) is believed only
+    from ``trusted_proxies`` (WINROOM_TRUSTED_PROXIES: addresses/CIDRs); None: ignored
+    (uvicorn's own default trusts it from 127.0.0.1, where anyone on the machine, or a
+    proxy that passes the header through, could name any address)."""
     from backend import logfile
 
     config = uvicorn.Config(
@@ -159,9 +263,12 @@ def uvicorn_config(app: Any, host: str, port: int, **kwargs: Any) -> uvicorn.Con
         host=host,
         port=port,
         lifespan="on",
+        proxy_headers=trusted_proxies is not None,
+        forwarded_allow_ips=trusted_proxies or "",
         log_level=kwargs.pop("log_level", "info"),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         ws="websockets-sansio",
+        http=HttpProtocol,
         **kwargs,
     )
     logfile.attach_uvicorn()  # uvicorn's loggers do not propagate: give them the log file
@@ -203,7 +310,8 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
         "off" if args.no_worker else "on",
     )
     try:
-        server = _Server(uvicorn_config(app, args.host, args.port))
+        config = uvicorn_config(app, args.host, args.port, trusted_proxies=settings.trusted_proxies)
+        server = _Server(config)
         server.run()
         if not server.started:
             raise CliError(f"could not listen on {args.host}:{args.port}")
@@ -252,7 +360,10 @@ def run_server_in_process(
     """Start the API + Socket.IO server in a thread of this process; returns once it listens."""
     port = port or free_port(host)
     app = build(settings, db, worker=worker)
-    server = uvicorn.Server(uvicorn_config(app.asgi, host, port, log_level=log_level))
+    config = uvicorn_config(
+        app.asgi, host, port, log_level=log_level, trusted_proxies=settings.trusted_proxies
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"winroom-server-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + startup_timeout

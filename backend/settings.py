@@ -6,6 +6,7 @@ CONTRACT §2. A bad value stops the program at start with one line naming the se
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -51,6 +52,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     core_database_url: str | None = None
     redis_url: str | None = None
+    trusted_proxies: str | None = None  # addresses/CIDRs whose X-Forwarded-For is believed
     jwt_secret: str | None = None
     jwt_expires: str = "7d"
     poller_interval_ms: int = Field(default=2000, ge=50, le=3_600_000)
@@ -73,6 +75,19 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {v!r}") from exc
         return v
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, v: str | None) -> str | None:
+        parts = [p.strip() for p in (v or "").split(",") if p.strip()]
+        for part in parts:
+            try:
+                ipaddress.ip_network(part)  # an address, or a network without host bits
+            except ValueError:
+                raise ValueError(
+                    f"{part!r} is not an address or network (such as 127.0.0.1,10.0.0.0/8)"
+                ) from None
+        return ",".join(parts) or None
 
     @field_validator("jwt_expires")
     @classmethod

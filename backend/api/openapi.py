@@ -9,7 +9,8 @@ what the app really does, with the authorization TABLE as the source for 401/403
 - 401 and 403 on every operation that is not public;
 - 400 ``malformed_json`` on every operation with a body, 413 ``payload_too_large`` on every
   POST/PUT/PATCH/DELETE, and 422 ``invalid_request`` on every one with a body or parameters;
-- 503 ``database_unavailable`` (with its ``Retry-After`` header) on every ``/api`` operation;
+- 503 ``database_unavailable`` on every ``/api`` operation; it and every 429 carry
+  ``Retry-After``;
 - an endpoint of a later batch (501) documents no success answer.
 
 Route-specific answers (404, 409, 429 ...) stay with their routes, which describe them.
@@ -102,7 +103,7 @@ def _complete(op: dict[str, Any], method: str, path: str) -> None:
         if not own or own == "Validation Error":
             own = GENERIC.get(code, "error")
         responses[code] = _envelope(own)
-        if code == "503":
+        if code in ("429", "503"):
             responses[code]["headers"] = RETRY_AFTER
     op["responses"] = dict(sorted(responses.items()))
 

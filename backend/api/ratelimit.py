@@ -1,25 +1,44 @@
 """Rate limits with the ``limits`` library: in memory, or in Redis when WINROOM_REDIS_URL.
 
 - claims: ``WINROOM_CLAIM_RATE_LIMIT`` per seller; every request counts, won or lost;
-- failed logins: per email and per client address (only failures count).
+- logins: throttled, not locked (OWASP Authentication Cheat Sheet, "Account lockout";
+  Credential Stuffing Prevention). Every attempt is counted *before* its password is checked,
+  by one atomic ``hit`` per budget that also decides (parallel attempts cannot all slip
+  through a test-then-count gap), against three budgets:
+
+  * per (account, address), with growing waits: :data:`LOGIN_PER_PAIR` (after 5 tries the
+    next waits up to a minute, after 10 up to 15 minutes, after 30 up to a day); a
+    successful login clears it. A stranger hammering an account from one address slows
+    only that address;
+  * per address, whatever the accounts (password spraying): :data:`LOGIN_PER_ADDRESS`;
+  * per account, from addresses it has not logged in from in the last 30 days (a
+    distributed attack on one account): :data:`LOGIN_PER_ACCOUNT`. Each address adds at
+    most 10 tries per 15 minutes to it, so using it up takes 10 addresses, and then it
+    still refuses only addresses the owner has never logged in from lately.
+
+  IPv6 addresses count per /64 (one subscriber's usual allocation).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import math
 import threading
 import time
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
 
-LOGIN_FAILURES_PER_EMAIL = "10/15minutes"
-LOGIN_FAILURES_PER_ADDRESS = "50/15minutes"
+LOGIN_PER_PAIR = ("5/minute", "10/15minutes", "30/day")
+LOGIN_PER_ADDRESS = "100/15minutes"
+LOGIN_PER_ACCOUNT = "100/15minutes"
+KNOWN_ADDRESS_FOR = "1/30days"  # a successful login makes the address known to the account
 
 
 class QuietMemoryStorage(MemoryStorage):
@@ -67,22 +86,65 @@ class RateLimits:
     def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
         self.storage = storage or make_storage(settings)
         self.limiter = MovingWindowRateLimiter(self.storage)
+        self.flags = FixedWindowRateLimiter(self.storage)
         self.claim: RateLimitItem = parse(settings.claim_rate_limit)
-        self.login_email: RateLimitItem = parse(LOGIN_FAILURES_PER_EMAIL)
-        self.login_address: RateLimitItem = parse(LOGIN_FAILURES_PER_ADDRESS)
+        self.login_pair: tuple[RateLimitItem, ...] = tuple(parse(r) for r in LOGIN_PER_PAIR)
+        self.login_address: RateLimitItem = parse(LOGIN_PER_ADDRESS)
+        self.login_account: RateLimitItem = parse(LOGIN_PER_ACCOUNT)
+        self.known_address: RateLimitItem = parse(KNOWN_ADDRESS_FOR)
 
     def hit_claim(self, seller_id: int) -> bool:
         """Count one claim request; False when over the limit."""
         return self.limiter.hit(self.claim, "winroom-claim", str(seller_id))
 
-    def login_allowed(self, email: str, address: str) -> bool:
-        return self.limiter.test(
-            self.login_email, "winroom-login-email", email
-        ) and self.limiter.test(self.login_address, "winroom-login-addr", address)
+    def claim_retry_after(self, seller_id: int) -> int:
+        """Seconds until a refused seller's next claim request can count."""
+        return self._retry_after(self.claim, "winroom-claim", str(seller_id))
 
-    def login_failed(self, email: str, address: str) -> None:
-        self.limiter.hit(self.login_email, "winroom-login-email", email)
-        self.limiter.hit(self.login_address, "winroom-login-addr", address)
+    def login_attempt(self, email: str, address: str) -> int | None:
+        """Count one login attempt, before its password is checked: None when it may go
+        on, else the seconds to wait (``Retry-After``). A refused attempt is not counted in
+        the budgets after the one that refused it."""
+        net = address_key(address)
+        budgets: list[tuple[RateLimitItem, tuple[str, ...]]] = [
+            (item, ("winroom-login-pair", email, net)) for item in self.login_pair
+        ]
+        budgets.append((self.login_address, ("winroom-login-addr", net)))
+        if not self._known(email, net):
+            budgets.append((self.login_account, ("winroom-login-account", email)))
+        for item, ids in budgets:
+            if not self.limiter.hit(item, *ids):
+                return self._retry_after(item, *ids)
+        return None
+
+    def login_succeeded(self, email: str, address: str) -> None:
+        """The right password: this address starts afresh for the account, and is known
+        to it (a distributed attack's per-account budget does not refuse it)."""
+        net = address_key(address)
+        for item in self.login_pair:
+            self.limiter.clear(item, "winroom-login-pair", email, net)
+        self.flags.hit(self.known_address, "winroom-login-known", email, net)
+
+    def _known(self, email: str, net: str) -> bool:
+        return not self.flags.test(self.known_address, "winroom-login-known", email, net)
+
+    def _retry_after(self, item: RateLimitItem, *ids: str) -> int:
+        reset = self.limiter.get_window_stats(item, *ids).reset_time
+        return max(1, math.ceil(reset - time.time()))
 
     def reset(self) -> None:
         self.storage.reset()
+
+
+def address_key(address: str) -> str:
+    """What a client address counts as: itself (IPv4), its /64 (IPv6), or the text as given
+    (not an IP: a test client, a Unix socket)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)

@@ -6,10 +6,18 @@ response models of the game side allow extra fields so the game engine can add d
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
 
 from backend.accounts import AccountError, normalize_email
 from backend.actions.queue_manual import MAX_AMOUNT, amount_problem
@@ -124,6 +132,36 @@ AMOUNT_SCHEMA: dict[str, Any] = {
 }
 
 
+# Decimal()'s own syntax with ASCII digits only: Decimal() alone also reads "١٢٣"
+# (Arabic-Indic), "１２３" (full width) and "1_000"
+_AMOUNT_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def parse_amount(v: Any) -> Decimal:
+    """An amount of money from a request: a JSON number, or a decimal string in ASCII digits
+    (``"120.50"``), checked by the action's own rule (:func:`amount_problem`: 0 to
+    MAX_AMOUNT, whole cents). The one parser of money from clients: use :data:`Amount`."""
+    if isinstance(v, bool) or not isinstance(v, str | int | float):
+        raise ValueError("must be a number or a decimal string")
+    if isinstance(v, str):
+        text = v.strip()
+        if not _AMOUNT_TEXT.fullmatch(text):
+            raise ValueError("must be a number or a decimal string of digits 0-9, such as 120.50")
+        d = Decimal(text)
+    else:
+        try:
+            d = Decimal(repr(v))
+        except InvalidOperation:  # pragma: no cover - repr of an int or float always parses
+            raise ValueError("must be a number or a decimal string") from None
+    problem = amount_problem(d)  # "1e-30" as a number: fractions of a cent
+    if problem is not None:
+        raise ValueError(problem)
+    return d
+
+
+Amount = Annotated[Decimal, BeforeValidator(parse_amount), WithJsonSchema(AMOUNT_SCHEMA)]
+
+
 class ManualIn(Body):
     """A manual queue entry. ``payment_channel`` (optional, e.g. ``Hediye`` for a gift) is
     kept with the item and counts for the jackpot rule as an ingested sale's does."""
@@ -131,7 +169,7 @@ class ManualIn(Body):
     customer_email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_FORMAT)
     customer_name: str = Field(min_length=1, max_length=200)
     campaign_id: int | None = Field(default=None, ge=1, le=MAX_ID)
-    amount: Annotated[Decimal, WithJsonSchema(AMOUNT_SCHEMA)]
+    amount: Amount
     currency: str = Field(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$")
     note: str | None = Field(default=None, max_length=1000)
     payment_channel: str | None = Field(default=None, max_length=40)
@@ -143,20 +181,6 @@ class ManualIn(Body):
             return normalize_email(v)
         except AccountError:
             raise ValueError("must be an email address") from None
-
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _amount(cls, v: Any) -> Decimal:
-        if isinstance(v, bool) or not isinstance(v, str | int | float):
-            raise ValueError("must be a number or a decimal string")
-        try:
-            d = Decimal(v.strip()) if isinstance(v, str) else Decimal(repr(v))
-        except InvalidOperation:
-            raise ValueError("must be a number or a decimal string") from None
-        problem = amount_problem(d)  # the action's own rule ("1e-30": fractions of a cent)
-        if problem is not None:
-            raise ValueError(problem)
-        return d
 
 
 class ClaimIn(Body):

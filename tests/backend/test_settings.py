@@ -19,6 +19,7 @@ def test_defaults_follow_the_contract(tmp_path: Path) -> None:
     assert s.sar_per_usd == Decimal("3.75")
     assert s.claim_rate_limit == "10/minute"
     assert s.event_retention_days == 7
+    assert s.trusted_proxies is None  # X-Forwarded-For ignored
     assert s.jwt_lifetime.days == 7
     assert s.db_url.startswith("sqlite:///") and s.db_url.endswith("winroom.db")
     assert s.core_db_url.endswith("core.db")
@@ -40,6 +41,9 @@ def test_defaults_follow_the_contract(tmp_path: Path) -> None:
         ("WINROOM_EVENT_RETENTION_DAYS", "0", "WINROOM_EVENT_RETENTION_DAYS"),
         ("WINROOM_DATABASE_URL", "mysql://x@y/z", "WINROOM_DATABASE_URL"),
         ("WINROOM_REDIS_URL", "http://nope", "WINROOM_REDIS_URL"),
+        ("WINROOM_TRUSTED_PROXIES", "127.0.0.1,proxy.local", "WINROOM_TRUSTED_PROXIES"),
+        ("WINROOM_TRUSTED_PROXIES", "10.0.0.1/8", "WINROOM_TRUSTED_PROXIES"),
+        ("WINROOM_TRUSTED_PROXIES", "*", "WINROOM_TRUSTED_PROXIES"),
     ],
 )
 def test_bad_setting_is_one_line_naming_it(
@@ -95,3 +99,12 @@ def test_a_sqlite_path_through_a_symlink_loop_is_one_line_naming_the_setting(
     monkeypatch.setenv("WINROOM_DATABASE_URL", f"sqlite:///{tmp_path / 'a' / 'x.db'}")
     with pytest.raises(SettingsError, match=r"^WINROOM_DATABASE_URL: unusable SQLite file path"):
         load_settings(data_dir=tmp_path / "data")
+
+
+def test_trusted_proxies_are_addresses_and_networks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("WINROOM_TRUSTED_PROXIES", " 127.0.0.1, 10.0.0.0/8 ,::1,, ")
+    assert load_settings(data_dir=tmp_path).trusted_proxies == "127.0.0.1,10.0.0.0/8,::1"
+    monkeypatch.setenv("WINROOM_TRUSTED_PROXIES", "")
+    assert load_settings(data_dir=tmp_path).trusted_proxies is None

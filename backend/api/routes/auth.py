@@ -33,20 +33,31 @@ def user_out(seller: Seller) -> UserOut:
 @router.post(
     "/login",
     response_model=LoginOut,
-    responses={401: {"description": "wrong email or password"}, 429: {"description": "too many"}},
+    responses={
+        401: {"description": "wrong email or password"},
+        429: {"description": "too many attempts (Retry-After)"},
+    },
 )
 def login(body: LoginIn, request: Request, ctx: CtxDep) -> LoginOut:
     email = body.email.strip().lower()
     address = client_address(request)
-    if not ctx.limits.login_allowed(email, address):
-        raise ApiError(429, "rate_limited", "Too many failed logins; wait a few minutes.")
+    # counted before the password is checked (one atomic hit per budget decides)
+    wait = ctx.limits.login_attempt(email, address)
+    if wait is not None:
+        raise ApiError(
+            429,
+            "rate_limited",
+            "Too many login attempts; wait a few minutes.",
+            headers={"Retry-After": str(wait)},
+            retry_after=wait,
+        )
     with ctx.db.read() as s:
         seller = s.scalar(select(Seller).where(Seller.email == email))
         ok = verify_password(body.password, seller.password_hash if seller else DUMMY_HASH)
         if seller is None or not ok or not seller.is_active:
-            ctx.limits.login_failed(email, address)
             raise ApiError(401, "invalid_credentials", "The email or the password is wrong.")
         token = issue_token(ctx.settings, seller)
+        ctx.limits.login_succeeded(email, address)
         return LoginOut(token=token, user=user_out(seller))
 
 

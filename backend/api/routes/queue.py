@@ -124,7 +124,14 @@ def claim(
                         earlier, body.queue_id, body.claim_type, body.installment_plan_id
                     )
                     return _claim_envelope(s, repeat)
-        raise ApiError(429, "rate_limited", "Too many claims; wait a moment.")
+        wait = ctx.limits.claim_retry_after(seller.seller_id)
+        raise ApiError(
+            429,
+            "rate_limited",
+            "Too many claims; wait a moment.",
+            headers={"Retry-After": str(wait)},
+            retry_after=wait,
+        )
     try:
         with ctx.db.transaction() as s:
             result = claim_item(

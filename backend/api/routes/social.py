@@ -19,6 +19,8 @@ send a body with DELETE, as query parameters (the body wins when both are given)
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -105,10 +107,12 @@ def post_chat(
     reasons = list(v.reasons)
     if v.action in ("mute", "muted"):
         assert v.muted_until is not None
+        wait = max(1, math.ceil((v.muted_until - datetime.now(UTC)).total_seconds()))
         raise ApiError(
             429,
             "muted",
             v.message,
+            headers={"Retry-After": str(wait)},
             reason=v.reason,
             reasons=reasons,
             muted_until=v.muted_until.isoformat(),

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -225,7 +226,22 @@ def test_claim_rate_limit(
     assert statuses == [201, 409, 409, 429]
     resp = claim(client, people, qid)
     assert resp.json()["error"]["code"] == "rate_limited"
+    wait = resp.headers.get("Retry-After", "")
+    assert wait.isdigit() and 1 <= int(wait) <= 60  # when the oldest claim leaves the minute
+    assert resp.json()["error"]["retry_after"] == int(wait)
     assert claim(client, people, qid, role="admin").status_code == 409  # per seller
+
+
+def test_a_muted_sender_hears_when_to_try_again(client: TestClient, people: People) -> None:
+    def post(text: str) -> Any:
+        return client.post("/api/chats", json={"message": text}, headers=people.headers("sales"))
+
+    answers = [post(f"hello {i}") for i in range(9)]  # spam: two warnings, then the mute
+    muted = [r for r in answers if r.status_code == 429]
+    assert muted and all(r.json()["error"]["code"] == "muted" for r in muted)
+    for r in muted:
+        wait = r.headers.get("Retry-After", "")
+        assert wait.isdigit() and 1 <= int(wait) <= 10 * 60  # the mute lasts 10 minutes
 
 
 def test_a_repeat_over_the_rate_limit_still_gets_its_first_answer(
@@ -398,6 +414,45 @@ def test_manual_entry(client: TestClient, people: People, db: Database) -> None:
     assert r.status_code == 201
     assert r.json()["item"]["finance_status"] == "problem"
     assert r.json()["item"]["problem_reason"] == "unknown_currency"
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        "\u0661\u0662\u0663",  # Arabic-Indic 123: was queued as 123.00
+        "\u06f1\u06f2\u06f3",  # Extended Arabic-Indic (Persian)
+        "\uff11\uff12\uff13",  # full-width
+        "\u0967\u0968\u0969",  # Devanagari
+        "12\u0663.50",  # one digit out of place
+        "1_000",
+        "1e\u0663",
+        "NaN",
+        "Infinity",
+        "",
+    ],
+)
+def test_money_takes_ascii_digits_only(
+    client: TestClient, people: People, db: Database, amount: str
+) -> None:
+    body = {
+        "customer_email": "mehmet@x.com",
+        "customer_name": "Mehmet",
+        "amount": amount,
+        "currency": "USD",
+    }
+    r = client.post("/api/queue/manual", json=body, headers=people.headers("admin"))
+    assert r.status_code == 422, amount
+    err = r.json()["error"]
+    assert err["code"] == "invalid_request" and "amount" in err["message"]
+    assert [f["field"] for f in err["fields"]] == ["body.amount"]
+    with db.read() as s:
+        assert s.scalars(select(QueueItem)).all() == []
+    # plain digits, with or without a fraction and surrounding spaces, still work
+    for fine, shown in ((" 123 ", "123.00"), ("123.5", "123.50"), (123, "123.00")):
+        ok = client.post(
+            "/api/queue/manual", json={**body, "amount": fine}, headers=people.headers("admin")
+        )
+        assert ok.status_code == 201 and ok.json()["item"]["revenue_usd"] == shown
 
 
 def test_recent_claims_newest_first_with_names(
