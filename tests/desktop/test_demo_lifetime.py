@@ -114,3 +114,16 @@ def test_a_qt_abort_at_startup_leaves_no_backend(tmp_path: Path) -> None:
     finally:
         kill_all([d.proc.pid, *d.leftovers()])
         d.proc.wait()
+
+
+def test_ctrl_c_once_the_tv_is_live_ends_in_order(demo: Demo, tmp_path: Path) -> None:
+    """python-engineio's client took Ctrl+C for itself once connected (it cancelled every
+    task: a CancelledError traceback and exit 1); the app handles it: 130, no traceback."""
+    journals = tmp_path  # the demo keeps the TV's journal in its own data dir
+    wait_for(lambda: any(journals.rglob("*journal*.json")), STARTUP_S, "the TV live (its journal)")
+    os.kill(demo.proc.pid, signal.SIGINT)
+    assert demo.proc.wait(timeout=GONE_S) == 128 + signal.SIGINT
+    assert demo.proc.stderr is not None
+    err = demo.proc.stderr.read().decode(errors="replace")
+    assert "Traceback" not in err and "CancelledError" not in err, err
+    demo.assert_nothing_left()

@@ -123,7 +123,10 @@ class LiveFeed(QObject):
     async def _session(self) -> None:
         import socketio  # imported late: the first frame of a TV does not wait for it
 
-        sio = socketio.AsyncClient(reconnection=False, logger=False, engineio_logger=False)
+        # handle_sigint=False: Ctrl+C is the app's to handle (engineio's cancels every task)
+        sio = socketio.AsyncClient(
+            reconnection=False, logger=False, engineio_logger=False, handle_sigint=False
+        )
         self._sio = sio
         sio.on("*", self._on_any)
         since = self.since_provider()
