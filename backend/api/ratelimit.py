@@ -26,14 +26,19 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
+import redis.exceptions
 from limits import RateLimitItem, parse
+from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 LOGIN_PER_PAIR = ("5/minute", "10/15minutes", "30/day")
 LOGIN_PER_ADDRESS = "100/15minutes"
@@ -82,58 +87,120 @@ def make_storage(settings: Settings) -> Storage:
     return QuietMemoryStorage()
 
 
+# a shared (Redis) storage that cannot be reached: counted locally for this long, then retried
+SHARED_RETRY_S = 5.0
+OUTAGES: tuple[type[BaseException], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    StorageError,
+    OSError,
+)
+
+
+class _Counters:
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.limiter = MovingWindowRateLimiter(storage)
+        self.flags = FixedWindowRateLimiter(storage)
+
+
 class RateLimits:
+    """The floor's limits. With Redis they are shared by every instance; while Redis
+    cannot be reached each instance counts alone (in memory) and says so in the log, so a
+    Redis outage slows no login or claim into a 500 (CONTRACT §7)."""
+
     def __init__(self, settings: Settings, storage: Storage | None = None) -> None:
-        self.storage = storage or make_storage(settings)
-        self.limiter = MovingWindowRateLimiter(self.storage)
-        self.flags = FixedWindowRateLimiter(self.storage)
+        shared = _Counters(storage or make_storage(settings))
+        self._shared = shared
+        self._local = shared if isinstance(shared.storage, MemoryStorage) else None
+        self._shared_down_until = 0.0
         self.claim: RateLimitItem = parse(settings.claim_rate_limit)
         self.login_pair: tuple[RateLimitItem, ...] = tuple(parse(r) for r in LOGIN_PER_PAIR)
         self.login_address: RateLimitItem = parse(LOGIN_PER_ADDRESS)
         self.login_account: RateLimitItem = parse(LOGIN_PER_ACCOUNT)
         self.known_address: RateLimitItem = parse(KNOWN_ADDRESS_FOR)
 
+    @property
+    def storage(self) -> Storage:
+        return self._shared.storage
+
+    @property
+    def shared_down(self) -> bool:
+        """True while the shared storage is unreachable and this instance counts alone."""
+        return self._local is not self._shared and time.monotonic() < self._shared_down_until
+
+    def _run(self, op: Callable[[_Counters], T]) -> T:
+        if self._local is self._shared or not self.shared_down:
+            try:
+                return op(self._shared)
+            except OUTAGES as exc:
+                if self._local is self._shared:
+                    raise
+                log.warning(
+                    "rate limits: the shared storage is unreachable (%s); this instance "
+                    "counts alone for %g s",
+                    str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                    SHARED_RETRY_S,
+                )
+                self._shared_down_until = time.monotonic() + SHARED_RETRY_S
+        if self._local is None:
+            self._local = _Counters(QuietMemoryStorage())
+        return op(self._local)
+
     def hit_claim(self, seller_id: int) -> bool:
         """Count one claim request; False when over the limit."""
-        return self.limiter.hit(self.claim, "winroom-claim", str(seller_id))
+        return self._run(lambda c: c.limiter.hit(self.claim, "winroom-claim", str(seller_id)))
 
     def claim_retry_after(self, seller_id: int) -> int:
         """Seconds until a refused seller's next claim request can count."""
-        return self._retry_after(self.claim, "winroom-claim", str(seller_id))
+        return self._run(
+            lambda c: self._retry_after(c, self.claim, "winroom-claim", str(seller_id))
+        )
 
     def login_attempt(self, email: str, address: str) -> int | None:
         """Count one login attempt, before its password is checked: None when it may go
         on, else the seconds to wait (``Retry-After``). A refused attempt is not counted in
         the budgets after the one that refused it."""
         net = address_key(address)
-        budgets: list[tuple[RateLimitItem, tuple[str, ...]]] = [
-            (item, ("winroom-login-pair", email, net)) for item in self.login_pair
-        ]
-        budgets.append((self.login_address, ("winroom-login-addr", net)))
-        if not self._known(email, net):
-            budgets.append((self.login_account, ("winroom-login-account", email)))
-        for item, ids in budgets:
-            if not self.limiter.hit(item, *ids):
-                return self._retry_after(item, *ids)
-        return None
+
+        def attempt(c: _Counters) -> int | None:
+            budgets: list[tuple[RateLimitItem, tuple[str, ...]]] = [
+                (item, ("winroom-login-pair", email, net)) for item in self.login_pair
+            ]
+            budgets.append((self.login_address, ("winroom-login-addr", net)))
+            if not self._known(c, email, net):
+                budgets.append((self.login_account, ("winroom-login-account", email)))
+            for item, ids in budgets:
+                if not c.limiter.hit(item, *ids):
+                    return self._retry_after(c, item, *ids)
+            return None
+
+        return self._run(attempt)
 
     def login_succeeded(self, email: str, address: str) -> None:
         """The right password: this address starts afresh for the account, and is known
         to it (a distributed attack's per-account budget does not refuse it)."""
         net = address_key(address)
-        for item in self.login_pair:
-            self.limiter.clear(item, "winroom-login-pair", email, net)
-        self.flags.hit(self.known_address, "winroom-login-known", email, net)
 
-    def _known(self, email: str, net: str) -> bool:
-        return not self.flags.test(self.known_address, "winroom-login-known", email, net)
+        def succeeded(c: _Counters) -> None:
+            for item in self.login_pair:
+                c.limiter.clear(item, "winroom-login-pair", email, net)
+            c.flags.hit(self.known_address, "winroom-login-known", email, net)
 
-    def _retry_after(self, item: RateLimitItem, *ids: str) -> int:
-        reset = self.limiter.get_window_stats(item, *ids).reset_time
+        self._run(succeeded)
+
+    def _known(self, c: _Counters, email: str, net: str) -> bool:
+        return not c.flags.test(self.known_address, "winroom-login-known", email, net)
+
+    @staticmethod
+    def _retry_after(c: _Counters, item: RateLimitItem, *ids: str) -> int:
+        reset = c.limiter.get_window_stats(item, *ids).reset_time
         return max(1, math.ceil(reset - time.time()))
 
     def reset(self) -> None:
-        self.storage.reset()
+        self._shared.storage.reset()
+        if self._local is not None and self._local is not self._shared:
+            self._local.storage.reset()
 
 
 def address_key(address: str) -> str:

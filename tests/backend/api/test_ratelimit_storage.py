@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 from limits import parse
@@ -89,3 +90,27 @@ def test_rate_limits_use_it_without_redis(tmp_path: object) -> None:
     assert isinstance(make_storage(settings), QuietMemoryStorage)
     limits = RateLimits(settings)
     assert isinstance(limits.storage, QuietMemoryStorage)
+
+
+def test_an_unreachable_redis_counts_locally_instead_of_failing(caplog: Any) -> None:
+    """CONTRACT §7: Redis down, HTTP keeps serving. The limits count per instance (and
+    still refuse) and say so once, instead of raising into a 500."""
+    import socket
+
+    from backend.api.ratelimit import RateLimits
+    from backend.settings import load_settings
+
+    with socket.socket() as s:  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = load_settings(redis_url=f"redis://127.0.0.1:{port}/0", claim_rate_limit="3/minute")
+    limits = RateLimits(settings)
+    assert "Redis" in type(limits.storage).__name__
+    with caplog.at_level("WARNING", logger="backend.api.ratelimit"):
+        assert [limits.hit_claim(7) for _ in range(4)] == [True, True, True, False]
+        assert limits.claim_retry_after(7) >= 1
+        waits = [limits.login_attempt("a@x.io", "10.0.0.1") for _ in range(6)]
+    assert waits[:5] == [None] * 5 and isinstance(waits[5], int) and waits[5] >= 1
+    assert limits.shared_down
+    outages = [r for r in caplog.records if "unreachable" in r.getMessage()]
+    assert len(outages) == 1  # once per outage, not per request
