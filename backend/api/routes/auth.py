@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.accounts import AccountError, create_user
 from backend.api.deps import CtxDep, PrincipalDep, client_address
 from backend.api.errors import ApiError
-from backend.api.schemas import LoginIn, LoginOut, RegisterIn, UserEnvelope, UserOut
+from backend.api.schemas import LoginIn, LoginOut, RegisterIn, UserEnvelope, UserOut, tv_masked
 from backend.auth import issue_token
 from backend.models import Seller
 from backend.passwords import DUMMY_HASH, verify_password
@@ -46,7 +46,7 @@ def login(body: LoginIn, request: Request, ctx: CtxDep) -> LoginOut:
 @router.get("/me", response_model=UserEnvelope, response_model_exclude_none=True)
 def me(principal: PrincipalDep, ctx: CtxDep) -> UserEnvelope:
     if principal.is_tv:
-        return UserEnvelope(user=UserOut(role="tv", name=principal.name))
+        return tv_masked(UserEnvelope(user=UserOut(role="tv", name=principal.name)), principal)
     with ctx.db.read() as s:
         seller = s.get(Seller, principal.seller_id)
         if seller is None:
