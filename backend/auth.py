@@ -64,11 +64,12 @@ def signing_key(settings: Settings) -> bytes:
     """The HMAC key: the configured secret itself (UTF-8), as every HS256 implementation
     uses it, so a token made with the same secret elsewhere (the seed's services, a test
     harness) verifies here. The generated default secret is 64 characters; RFC 7518 asks
-    HS256 keys for at least 32 bytes — ``serve`` warns about a shorter one."""
+    HS256 keys for at least 32 bytes, and a shorter one is refused at start
+    (``settings.MIN_SECRET_BYTES``)."""
     return settings.jwt_key().encode()
 
 
-# PyJWT warns on every encode/decode with a key under 32 bytes; serve says it once instead
+# PyJWT warns on every encode/decode with a key under 32 bytes; such keys never get here
 warnings.filterwarnings("ignore", category=jwt.warnings.InsecureKeyLengthWarning)
 
 

@@ -221,6 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             overrides["data_dir"] = Path(args.data_dir)
         settings = load_settings(require_jwt_secret=args.command in TOKEN_COMMANDS, **overrides)
+        for notice in settings.notices:
+            print(f"{PROG}: warning: {notice}", file=sys.stderr)
+        if args.command in TOKEN_COMMANDS:
+            settings.jwt_key()  # generated now, or an empty/short one stops the command here
         if args.command in LOG_FILE_COMMANDS:
             logfile.install(settings.data_dir, args.command, prog=PROG)
         return COMMANDS[args.command](settings, args)

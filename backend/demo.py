@@ -72,7 +72,7 @@ def prepare_demo(settings: Settings, db: Database, port: int) -> dict[str, Any]:
         "finance": seed.finance,
         "sales_lead": seed.sales_lead,
     }
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

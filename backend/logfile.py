@@ -11,14 +11,21 @@ opened is one warning on stderr; the program carries on with stderr alone.
 
 uvicorn configures its own loggers (``uvicorn``, ``uvicorn.access``) not to propagate to
 the root logger; :func:`attach_uvicorn` gives them the file too, after uvicorn's config.
+
+The log dir is 0700 and each log file 0600, also the ones a rotation starts (they carry
+customer emails and names).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+
+from backend import private_files
 
 LOG_DIR = "logs"
 LOG_SUFFIX = ".log"
@@ -27,6 +34,15 @@ BACKUP_COUNT = 5
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.access")
 
 _handler: RotatingFileHandler | None = None
+
+
+class PrivateRotatingFileHandler(RotatingFileHandler):
+    """A rotating log whose files are created 0600."""
+
+    def _open(self) -> io.TextIOWrapper:
+        return private_files.open_private_append(
+            Path(self.baseFilename), encoding=self.encoding, errors=self.errors
+        )
 
 
 def log_path(data_dir: Path, command: str) -> Path:
@@ -39,10 +55,14 @@ def install(data_dir: Path, command: str, *, prog: str = "winroom-backend") -> P
     global _handler
     path = log_path(data_dir, command)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(
+        Path(data_dir).mkdir(mode=private_files.DIR_MODE, parents=True, exist_ok=True)
+        path.parent.mkdir(mode=private_files.DIR_MODE, exist_ok=True)
+        handler = PrivateRotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
         )
+        with contextlib.suppress(OSError):  # what an older version made (not ours: left)
+            private_files.tighten(path.parent)
+            private_files.tighten(path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         if isinstance(exc, FileExistsError | NotADirectoryError):

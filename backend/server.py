@@ -117,6 +117,7 @@ def create_app(settings: Settings, db: Database | None = None, *, worker: bool =
 
 
 def build(settings: Settings, db: Database | None = None, *, worker: bool = False) -> WinRoomApp:
+    settings.jwt_key()  # a missing, empty or short secret stops here, not at the first login
     db = db or open_database(settings, migrate=True)
     ctx = ApiContext(settings, db)
     holder: dict[str, WinRoomApp] = {}
@@ -298,8 +299,6 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
     from backend.cli import CliError
 
     db = open_database(settings, migrate=True)
-    if len(settings.jwt_key().encode()) < 32:
-        log.warning("WINROOM_JWT_SECRET is short; 32 or more random bytes are recommended")
     winroom = build(settings, db, worker=not args.no_worker)
     winroom.freeze_gc = True
     app = winroom.asgi

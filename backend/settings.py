@@ -20,11 +20,18 @@ import platformdirs
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from backend import private_files
 from backend.db.urls import database_file, is_sqlite, normalize_url
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw]?)\s*$")
 _DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _RATE = re.compile(r"^\s*(\d+)\s*(/|per)\s*(\d+\s*)?(second|minute|hour|day)s?\s*$", re.I)
+
+
+# RFC 7518 §3.2: an HS256 key must be at least as long as the hash (256 bits)
+MIN_SECRET_BYTES = 32
+SECRET_FILE = "jwt_secret"
+_MAKE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 class SettingsError(Exception):
@@ -66,6 +73,7 @@ class Settings(BaseSettings):
     event_retention_days: int = Field(default=7, ge=1, le=3650)
     replay_max: int = Field(default=2000, ge=0, le=1_000_000)  # events one reconnect replays
     _jwt_key: str | None = PrivateAttr(default=None)
+    _notices: list[str] = PrivateAttr(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -123,10 +131,27 @@ class Settings(BaseSettings):
             raise ValueError("expected a rate of at least 1, such as 10/minute")
         return v
 
-    @field_validator("database_url", "core_database_url", "redis_url", "jwt_secret")
+    @field_validator("database_url", "core_database_url", "redis_url")
     @classmethod
     def _empty_is_none(cls, v: str | None) -> str | None:
         return v if v not in ("", None) else None
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _secret(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        if not v.strip():
+            raise ValueError(
+                "is set but empty; unset it (SQLite: one is generated in the data dir) or "
+                f"set {MIN_SECRET_BYTES} or more random bytes, e.g. from {_MAKE_SECRET}"
+            )
+        if len(v.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"too short ({len(v.encode())} bytes): HS256 needs at least "
+                f"{MIN_SECRET_BYTES} random bytes, e.g. from {_MAKE_SECRET}"
+            )
+        return v
 
     # ---- derived values -------------------------------------------------------------
     @property
@@ -155,22 +180,20 @@ class Settings(BaseSettings):
 
     def jwt_key(self) -> str:
         """The JWT secret: the setting, or (SQLite only) one generated once and kept in the
-        data dir (read once per Settings: every request checks a token with it)."""
+        data dir (read once per Settings: every request checks a token with it).
+        SettingsError (one line) when the kept one is empty or too short."""
         if self.jwt_secret:
             return self.jwt_secret
         if not is_sqlite(self.db_url):  # several servers must share one: never generated
             raise SettingsError(_SECRET_REQUIRED)
         if self._jwt_key is None:
-            path = self.data_dir / "jwt_secret"
-            if path.exists():
-                self._jwt_key = path.read_text().strip()
-            else:
-                self.data_dir.mkdir(parents=True, exist_ok=True)
-                key = secrets.token_urlsafe(48)
-                path.touch(mode=0o600)
-                path.write_text(key)
-                self._jwt_key = key
+            self._jwt_key = _generated_secret(self.data_dir / SECRET_FILE)
         return self._jwt_key
+
+    @property
+    def notices(self) -> list[str]:
+        """Warnings from :meth:`check` for the operator (e.g. a data dir made private)."""
+        return list(self._notices)
 
     def check(self, *, require_jwt_secret: bool = True) -> Settings:
         """Cross-field rules; raises SettingsError. ``require_jwt_secret`` False: for a
@@ -217,7 +240,14 @@ class Settings(BaseSettings):
             or (self.jwt_secret is None and is_sqlite(self.db_url))
         )
         if needed:
-            _ensure_directory("WINROOM_DATA_DIR", self.data_dir, what="the data dir", writable=True)
+            _ensure_directory(
+                "WINROOM_DATA_DIR",
+                self.data_dir,
+                what="the data dir",
+                writable=True,
+                mode=private_files.DIR_MODE,
+            )
+            self._make_private()
         for name, set_url, url in (
             ("WINROOM_DATABASE_URL", self.database_url, self.db_url),
             ("WINROOM_CORE_DATABASE_URL", self.core_database_url, self.core_db_url),
@@ -230,6 +260,53 @@ class Settings(BaseSettings):
                     path.parent,
                     what="the directory of the SQLite file",
                 )
+
+    def _make_private(self) -> None:
+        """The data dir 0700 and what Win Room keeps in it 0600 (it holds password hashes,
+        customer emails, chat and the secret); a notice when it was open to others."""
+        try:
+            old = private_files.private_dir(self.data_dir)
+        except OSError as exc:
+            self._notices.append(
+                f"cannot make the data dir {self.data_dir} private ({exc.strerror or exc}); "
+                "other users may read it"
+            )
+            return
+        if old is not None:
+            self._notices.append(
+                f"the data dir {self.data_dir} was open to other users (mode {old:04o}); "
+                f"it is now {private_files.DIR_MODE:04o}"
+            )
+        private_files.tighten_kept(self.data_dir)
+
+
+def _generated_secret(path: Path) -> str:
+    """The secret kept at ``path``, generated first when there is none (atomically: every
+    thread and process starting at once gets the same one, none reads it half written)."""
+    try:
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            private_files.private_dir(path.parent)
+            private_files.create_once(path, secrets.token_urlsafe(48))
+            key = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise SettingsError(
+            f"WINROOM_DATA_DIR: cannot read the JWT secret {path} ({reason})"
+        ) from None
+    size = len(key.encode())
+    if size < MIN_SECRET_BYTES:
+        what = (
+            "is empty"
+            if not key
+            else f"holds {size} bytes, under the {MIN_SECRET_BYTES} HS256 needs"
+        )
+        raise SettingsError(
+            f"WINROOM_DATA_DIR: the JWT secret file {path} {what}; delete it to have a new "
+            "one generated (everyone signs in again) or set WINROOM_JWT_SECRET"
+        )
+    return key
 
 
 def _sqlite_file(name: str, url: str) -> Path | None:
@@ -245,13 +322,13 @@ _SECRET_REQUIRED = "WINROOM_JWT_SECRET: required when WINROOM_DATABASE_URL is no
 
 
 def _ensure_directory(
-    name: str, path: Path, *, what: str = "the directory", writable: bool = False
+    name: str, path: Path, *, what: str = "the directory", writable: bool = False, mode: int = 0o777
 ) -> None:
     """Create ``path`` (and its parents) when missing; SettingsError (one line naming the
     setting) when it cannot be created, is not a directory or (``writable``) cannot be
     written."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=mode, parents=True, exist_ok=True)
     except FileExistsError:
         raise SettingsError(f"{name}: {what} {path} exists and is not a directory") from None
     except OSError as exc:

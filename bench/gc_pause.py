@@ -52,7 +52,7 @@ from backend.runtime import database_for_url
 from backend.server import WinRoomApp, build, freeze_startup_heap, uvicorn_config
 from backend.settings import load_settings
 
-JWT_SECRET = "bench-secret-0123456789abcdef"
+JWT_SECRET = "bench-secret-0123456789abcdef-0123456789"
 now = time.perf_counter
 
 

@@ -118,7 +118,7 @@ def quit_on_signals(ctx: AppContext) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     root = demo_dir(args)
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     port = args.port or free_port()
     server = f"http://127.0.0.1:{port}"
     headless = not has_display()

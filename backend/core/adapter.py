@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import QueryableAttribute
 
 from backend.core import tables as t
+from backend.db.engine import private_sqlite_file
 from backend.db.urls import database_file, is_sqlite, normalize_url
 
 CHUNK = 900  # ids per IN (...) list: below SQLite's old 999-variable limit
@@ -116,6 +117,8 @@ def make_core_engine(
         engine = create_engine(
             url, connect_args={"timeout": busy, "check_same_thread": False}, pool_pre_ping=False
         )
+        if path is not None:
+            private_sqlite_file(engine, path)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _rec: Any) -> None:

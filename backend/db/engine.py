@@ -8,13 +8,16 @@ On SQLite: WAL, foreign keys on, a busy timeout, and writers that take the write
 
 from __future__ import annotations
 
+import contextlib
 import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend import private_files
 from backend.db.urls import database_file, is_sqlite, normalize_url
 
 WR_SCHEMA = "wr"
@@ -31,6 +34,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             connect_args={"timeout": 30, "check_same_thread": False, "isolation_level": None},
             **kwargs,
         )
+        if path is not None:
+            private_sqlite_file(engine, path)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _rec: Any) -> None:
@@ -55,6 +60,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if not kwargs.get("pool_pre_ping"):
         ping_when_idle(engine)
     return engine
+
+
+def private_sqlite_file(engine: Engine, path: Path) -> None:
+    """A SQLite file the engine creates is 0600 (SQLite would make it 0644), and so are its
+    ``-wal`` and ``-shm``, which SQLite creates with the database file's mode."""
+
+    @event.listens_for(engine, "do_connect")
+    def _create_private(*_args: Any) -> None:
+        if not path.exists():
+            with contextlib.suppress(OSError):  # SQLite's own open says what is wrong
+                private_files.create_private(path)
 
 
 # A pooled connection given back less than this long ago is handed out without a ping.

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import multiprocessing
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from backend.settings import SettingsError, load_settings
+from backend.settings import MIN_SECRET_BYTES, Settings, SettingsError, load_settings
 
 
 def test_defaults_follow_the_contract(tmp_path: Path) -> None:
@@ -70,8 +74,27 @@ def test_postgres_without_jwt_secret_refuses(
     monkeypatch.setenv("WINROOM_JWT_SECRET", "x" * 32)
     s = load_settings(data_dir=tmp_path)
     assert s.db_url.startswith("postgresql+psycopg://")
-    monkeypatch.setenv("WINROOM_JWT_SECRET", "secret")  # the contract sets no minimum
-    assert load_settings(data_dir=tmp_path).jwt_key() == "secret"
+    monkeypatch.setenv("WINROOM_JWT_SECRET", "é" * 16)  # 32 bytes of UTF-8: enough
+    assert load_settings(data_dir=tmp_path).jwt_key() == "é" * 16
+
+
+@pytest.mark.parametrize(
+    ("value", "needle"),
+    [("", "is set but empty"), ("   ", "is set but empty"), ("x" * 31, "too short (31 bytes)")],
+)
+def test_an_empty_or_short_jwt_secret_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str, needle: str
+) -> None:
+    """HS256 keys must be 32 bytes or more (RFC 7518 §3.2): a shorter one stops the
+    program at start, on SQLite too, instead of signing guessable tokens."""
+    monkeypatch.setenv("WINROOM_JWT_SECRET", value)
+    for require in (True, False):
+        with pytest.raises(SettingsError) as err:
+            load_settings(data_dir=tmp_path, require_jwt_secret=require)
+        msg = str(err.value)
+        assert msg.startswith(f"WINROOM_JWT_SECRET: {needle}"), msg
+        assert "32" in msg and "\n" not in msg
+    assert not (tmp_path / "jwt_secret").exists()  # nothing generated in its place
 
 
 def test_same_sqlite_file_for_both_databases_refuses(
@@ -89,6 +112,72 @@ def test_generated_jwt_secret_is_stable_and_private(tmp_path: Path) -> None:
     assert k1 == load_settings(data_dir=tmp_path).jwt_key()
     assert len(k1) >= 40
     assert (tmp_path / "jwt_secret").stat().st_mode & 0o077 == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["jwt_secret"]  # no temp file left
+
+
+def test_threads_starting_at_once_all_get_the_same_generated_secret(tmp_path: Path) -> None:
+    """The secret used to be created empty, then written: threads starting together read
+    '' (and kept it). Each trial: a fresh data dir, 8 threads released at once."""
+    threads = 8
+    for trial in range(40):
+        data = tmp_path / f"t{trial}"
+        settings = [load_settings(data_dir=data) for _ in range(threads)]
+        gate = threading.Barrier(threads)
+
+        def read(s: Settings, gate: threading.Barrier = gate) -> str:
+            gate.wait(timeout=30)
+            return s.jwt_key()
+
+        with ThreadPoolExecutor(threads) as pool:
+            keys = set(pool.map(read, settings))
+        stored = (data / "jwt_secret").read_text()
+        assert keys == {stored}, trial
+        assert len(stored.encode()) >= MIN_SECRET_BYTES
+
+
+def _race_for_secrets(dirs: list[str], gate: Any, out: Any) -> None:
+    keys = []
+    for d in dirs:
+        gate.wait(timeout=60)  # every process at the same dir, released together
+        keys.append(Settings(data_dir=Path(d)).jwt_key())
+    out.put(keys)
+
+
+def test_processes_starting_at_once_all_get_the_same_generated_secret(tmp_path: Path) -> None:
+    """Four processes start on each of 20 fresh data dirs at once: every one of them reads
+    the one secret that was kept, none reads an empty or half-written file."""
+    dirs = [str(tmp_path / f"d{i}") for i in range(20)]
+    for d in dirs:
+        Path(d).mkdir(mode=0o700)
+    mp = multiprocessing.get_context("spawn")
+    n = 4
+    gate, out = mp.Barrier(n), mp.Queue()
+    procs = [mp.Process(target=_race_for_secrets, args=(dirs, gate, out)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    try:
+        outs = [out.get(timeout=120) for _ in procs]
+    finally:
+        for p in procs:
+            p.join(timeout=30)
+            if p.is_alive():
+                p.kill()
+    for i, d in enumerate(dirs):
+        stored = (Path(d) / "jwt_secret").read_text()
+        assert len(stored.encode()) >= MIN_SECRET_BYTES
+        assert {keys[i] for keys in outs} == {stored}, d
+
+
+@pytest.mark.parametrize("content", ["", "\n", "short-secret"])
+def test_an_empty_or_short_secret_file_is_one_line_and_kept(tmp_path: Path, content: str) -> None:
+    (tmp_path / "jwt_secret").write_text(content)
+    s = load_settings(data_dir=tmp_path)
+    with pytest.raises(SettingsError) as err:
+        s.jwt_key()
+    msg = str(err.value)
+    assert msg.startswith(f"WINROOM_DATA_DIR: the JWT secret file {tmp_path / 'jwt_secret'} ")
+    assert "\n" not in msg and ("empty" in msg or "32" in msg)
+    assert (tmp_path / "jwt_secret").read_text() == content  # never truncated or replaced
 
 
 def test_a_sqlite_path_through_a_symlink_loop_is_one_line_naming_the_setting(

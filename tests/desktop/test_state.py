@@ -4,6 +4,7 @@ journal round-trips, overlays queue and compress, formatting is what the TV show
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -352,6 +353,24 @@ def test_journal_round_trip_and_atomic_write(tmp_path: Path) -> None:
     assert Journal(tmp_path / "j.json", server="http://other").load() is None
     (tmp_path / "j.json").write_text("{not json")
     assert j.load() is None
+
+
+def test_the_journal_is_readable_by_its_user_only(tmp_path: Path) -> None:
+    """The TV's journal (its last screen) sits in the data dir beside the backend's files:
+    a directory it creates is 0700, one it finds open to others is tightened, the file 0600."""
+    state = snapshot_from_http(sample_responses(T0))
+    fresh = tmp_path / "new" / "winroom"
+    Journal(fresh / "tv-journal-x.json").save(state)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700
+    assert stat.S_IMODE((fresh / "tv-journal-x.json").stat().st_mode) == 0o600
+    shared = tmp_path / "old"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    (shared / "tv-journal-y.json").write_text("{}")
+    (shared / "tv-journal-y.json").chmod(0o644)
+    Journal(shared / "tv-journal-y.json").save(state)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o700
+    assert stat.S_IMODE((shared / "tv-journal-y.json").stat().st_mode) == 0o600
 
 
 def test_snapshot_round_trip() -> None:

@@ -1,8 +1,9 @@
 """The local journal: last good state + last event id, so a restarted TV shows its last
 good screen at once and resumes the live stream with ``since``.
 
-JSON in the user data dir, written atomically (temp file + ``os.replace``). A corrupt or
-missing journal is simply no journal.
+JSON in the user data dir, written atomically (temp file + ``os.replace``), readable by its
+user only (the file 0600, a directory it creates 0700). A corrupt or missing journal is
+simply no journal.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from backend import private_files
 from winroom_desktop.state.models import RoomState
 from winroom_desktop.state.snapshot import snapshot_from_http, state_to_responses
 
@@ -62,7 +64,10 @@ class Journal:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace ``path`` with ``text`` at once; the new file is 0600 (``mkstemp``'s mode)."""
+    path.parent.mkdir(mode=private_files.DIR_MODE, parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # the data dir the backend shares: private too
+        private_files.tighten(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

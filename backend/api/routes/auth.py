@@ -16,6 +16,7 @@ from backend.api.schemas import (
     RegisterIn,
     UserEnvelope,
     UserOut,
+    tv_masked,
 )
 from backend.auth import issue_token
 from backend.models import Seller
@@ -65,7 +66,8 @@ def login(body: LoginIn, request: Request, ctx: CtxDep) -> LoginOut:
 def me(principal: PrincipalDep, ctx: CtxDep) -> UserEnvelope:
     floor = FloorOut(timezone=ctx.settings.timezone)
     if principal.is_tv:
-        return UserEnvelope(user=UserOut(role="tv", name=principal.name), floor=floor)
+        tv = UserEnvelope(user=UserOut(role="tv", name=principal.name), floor=floor)
+        return tv_masked(tv, principal)
     with ctx.db.read() as s:
         seller = s.get(Seller, principal.seller_id)
         if seller is None:

@@ -45,7 +45,7 @@ def active_promotions(principal: PrincipalDep, ctx: CtxDep) -> PromotionsOut:
             .order_by(Promotion.starts_at.desc(), Promotion.id.desc())
             .limit(20)
         )
-        return PromotionsOut(
+        out = PromotionsOut(
             promotions=[
                 PromotionOut(
                     id=p.id,
@@ -58,6 +58,7 @@ def active_promotions(principal: PrincipalDep, ctx: CtxDep) -> PromotionsOut:
                 for p in rows
             ]
         )
+    return tv_masked(out, principal)
 
 
 @router.post(

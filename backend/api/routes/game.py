@@ -18,6 +18,7 @@ from backend.api.schemas import (
     SpinDrawOut,
     SpinsOut,
     TeamOverviewOut,
+    tv_masked,
 )
 from backend.game import read as game
 
@@ -33,13 +34,15 @@ def leaderboard(
     board: Annotated[Board, Path()], principal: PrincipalDep, ctx: CtxDep, period: PeriodQ = "today"
 ) -> LeaderboardOut:
     with ctx.db.read() as s:
-        return LeaderboardOut.model_validate(game.leaderboard(s, board, period, ctx.settings))
+        out = LeaderboardOut.model_validate(game.leaderboard(s, board, period, ctx.settings))
+    return tv_masked(out, principal)
 
 
 @router.get("/goals/progress", response_model=GoalsOut)
 def team_goals(principal: PrincipalDep, ctx: CtxDep) -> GoalsOut:
     with ctx.db.read() as s:
-        return GoalsOut(goals=game.team_goals(s, ctx.settings))
+        out = GoalsOut(goals=game.team_goals(s, ctx.settings))
+    return tv_masked(out, principal)
 
 
 @router.get("/me/goals", response_model=GoalsOut)
@@ -85,7 +88,8 @@ def my_badges(seller: SellerDep, ctx: CtxDep) -> BadgesOut:
 def challenges(principal: PrincipalDep, ctx: CtxDep) -> ChallengesOut:
     seller_id = principal.seller_id if principal.role in ("sales", "sales_lead", "admin") else None
     with ctx.db.read() as s:
-        return ChallengesOut(challenges=game.challenges(s, seller_id, ctx.settings))
+        out = ChallengesOut(challenges=game.challenges(s, seller_id, ctx.settings))
+    return tv_masked(out, principal)
 
 
 @router.get("/me/spins", response_model=SpinsOut)

@@ -32,7 +32,7 @@ __all__ = ["TestClient"]
 PASSWORD = "correct-horse-9"
 ROLES = ("sales", "sales_lead", "finance", "admin")
 EPHEMERAL = ("presence.changed", "typing")
-JWT_SECRET = "test-secret-0123456789abcdef"
+JWT_SECRET = "test-secret-0123456789abcdef-0123456789"
 
 
 @lru_cache(maxsize=1)
