@@ -24,7 +24,7 @@ from winroom_desktop.views.theme import (
     seller_color,
     with_alpha,
 )
-from winroom_desktop.views.tv.paint import LEFT, RIGHT, TvWidget, rounded, text, wrapped
+from winroom_desktop.views.tv.paint import LEFT, RIGHT, TvWidget, fit, rounded, text, wrapped
 
 MOVE_MS = 800.0
 RANK_MARK_MS = 12000.0
@@ -115,6 +115,12 @@ class BoardPanel(TvWidget):
         self.update()
         return busy
 
+    def _value_text(self, row: Row) -> str:
+        board = self.key[0]
+        if isinstance(row.entry.value, str) or board in ("revenue", "margin"):
+            return fmt.board_value(board, f"{row.shown:.2f}")
+        return fmt.board_value(board, row.shown if board == "conversion" else round(row.shown))
+
     def lines(self) -> list[str]:
         return [r.entry.name for r in sorted(self.rows.values(), key=lambda r: r.entry.rank)]
 
@@ -149,10 +155,17 @@ class BoardPanel(TvWidget):
         row_h = min(s.pxf(88), avail / MAX_ROWS)
         t = now_ms()
         rank_w = s.pxf(104)
-        value_w = s.pxf(190)
+        shown_values = {sid: self._value_text(row) for sid, row in self.rows.items()}
+        # the value column is as wide as its widest figure (money is never cut)
+        vfm = s.metrics(40, 700)
+        finals = [fmt.board_value(board, r.entry.value) for r in self.rows.values()]
+        widest = max(
+            (vfm.horizontalAdvance(v) for v in [*shown_values.values(), *finals]), default=0
+        )
         track_x = rank_w
         track_w = w - rank_w
-        for row in self.rows.values():
+        value_w = min(max(s.pxf(120), widest + s.pxf(8)), track_w * 0.5)
+        for sid, row in self.rows.items():
             y = top + row.slot * row_h
             e = row.entry
             color = seller_color(e.seller_id)
@@ -166,30 +179,26 @@ class BoardPanel(TvWidget):
             bw = max(s.pxf(10), track_w * frac)
             rounded(p, QRectF(track_x, by, bw, bar_h), s.pxf(12), with_alpha(color, 0.42))
             rounded(p, QRectF(track_x, by, s.pxf(10), bar_h), s.pxf(5), color)
-            text(
+            fit(
                 p,
                 s,
-                QRectF(track_x + s.pxf(24), y, track_w - value_w - s.pxf(36), row_h),
+                QRectF(track_x + s.pxf(24), y, track_w - value_w - s.pxf(52), row_h),
                 e.name,
                 40,
                 TEXT,
                 weight=600,
+                kind="name",
             )
-            if isinstance(e.value, str) or board in ("revenue", "margin"):
-                shown = fmt.board_value(board, f"{row.shown:.2f}")
-            else:
-                shown = fmt.board_value(
-                    board, row.shown if board == "conversion" else round(row.shown)
-                )
-            text(
+            fit(
                 p,
                 s,
                 QRectF(w - value_w - s.pxf(16), y, value_w, row_h),
-                shown,
+                shown_values[sid],
                 40,
                 TEXT,
                 weight=700,
                 align=RIGHT,
+                kind="money",
             )
             if row.rank_delta and t - row.rank_t0 < RANK_MARK_MS:
                 up = row.rank_delta > 0

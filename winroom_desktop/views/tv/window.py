@@ -35,7 +35,7 @@ from winroom_desktop.views.frameclock import FrameClock
 from winroom_desktop.views.theme import BG, GOAL, NEW_SALE, Scale, with_alpha
 from winroom_desktop.views.tv.board import BoardPanel
 from winroom_desktop.views.tv.goals import GoalsPanel
-from winroom_desktop.views.tv.header import HeaderBar, ReconnectBanner
+from winroom_desktop.views.tv.header import PAGE_SECONDS, HeaderBar, ReconnectBanner
 from winroom_desktop.views.tv.night import NightLayer
 from winroom_desktop.views.tv.overlay import OverlayLayer
 from winroom_desktop.views.tv.queue import QueuePanel
@@ -110,7 +110,7 @@ class TvWindow(QWidget):
         self._every(1000, self._second)
         self._every(int(self.settings.rotate_seconds * 1000), self.rotate_board)
         self._every(7000, self.stories.advance)
-        self._every(10000, self.header.next_promotion)
+        self._every(PAGE_SECONDS * 1000, self.header.advance)
         self._every(max(10_000, int(self.settings.pixel_shift_minutes * 60_000)), self.shift)
         self._every(30_000, self.check_night)
         self.resize(1920, 1080)
