@@ -100,6 +100,14 @@ class BoardPanel(TvWidget):
         self.clock.request(self.tick)
         self.update()
 
+    def settle(self) -> None:
+        """Finish the glide and count-up now (the picture beneath an overlay shows the
+        values the overlay celebrates, not a frame of the count-up)."""
+        t = now_ms()
+        for row in self.rows.values():
+            row.t0 = min(row.t0, t - MOVE_MS)
+        self.tick(t)
+
     def tick(self, t: float) -> bool:
         busy = False
         for slot, (_, row) in enumerate(

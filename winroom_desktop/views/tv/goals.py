@@ -68,6 +68,12 @@ class GoalsPanel(TvWidget):
             self.clock.request(self.tick)
         self.update()
 
+    def settle(self) -> None:
+        """Finish the bars' growth now (before an overlay takes its picture)."""
+        t = now_ms()
+        self._t0 = min(self._t0, t - GROW_MS)
+        self.tick(t)
+
     def tick(self, t: float) -> bool:
         k = (t - self._t0) / GROW_MS
         e = ease_out(k)

@@ -167,6 +167,8 @@ class TvWindow(QWidget):
         self.queue.set_items(self.state.queue, animate=False, open_count=self.state.open_count)
 
     def _backdrop(self) -> QPixmap:
+        self.board.settle()
+        self.goals.settle()
         return self.content.grab()
 
     # -- state in --------------------------------------------------------------------

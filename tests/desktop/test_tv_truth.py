@@ -1,0 +1,81 @@
+"""The TV tells one truth: the wins board agrees with the streak overlay, offline boards
+are from one moment (or dated), and TVs on one machine keep their own files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from winroom_desktop.state.sample import sample_responses
+from winroom_desktop.state.snapshot import snapshot_from_http
+from winroom_desktop.state.store import Store
+
+NOW = datetime.now(UTC)
+
+
+def _env(i: int, type_: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {"id": i, "type": type_, "payload": payload, "created_at": NOW.isoformat()}
+
+
+def _claimed(i: int, claim_id: int, seller_id: int, name: str) -> dict[str, Any]:
+    return _env(
+        i,
+        "claimed",
+        {
+            "queue_id": 100 + claim_id,
+            "claim_id": claim_id,
+            "seller_id": seller_id,
+            "seller_name": name,
+            "claim_type": "first_sales",
+            "revenue_usd": "10.00",
+        },
+    )
+
+
+def _wins(state: Any, period: str = "today") -> dict[int, tuple[int, int]]:
+    return {e.seller_id: (e.value, e.rank) for e in state.board("wins", period).entries}
+
+
+def test_a_claim_counts_on_the_wins_boards_at_once() -> None:
+    store = Store()
+    store.load_snapshot(sample_responses(NOW))
+    before = _wins(store.state)
+    # seller 2 (Mehmet Kaya) is second with 8; Ayşe leads with 9
+    assert before[1] == (9, 1) and before[2] == (8, 2)
+    state, _ = store.apply_event(_claimed(1, 9001, 2, "Mehmet Kaya"))
+    after = _wins(state)
+    assert after[2] == (9, 1) and after[1] == (9, 1)  # a tie shares the rank
+    assert _wins(state, "month")[2][0] == before[2][0] + 1
+    top = state.board("wins", "today").entries
+    assert [e.seller_id for e in top[:2]] == [1, 2]  # equal values: by name
+    assert top[1].normalized == 1.0
+    # the same claim again (replayed, or already in the snapshot's recent claims): no double
+    state, _ = store.apply_event(_claimed(2, 9001, 2, "Mehmet Kaya"))
+    assert _wins(state)[2] == (9, 1)
+    # the revenue board waits for the refetch
+    assert state.board("revenue", "today") == snapshot_from_http(sample_responses(NOW)).board(
+        "revenue", "today"
+    )
+    # a seller not on the board yet appears with one win
+    state, _ = store.apply_event(_claimed(3, 9002, 77, "Yeni Satıcı"))
+    assert _wins(state)[77][0] == 1
+
+
+def test_the_streak_overlay_shows_the_board_it_celebrates(tv: Any, qtbot: Any) -> None:
+    """The overlay's picture of the screen (taken when it starts) has the new win count."""
+    from winroom_desktop.views.tv.paint import recording
+
+    w = tv.window
+    while w.rotation.current != ("wins", "today"):
+        w.rotate_board()
+    r = sample_responses(NOW)
+    tv.feed.snapshot(r)
+    tv.feed.go("connected", NOW)
+    assert _wins(tv.store.state)[2] == (8, 2)
+    tv.feed.send(_claimed(2, 9002, 2, "Mehmet Kaya"))
+    with recording() as drawn:
+        tv.feed.send(_env(3, "streak", {"seller_id": 2, "seller_name": "Mehmet Kaya", "count": 9}))
+        assert w.overlay.busy
+    i = next(k for k, d in enumerate(drawn) if d.kind == "name" and d.value == "Mehmet Kaya")
+    value = next(d for d in drawn[i:] if d.kind == "money")
+    assert value.lines == ("9",)
