@@ -138,6 +138,11 @@ class TvApp(QObject):
     def snapshot_paths(self) -> list[str]:
         return snap.tv_endpoints(list(self.settings.board_playlist))
 
+    def board_paths(self) -> list[str]:
+        """Every board of the playlist: they are always fetched together, so the boards on
+        screen (and in the journal) are from one moment."""
+        return [snap.board_path(b, p) for b, p in dict.fromkeys(self.settings.board_playlist)]
+
     # -- signal handlers -------------------------------------------------------------
     def on_event(self, env: dict[str, Any]) -> None:
         old = self.store.state
@@ -152,10 +157,8 @@ class TvApp(QObject):
                 self.sound.play(eff.name)
             elif isinstance(eff, RefetchBoards):
                 boards.update(eff.boards or ("wins", "revenue", "margin", "conversion"))
-        if boards:
-            paths = [snap.board_path(b, p) for b, p in self.settings.board_playlist if b in boards]
-            if paths:
-                self._spawn(self.feed.refresh(paths))
+        if boards and any(b in boards for b, _ in self.settings.board_playlist):
+            self._spawn(self.feed.refresh(self.board_paths()))
 
     def on_snapshot(self, responses: dict[str, Any], latest_id: int | None) -> None:
         state = self.store.load_snapshot(responses, latest_id)
@@ -167,7 +170,7 @@ class TvApp(QObject):
 
     def on_board_changed(self, board: str, period: str) -> None:
         if self.feed.state == "connected":
-            self._spawn(self.feed.refresh([snap.board_path(board, period)]))
+            self._spawn(self.feed.refresh(self.board_paths()))
 
     def on_overlay_started(self, overlay: Any) -> None:
         if self.sound is not None:
@@ -180,8 +183,8 @@ class TvApp(QObject):
     def refresh_slow_parts(self) -> None:
         if self.feed.state != "connected":
             return
-        board = snap.board_path(*self.window.rotation.current)
-        self._spawn(self.feed.refresh([snap.PROMOTIONS, snap.CHALLENGES, snap.GOALS, board]))
+        slow = [snap.PROMOTIONS, snap.CHALLENGES, snap.GOALS]
+        self._spawn(self.feed.refresh(slow + self.board_paths()))
 
     # -- journal ---------------------------------------------------------------------
     def save_journal(self) -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from winroom_desktop.state.sample import sample_responses
-from winroom_desktop.state.snapshot import snapshot_from_http
+from winroom_desktop.state.sample import board, sample_responses
+from winroom_desktop.state.snapshot import board_path, snapshot_from_http
 from winroom_desktop.state.store import Store
 
 NOW = datetime.now(UTC)
@@ -79,3 +79,72 @@ def test_the_streak_overlay_shows_the_board_it_celebrates(tv: Any, qtbot: Any) -
     i = next(k for k, d in enumerate(drawn) if d.kind == "name" and d.value == "Mehmet Kaya")
     value = next(d for d in drawn[i:] if d.kind == "money")
     assert value.lines == ("9",)
+
+
+def test_journal_keeps_when_each_board_was_fetched(tmp_path: Any) -> None:
+    """Boards refreshed at different moments are restored dated, not mixed silently."""
+    from datetime import timedelta
+
+    from winroom_desktop.state.journal import Journal
+
+    t1 = datetime(2024, 5, 6, 11, 5, tzinfo=UTC)
+    t2 = t1 + timedelta(minutes=27)
+    store = Store()
+    store.load_snapshot(sample_responses(t1), fetched_at=t1)
+    fresh = board("revenue", "today", shift=3)
+    store.load_snapshot({board_path("revenue", "today"): fresh}, fetched_at=t2)
+    journal = Journal(tmp_path / "j.json", server="http://x")
+    journal.save(store.state)
+    loaded = journal.load()
+    assert loaded is not None
+    state, _ = loaded
+    assert state.board_as_of("revenue", "today") is None  # the newest moment
+    assert state.board_as_of("revenue", "month") == t1
+    assert state.board_as_of("wins", "today") == t1
+    # one moment: nothing is dated
+    store = Store()
+    store.load_snapshot(sample_responses(t1), fetched_at=t1)
+    assert all(store.state.board_as_of(*k.split("/")) is None for k in store.state.boards)
+
+
+def test_boards_are_fetched_together(tv: Any, qtbot: Any) -> None:
+    every = [board_path(b, p) for b, p in dict.fromkeys(tv.settings.board_playlist)]
+    assert len(every) == len(set(tv.settings.board_playlist)) > 1
+    tv.feed.snapshot(sample_responses(NOW))
+    tv.feed.go("connected", NOW)
+    tv.window.rotate_board()
+    assert tv.feed.refreshed[-1] == every
+    tv.feed.send(_env(1, "leaderboard:refresh", {"boards": ["wins"]}))
+    assert tv.feed.refreshed[-1] == every
+    tv.refresh_slow_parts()
+    assert set(every) <= set(tv.feed.refreshed[-1])
+
+
+def test_a_restored_board_older_than_the_rest_is_dated(tv: Any, qtbot: Any) -> None:
+    from datetime import timedelta
+
+    from winroom_desktop.state import format as fmt
+    from winroom_desktop.views.tv.paint import recording
+
+    t1 = NOW - timedelta(hours=2)
+    store = Store()
+    store.load_snapshot(sample_responses(t1), fetched_at=t1)
+    store.load_snapshot(
+        {board_path("revenue", "today"): board("revenue", "today", 2)}, fetched_at=NOW
+    )
+    tv.journal.save(store.state)
+    assert tv.restore_journal()
+    w = tv.window
+
+    def drawn_title() -> list[str]:
+        with recording() as drawn:
+            w.board.grab()
+        return [ln for d in drawn for ln in d.lines if ln.startswith("as of")]
+
+    assert w.board.key == ("revenue", "today")
+    assert drawn_title() == []  # the newest board: the banner's "last update" covers it
+    while w.rotation.current[1] == "today":
+        w.rotate_board()
+    assert drawn_title() == [f"as of {fmt.hhmm(t1)}"]
+    tv.feed.go("connected", NOW)
+    assert drawn_title() == []

@@ -20,6 +20,7 @@ from winroom_desktop.views.theme import (
     PANEL_HI,
     PROBLEM,
     TEXT,
+    WARNING,
     Scale,
     seller_color,
     with_alpha,
@@ -63,6 +64,12 @@ class BoardPanel(TvWidget):
         self.rows: dict[int, Row] = {}
         self.playlist_pos = (0, 1)
         self.reduced_motion = False
+        self.as_of: str | None = None  # "14:32": the board is older than the rest
+
+    def set_as_of(self, as_of: str | None) -> None:
+        if as_of != self.as_of:
+            self.as_of = as_of
+            self.update()
 
     def show_board(
         self, key: tuple[str, str], board: Board | None, position: tuple[int, int] = (0, 1)
@@ -147,6 +154,10 @@ class BoardPanel(TvWidget):
             cx = w - (total - i) * s.pxf(22)
             rounded(p, QRectF(cx - r, s.pxf(22) - r, 2 * r, 2 * r), r, TEXT if i == idx else LINE)
         top = float(s.px(56))
+        if self.as_of:  # older than the rest of the screen: say when it is from
+            dated = QRectF(0, top - s.px(10), w, s.px(38))
+            text(p, s, dated, f"as of {self.as_of}", 28, WARNING, weight=700)
+            top += s.px(36)
         if not self.rows:
             rounded(p, QRectF(0, top, w, s.px(156)), s.px(18), PANEL_HI)
             wrapped(

@@ -189,6 +189,7 @@ class TvWindow(QWidget):
         self.header.set_promotions(state.promotions if self.connection == "connected" else ())
         self.queue.set_items(state.queue, animate=animate, open_count=state.open_count)
         self.board.set_board(state.board(*self.rotation.current))
+        self._date_board()
         energy = energy_level(state)
         self.goals.set_goals(state.team_goals, state.challenges, energy)
         self.stories.set_items(state.achievements)
@@ -209,6 +210,7 @@ class TvWindow(QWidget):
         self.banner.set_last_update(last_update)
         self.banner.setVisible(state != "connected")
         self.header.set_promotions(self.state.promotions if state == "connected" else ())
+        self._date_board()
         if changed:
             self.overlay.refresh_backdrop()
 
@@ -223,7 +225,13 @@ class TvWindow(QWidget):
     def rotate_board(self) -> None:
         key = self.rotation.advance()
         self.board.show_board(key, self.state.board(*key), self._playlist_pos())
+        self._date_board()
         self.board_changed.emit(*key)
+
+    def _date_board(self) -> None:
+        """Offline, a board older than the rest of the screen says when it is from."""
+        at = None if self.connection == "connected" else self.state.board_as_of(*self.board.key)
+        self.board.set_as_of(fmt.hhmm(at, self.state.timezone) if at else None)
 
     def _now(self) -> datetime:
         """The floor's wall clock (the server's time zone once announced)."""
