@@ -148,3 +148,46 @@ def test_a_restored_board_older_than_the_rest_is_dated(tv: Any, qtbot: Any) -> N
     assert drawn_title() == [f"as of {fmt.hhmm(t1)}"]
     tv.feed.go("connected", NOW)
     assert drawn_title() == []
+
+
+def test_each_screen_keeps_its_own_journal_and_settings(tmp_path: Any, monkeypatch: Any) -> None:
+    import json
+
+    from winroom_desktop.cli import build_parser
+    from winroom_desktop.state.journal import Journal
+    from winroom_desktop.tv_app import data_dir, journal_path, load_settings, settings_path
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("WINROOM_DESKTOP_DATA_DIR", str(tmp_path / "data"))
+    server = "http://10.0.0.5:8000"
+
+    def args(*extra: str) -> Any:
+        return build_parser().parse_args(["tv", "--server", server, "--token", "t", *extra])
+
+    a0, a1, a2 = args(), args("--screen", "1"), args("--screen", "2")
+    # screen 0 keeps today's paths (a one-TV machine upgrades without losing anything)
+    assert settings_path(a0).name == "tv-settings.json"
+    assert settings_path(args("--screen", "0")) == settings_path(a0)
+    assert journal_path(data_dir(a0), server).name.startswith("tv-journal-")
+    assert journal_path(data_dir(a0), server, 0) == journal_path(data_dir(a0), server)
+    paths = {journal_path(data_dir(a), server, a.screen) for a in (a0, a1, a2)}
+    assert len(paths) == 3 and len({settings_path(a) for a in (a0, a1, a2)}) == 3
+    # two TVs' journals do not overwrite each other
+    s0 = Store()
+    s0.load_snapshot(sample_responses(NOW, queue_size=1))
+    s1 = Store()
+    s1.load_snapshot(sample_responses(NOW, queue_size=4))
+    Journal(journal_path(data_dir(a0), server, 0), server=server).save(s0.state)
+    Journal(journal_path(data_dir(a1), server, 1), server=server).save(s1.state)
+    back0 = Journal(journal_path(data_dir(a0), server, 0), server=server).load()
+    back1 = Journal(journal_path(data_dir(a1), server, 1), server=server).load()
+    assert back0 is not None and back1 is not None
+    assert len(back0[0].queue) == 1 and len(back1[0].queue) == 4
+    # settings: screen 0's file; a screen without its own starts from it, then keeps its own
+    settings_path(a0).parent.mkdir(parents=True)
+    settings_path(a0).write_text(json.dumps({"volume": 0.3, "playlist": "wins/today"}))
+    assert load_settings(a1).playlist == "wins/today"
+    settings_path(a1).write_text(json.dumps({"volume": 0.9, "playlist": "revenue/month"}))
+    assert load_settings(a1).playlist == "revenue/month"
+    assert load_settings(a0).playlist == "wins/today"
+    assert load_settings(a2).playlist == "wins/today"
