@@ -146,9 +146,10 @@ class BoardPanel(TvWidget):
         w = float(self.width())
         board, period = self.key
         title = f"{TITLES.get(board, board.upper())} · {PERIODS.get(period, period)}"
-        text(p, s, QRectF(0, 0, w * 0.8, s.px(44)), title, 30, MUTED, weight=700)
-        # playlist dots
         idx, total = self.playlist_pos
+        title_w = w - total * s.pxf(22) - s.pxf(16)  # the playlist dots take the right
+        text(p, s, QRectF(0, 0, title_w, s.px(44)), title, 30, MUTED, weight=700)
+        # playlist dots
         r = s.pxf(6)
         for i in range(total):
             cx = w - (total - i) * s.pxf(22)
