@@ -67,7 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     tv = sub.add_parser("tv", help="fullscreen TV kiosk")
     tv.add_argument("--server", required=True, type=_server, help="e.g. http://10.0.0.5:8000")
     tv.add_argument("--token", required=True, help="device token (winroom-backend device-token)")
-    tv.add_argument("--screen", type=_screen, default=0, help="screen number (default 0)")
+    tv.add_argument(
+        "--screen",
+        type=_screen,
+        default=0,
+        help="screen number (default 0); each screen keeps its own journal and settings",
+    )
     tv.add_argument("--windowed", action="store_true", help="a normal window, not fullscreen")
     tv.add_argument("--overlay", choices=OVERLAYS, help="play this overlay with sample data")
     tv.add_argument("--mute", action="store_true", help="start muted (M toggles)")

@@ -42,18 +42,32 @@ def data_dir(args: argparse.Namespace | None = None) -> Path:
     return Path(platformdirs.user_data_dir("winroom", appauthor=False))
 
 
+def screen_of(args: argparse.Namespace | None) -> int:
+    screen = getattr(args, "screen", None)
+    return screen if isinstance(screen, int) and screen > 0 else 0
+
+
+def _screen_suffix(screen: int) -> str:
+    """Screen 0 keeps the paths of a one-TV machine; ``--screen N`` gets its own files."""
+    return f"-screen{screen}" if screen > 0 else ""
+
+
 def settings_path(args: argparse.Namespace | None = None) -> Path:
+    """``--settings`` as given; else ``tv-settings.json`` in the user config dir, or
+    ``tv-settings-screenN.json`` for ``--screen N`` (N > 0)."""
     explicit = getattr(args, "settings", None)
     if explicit:
         return Path(explicit)
     import platformdirs
 
-    return Path(platformdirs.user_config_dir("winroom", appauthor=False)) / "tv-settings.json"
+    root = Path(platformdirs.user_config_dir("winroom", appauthor=False))
+    return root / f"tv-settings{_screen_suffix(screen_of(args))}.json"
 
 
-def journal_path(root: Path, server: str) -> Path:
+def journal_path(root: Path, server: str, screen: int = 0) -> Path:
+    """One journal per server and screen: TVs on one machine never share a last screen."""
     digest = hashlib.sha1(server.encode()).hexdigest()[:10]
-    return root / f"tv-journal-{digest}.json"
+    return root / f"tv-journal-{digest}{_screen_suffix(screen)}.json"
 
 
 class TvApp(QObject):
@@ -138,6 +152,11 @@ class TvApp(QObject):
     def snapshot_paths(self) -> list[str]:
         return snap.tv_endpoints(list(self.settings.board_playlist))
 
+    def board_paths(self) -> list[str]:
+        """Every board of the playlist: they are always fetched together, so the boards on
+        screen (and in the journal) are from one moment."""
+        return [snap.board_path(b, p) for b, p in dict.fromkeys(self.settings.board_playlist)]
+
     # -- signal handlers -------------------------------------------------------------
     def on_event(self, env: dict[str, Any]) -> None:
         old = self.store.state
@@ -152,10 +171,8 @@ class TvApp(QObject):
                 self.sound.play(eff.name)
             elif isinstance(eff, RefetchBoards):
                 boards.update(eff.boards or ("wins", "revenue", "margin", "conversion"))
-        if boards:
-            paths = [snap.board_path(b, p) for b, p in self.settings.board_playlist if b in boards]
-            if paths:
-                self._spawn(self.feed.refresh(paths))
+        if boards and any(b in boards for b, _ in self.settings.board_playlist):
+            self._spawn(self.feed.refresh(self.board_paths()))
 
     def on_snapshot(self, responses: dict[str, Any], latest_id: int | None) -> None:
         state = self.store.load_snapshot(responses, latest_id)
@@ -167,7 +184,7 @@ class TvApp(QObject):
 
     def on_board_changed(self, board: str, period: str) -> None:
         if self.feed.state == "connected":
-            self._spawn(self.feed.refresh([snap.board_path(board, period)]))
+            self._spawn(self.feed.refresh(self.board_paths()))
 
     def on_overlay_started(self, overlay: Any) -> None:
         if self.sound is not None:
@@ -180,8 +197,8 @@ class TvApp(QObject):
     def refresh_slow_parts(self) -> None:
         if self.feed.state != "connected":
             return
-        board = snap.board_path(*self.window.rotation.current)
-        self._spawn(self.feed.refresh([snap.PROMOTIONS, snap.CHALLENGES, snap.GOALS, board]))
+        slow = [snap.PROMOTIONS, snap.CHALLENGES, snap.GOALS]
+        self._spawn(self.feed.refresh(slow + self.board_paths()))
 
     # -- journal ---------------------------------------------------------------------
     def save_journal(self) -> None:
@@ -200,7 +217,12 @@ class TvApp(QObject):
 
 
 def load_settings(args: argparse.Namespace) -> TvSettings:
-    settings = TvSettings.load(settings_path(args))
+    """The screen's own settings file; a screen N without one yet starts from screen 0's
+    (the same floor), and keeps its own once it has one."""
+    path = settings_path(args)
+    if not path.exists() and not getattr(args, "settings", None) and screen_of(args) > 0:
+        path = settings_path(argparse.Namespace(screen=0))
+    settings = TvSettings.load(path)
     if getattr(args, "mute", False):
         settings.muted = True
     if getattr(args, "reduced_motion", False):
@@ -262,7 +284,9 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
         feed = StubFeed()
     else:
         api = ApiClient(args.server, args.token)
-        journal = Journal(journal_path(data_dir(args), args.server), server=args.server)
+        journal = Journal(
+            journal_path(data_dir(args), args.server, screen_of(args)), server=args.server
+        )
         feed = LiveFeed(
             api,
             since_provider=lambda: store.last_event_id,

@@ -125,13 +125,13 @@ def test_board_rotation_reloads_the_next_board(tv: Any, qtbot: Any) -> None:
         tv.window.rotate_board()
     assert sig.args == ["wins", "today"]
     assert tv.window.board.key == ("wins", "today")
-    assert tv.feed.refreshed[-1] == [board_path("wins", "today")]
+    assert board_path("wins", "today") in tv.feed.refreshed[-1]
     assert tv.window.board.lines()[0] == "Ayşe Yılmaz"
 
 
 def test_leaderboard_refresh_event_refetches_boards(tv: Any, qtbot: Any) -> None:
     tv.feed.send(_env(1, "leaderboard:refresh", {"boards": ["margin"]}))
-    assert tv.feed.refreshed[-1] == [board_path("margin", "today")]
+    assert board_path("margin", "today") in tv.feed.refreshed[-1]
 
 
 def test_kiosk_keys_only_ctrl_q_quits(tv: Any, qtbot: Any) -> None:

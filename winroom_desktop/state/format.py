@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -134,3 +135,83 @@ MARGIN_LABELS = {
 
 def margin_label(quality: str) -> str:
     return MARGIN_LABELS.get(quality.lower(), quality.capitalize() if quality else "")
+
+
+# -- names that do not fit ------------------------------------------------------------
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+# words that bind to the next one: a name is never shortened to end on one of them
+_BINDING = frozenset(
+    {
+        "عبد",
+        "بن",
+        "بنت",
+        "ابن",
+        "أبو",
+        "ابو",
+        "أم",
+        "ام",
+        "آل",
+        "ال",
+        "abd",
+        "abdul",
+        "abu",
+        "bin",
+        "binti",
+        "ibn",
+        "al",
+        "el",
+        "de",
+        "da",
+        "di",
+        "du",
+        "van",
+        "von",
+        "der",
+        "den",
+        "del",
+        "la",
+        "le",
+    }
+)
+
+
+def _initial(word: str) -> str:
+    """``Größmann-Überschall`` → ``G.``; ``al-Otaibi`` → ``O.`` (the first letter of the
+    part that carries the name)."""
+    parts = [p for p in re.split(r"[-‐'’]", word) if p]
+    if len(parts) > 1 and parts[0].casefold() in _BINDING:
+        parts = parts[1:]
+    letter = next((ch for ch in (parts[0] if parts else word) if ch.isalpha()), "")
+    return f"{letter.upper()}." if letter else ""
+
+
+def name_variants(name: str | None) -> list[str]:
+    """The forms a name may take on a screen, longest first, each made of whole words:
+    ``Zeynep Demir`` → ``["Zeynep Demir", "Zeynep D.", "Zeynep"]``.
+
+    Latin, Cyrillic, Greek… names: the full name, then the first name and the initial of
+    the last one, then the first name. Arabic-script names have no initials: trailing
+    words are dropped, never ending on a word that binds to the next (``عبد``, ``بن``):
+    ``عبد الرحمن بن عبد العزيز`` → ``[…, "عبد الرحمن"]``. A leading binding word stays
+    with the word after it (``Abu Bakr Siddiq`` → ``Abu Bakr S.``)."""
+    words = (name or "").split()
+    if not words:
+        return [""]
+    full = " ".join(words)
+    out = [full]
+    if len(words) > 1:
+        first_n = 1
+        while first_n < len(words) - 1 and words[first_n - 1].casefold() in _BINDING:
+            first_n += 1
+        first = " ".join(words[:first_n])
+        if _ARABIC.search(full):
+            for n in range(len(words) - 1, first_n - 1, -1):
+                if words[n - 1].casefold() not in _BINDING:
+                    out.append(" ".join(words[:n]))
+            out.append(first)
+        elif first_n < len(words):
+            initial = _initial(words[-1])
+            if initial:
+                out.append(f"{first} {initial}")
+            out.append(first)
+    return list(dict.fromkeys(out))

@@ -8,6 +8,7 @@ Money stays a two-decimal string as on the wire; the views format it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 QUEUE_CAP = 200
@@ -172,6 +173,9 @@ class Board:
     board: str
     period: str
     entries: tuple[BoardEntry, ...] = ()
+    # when this client fetched it (ISO, UTC): the journal keeps it so a restored screen
+    # can say which boards are older than the rest; bookkeeping, not part of equality
+    fetched_at: str | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
@@ -183,14 +187,18 @@ class Board:
             board=str(d["board"]),
             period=str(d["period"]),
             entries=tuple(BoardEntry.from_api(e) for e in d.get("entries") or ()),
+            fetched_at=_str(d.get("fetched_at")),
         )
 
     def to_api(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "board": self.board,
             "period": self.period,
             "entries": [e.to_api() for e in self.entries],
         }
+        if self.fetched_at is not None:
+            out["fetched_at"] = self.fetched_at
+        return out
 
 
 def board_key(board: str, period: str) -> str:
@@ -416,6 +424,31 @@ class RoomState:
 
     def team_goal(self, goal_id: int) -> Goal | None:
         return next((g for g in self.team_goals if g.id == goal_id), None)
+
+    def board_as_of(self, board: str, period: str) -> datetime | None:
+        """When the board was fetched, if that is older than the room's newest board
+        (by more than ``BOARD_MOMENT_S``): such a board is from another moment than the
+        rest of a restored screen, and is shown dated ("as of 14:32"). None otherwise."""
+        b = self.board(board, period)
+        at = _when(b.fetched_at) if b is not None else None
+        if at is None:
+            return None
+        times = [t for t in (_when(x.fetched_at) for x in self.boards.values()) if t]
+        newest = max(times, default=at)
+        return at if (newest - at).total_seconds() > BOARD_MOMENT_S else None
+
+
+BOARD_MOMENT_S = 60.0  # boards fetched this close together count as one moment
+
+
+def _when(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def energy_level(state: RoomState) -> float:

@@ -5,6 +5,10 @@ known item replaces it, a ``claimed`` for an unknown item only records the claim
 progress carries absolute values, achievements are keyed by id. Events that only hint
 (``leaderboard:refresh``) or only celebrate (``streak``, ``jackpot``, ``spin.result``) leave
 the state as it is; their effects come from ``state.effects``.
+
+A ``claimed`` also counts the win on the wins boards at once (the claimer +1, re-ranked),
+so the board agrees with the streak overlay that follows; the refetch that
+``leaderboard:refresh`` asks for then replaces the boards with the server's.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from winroom_desktop.state.models import (
     CLAIMS_CAP,
     QUEUE_CAP,
     Achievement,
+    Board,
+    BoardEntry,
     ClaimInfo,
     Goal,
     QueueItem,
@@ -108,9 +114,45 @@ def _claimed(state: RoomState, env: dict[str, Any]) -> RoomState:
             "claimed_at": p.get("claimed_at") or env.get("created_at"),
         }
     )
+    known = any(c.id == claim.id for c in state.claims)
     claims = [c for c in state.claims if c.id != claim.id]
     claims.append(claim)
-    return replace(state, claims=sort_claims(claims))
+    state = replace(state, claims=sort_claims(claims))
+    if known or claim.seller_id is None:
+        return state
+    boards = {
+        key: credit_win(b, claim.seller_id, claim.seller_name) if b.board == "wins" else b
+        for key, b in state.boards.items()
+    }
+    return replace(state, boards=boards)
+
+
+def credit_win(board: Board, seller_id: int, seller_name: str | None) -> Board:
+    """``board`` with one more win for ``seller_id``, ranked as the server ranks (value
+    high first, then name, then id; ties share a rank: 1, 2, 2, 4)."""
+    rows: list[tuple[int, str, int]] = []
+    found = False
+    for e in board.entries:
+        try:
+            value = int(e.value or 0)
+        except (TypeError, ValueError):
+            return board  # not a wins count this client understands: wait for the refetch
+        if e.seller_id == seller_id:
+            found = True
+            value += 1
+        rows.append((e.seller_id, e.name, value))
+    if not found:
+        rows.append((seller_id, seller_name or "", 1))
+    rows.sort(key=lambda r: (-r[2], r[1].casefold(), r[0]))
+    top = rows[0][2] if rows else 0
+    entries: list[BoardEntry] = []
+    rank, prev = 0, None
+    for i, (sid, name, value) in enumerate(rows, start=1):
+        if value != prev:
+            rank, prev = i, value
+        norm = round(min(1.0, value / top), 4) if top > 0 and value > 0 else 0.0
+        entries.append(BoardEntry(sid, name, value, norm, rank))
+    return replace(board, entries=tuple(entries))
 
 
 def _goal_progress(state: RoomState, env: dict[str, Any]) -> RoomState:

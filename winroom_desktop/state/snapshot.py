@@ -7,6 +7,8 @@ Missing endpoints (a server of an earlier batch answering 404/501) are simply ab
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from winroom_desktop.state.models import (
@@ -71,8 +73,11 @@ def _open_ids(body: Any, pending: list[QueueItem]) -> list[int]:
     return [i.id for i in pending]
 
 
-def snapshot_from_http(responses: dict[str, Any], base: RoomState | None = None) -> RoomState:
-    """A fresh state from endpoint bodies; endpoints not in ``responses`` keep ``base``'s part."""
+def snapshot_from_http(
+    responses: dict[str, Any], base: RoomState | None = None, fetched_at: datetime | None = None
+) -> RoomState:
+    """A fresh state from endpoint bodies; endpoints not in ``responses`` keep ``base``'s part.
+    ``fetched_at``: when these were fetched (boards keep it, for the journal)."""
     state = base or RoomState()
     parts: dict[str, Any] = {}
     boards = dict(state.boards)
@@ -108,9 +113,9 @@ def snapshot_from_http(responses: dict[str, Any], base: RoomState | None = None)
             parts["challenges"] = tuple(Challenge.from_api(d) for d in _list(body, "challenges"))
         elif route.startswith("/api/leaderboard/") and isinstance(body, dict) and "board" in body:
             board = Board.from_api(body)
+            if fetched_at is not None:
+                board = replace(board, fetched_at=fetched_at.astimezone(UTC).isoformat())
             boards[board.key] = board
-    from dataclasses import replace
-
     return replace(state, boards=boards, **parts)
 
 

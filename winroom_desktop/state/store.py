@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from winroom_desktop.state.effects import Effect, effects_for
@@ -45,10 +46,17 @@ class Store:
     def replace_state(self, state: RoomState) -> None:
         self._set(state)
 
-    def load_snapshot(self, responses: dict[str, Any], latest_id: int | None = None) -> RoomState:
+    def load_snapshot(
+        self,
+        responses: dict[str, Any],
+        latest_id: int | None = None,
+        fetched_at: datetime | None = None,
+    ) -> RoomState:
         """Merge a fresh HTTP snapshot; ``latest_id`` (after ``resync.required``) resets
-        the stream position."""
-        new = snapshot_from_http(responses, base=self.state)
+        the stream position; ``fetched_at`` (default: now) dates its boards."""
+        new = snapshot_from_http(
+            responses, base=self.state, fetched_at=fetched_at or datetime.now(UTC)
+        )
         if latest_id is not None:
             new = replace(new, last_event_id=latest_id)
         self._set(new)

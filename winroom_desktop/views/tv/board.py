@@ -20,11 +20,12 @@ from winroom_desktop.views.theme import (
     PANEL_HI,
     PROBLEM,
     TEXT,
+    WARNING,
     Scale,
     seller_color,
     with_alpha,
 )
-from winroom_desktop.views.tv.paint import LEFT, RIGHT, TvWidget, rounded, text, wrapped
+from winroom_desktop.views.tv.paint import LEFT, RIGHT, TvWidget, fit, rounded, text, wrapped
 
 MOVE_MS = 800.0
 RANK_MARK_MS = 12000.0
@@ -63,6 +64,12 @@ class BoardPanel(TvWidget):
         self.rows: dict[int, Row] = {}
         self.playlist_pos = (0, 1)
         self.reduced_motion = False
+        self.as_of: str | None = None  # "14:32": the board is older than the rest
+
+    def set_as_of(self, as_of: str | None) -> None:
+        if as_of != self.as_of:
+            self.as_of = as_of
+            self.update()
 
     def show_board(
         self, key: tuple[str, str], board: Board | None, position: tuple[int, int] = (0, 1)
@@ -100,6 +107,14 @@ class BoardPanel(TvWidget):
         self.clock.request(self.tick)
         self.update()
 
+    def settle(self) -> None:
+        """Finish the glide and count-up now (the picture beneath an overlay shows the
+        values the overlay celebrates, not a frame of the count-up)."""
+        t = now_ms()
+        for row in self.rows.values():
+            row.t0 = min(row.t0, t - MOVE_MS)
+        self.tick(t)
+
     def tick(self, t: float) -> bool:
         busy = False
         for slot, (_, row) in enumerate(
@@ -115,6 +130,12 @@ class BoardPanel(TvWidget):
         self.update()
         return busy
 
+    def _value_text(self, row: Row) -> str:
+        board = self.key[0]
+        if isinstance(row.entry.value, str) or board in ("revenue", "margin"):
+            return fmt.board_value(board, f"{row.shown:.2f}")
+        return fmt.board_value(board, row.shown if board == "conversion" else round(row.shown))
+
     def lines(self) -> list[str]:
         return [r.entry.name for r in sorted(self.rows.values(), key=lambda r: r.entry.rank)]
 
@@ -125,14 +146,19 @@ class BoardPanel(TvWidget):
         w = float(self.width())
         board, period = self.key
         title = f"{TITLES.get(board, board.upper())} · {PERIODS.get(period, period)}"
-        text(p, s, QRectF(0, 0, w * 0.8, s.px(44)), title, 30, MUTED, weight=700)
-        # playlist dots
         idx, total = self.playlist_pos
+        title_w = w - total * s.pxf(22) - s.pxf(16)  # the playlist dots take the right
+        text(p, s, QRectF(0, 0, title_w, s.px(44)), title, 30, MUTED, weight=700)
+        # playlist dots
         r = s.pxf(6)
         for i in range(total):
             cx = w - (total - i) * s.pxf(22)
             rounded(p, QRectF(cx - r, s.pxf(22) - r, 2 * r, 2 * r), r, TEXT if i == idx else LINE)
         top = float(s.px(56))
+        if self.as_of:  # older than the rest of the screen: say when it is from
+            dated = QRectF(0, top - s.px(10), w, s.px(38))
+            text(p, s, dated, f"as of {self.as_of}", 28, WARNING, weight=700)
+            top += s.px(36)
         if not self.rows:
             rounded(p, QRectF(0, top, w, s.px(156)), s.px(18), PANEL_HI)
             wrapped(
@@ -149,10 +175,17 @@ class BoardPanel(TvWidget):
         row_h = min(s.pxf(88), avail / MAX_ROWS)
         t = now_ms()
         rank_w = s.pxf(104)
-        value_w = s.pxf(190)
+        shown_values = {sid: self._value_text(row) for sid, row in self.rows.items()}
+        # the value column is as wide as its widest figure (money is never cut)
+        vfm = s.metrics(40, 700)
+        finals = [fmt.board_value(board, r.entry.value) for r in self.rows.values()]
+        widest = max(
+            (vfm.horizontalAdvance(v) for v in [*shown_values.values(), *finals]), default=0
+        )
         track_x = rank_w
         track_w = w - rank_w
-        for row in self.rows.values():
+        value_w = min(max(s.pxf(120), widest + s.pxf(8)), track_w * 0.5)
+        for sid, row in self.rows.items():
             y = top + row.slot * row_h
             e = row.entry
             color = seller_color(e.seller_id)
@@ -166,30 +199,26 @@ class BoardPanel(TvWidget):
             bw = max(s.pxf(10), track_w * frac)
             rounded(p, QRectF(track_x, by, bw, bar_h), s.pxf(12), with_alpha(color, 0.42))
             rounded(p, QRectF(track_x, by, s.pxf(10), bar_h), s.pxf(5), color)
-            text(
+            fit(
                 p,
                 s,
-                QRectF(track_x + s.pxf(24), y, track_w - value_w - s.pxf(36), row_h),
+                QRectF(track_x + s.pxf(24), y, track_w - value_w - s.pxf(52), row_h),
                 e.name,
                 40,
                 TEXT,
                 weight=600,
+                kind="name",
             )
-            if isinstance(e.value, str) or board in ("revenue", "margin"):
-                shown = fmt.board_value(board, f"{row.shown:.2f}")
-            else:
-                shown = fmt.board_value(
-                    board, row.shown if board == "conversion" else round(row.shown)
-                )
-            text(
+            fit(
                 p,
                 s,
                 QRectF(w - value_w - s.pxf(16), y, value_w, row_h),
-                shown,
+                shown_values[sid],
                 40,
                 TEXT,
                 weight=700,
                 align=RIGHT,
+                kind="money",
             )
             if row.rank_delta and t - row.rank_t0 < RANK_MARK_MS:
                 up = row.rank_delta > 0

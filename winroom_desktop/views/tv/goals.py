@@ -18,7 +18,16 @@ from winroom_desktop.views.theme import (
     TEXT,
     Scale,
 )
-from winroom_desktop.views.tv.paint import LEFT, RIGHT, TvWidget, rounded, text, wrapped
+from winroom_desktop.views.tv.paint import (
+    LEFT,
+    RIGHT,
+    TvWidget,
+    fit,
+    layout,
+    rounded,
+    text,
+    wrapped,
+)
 
 GROW_MS = 900.0
 MAX_GOALS = 3
@@ -59,6 +68,12 @@ class GoalsPanel(TvWidget):
             self.clock.request(self.tick)
         self.update()
 
+    def settle(self) -> None:
+        """Finish the bars' growth now (before an overlay takes its picture)."""
+        t = now_ms()
+        self._t0 = min(self._t0, t - GROW_MS)
+        self.tick(t)
+
     def tick(self, t: float) -> bool:
         k = (t - self._t0) / GROW_MS
         e = ease_out(k)
@@ -86,28 +101,37 @@ class GoalsPanel(TvWidget):
                 MUTED,
             )
             y += s.px(172)
-        block = s.pxf(150)
         for g in self.goals[:MAX_GOALS]:
-            rounded(p, QRectF(0, y, w, block - s.px(14)), s.px(18), PANEL_HI)
             pad = s.pxf(22)
+            line_w = w - 2 * pad
             period = PERIOD_NAMES.get((g.period or "").lower(), g.period or "")
             title = g.title or f"{period} {g.target_type or 'goal'}"
             pct = f"✓ {round(g.fraction * 100)}%" if g.completed else f"{round(g.fraction * 100)}%"
             pct_w = s.metrics(40, 700).horizontalAdvance(pct) + s.px(8)
-            # the title comes first (goal names are often long); the target goes after it
-            # when both fit, else after the value, else it is left to the percentage
+            # the title comes first (goal names are often long; two lines if need be); the
+            # target goes after it when both fit, else after the value, else it is left to
+            # the percentage
             of = f"of {goal_amount(g, g.target)}"
             of_w = s.metrics(28).horizontalAdvance(of) + s.px(6)
-            title_w = s.metrics(30, 600).horizontalAdvance(title)
-            line_w = w - 2 * pad
-            title_r = QRectF(pad, y + s.px(8), line_w, s.px(40))
-            text(p, s, title_r, title, 30, MUTED, weight=600)
+            two = s.metrics(30, 600).height() * 2
+            tfit = layout(s, title, 30, line_w, weight=600, kind="title", max_lines=2, height=two)
+            tfm = s.metrics(tfit.size, 600)
+            title_h = max(float(s.px(40)), float(tfm.height() * len(tfit.lines)))
+            extra = title_h - s.px(40)
+            block = s.pxf(150) + extra
+            if y + block - s.px(14) > self.height():
+                break
+            rounded(p, QRectF(0, y, w, block - s.px(14)), s.px(18), PANEL_HI)
+            title_r = QRectF(pad, y + s.px(8), line_w, title_h)
+            fit(p, s, title_r, title, 30, MUTED, weight=600, kind="title", max_lines=2)
+            title_w = tfm.horizontalAdvance(tfit.lines[0])
             shown = self._shown.get(g.id, 0.0)
             value = goal_amount(g, g.value)
             value_w = s.metrics(44, 700).horizontalAdvance(value) + s.px(12)
-            row2 = QRectF(pad, y + s.px(46), line_w - pct_w, s.px(52))
-            text(p, s, row2, value, 44, TEXT, weight=700)
-            if title_w + of_w + s.px(12) <= line_w:
+            vy = y + extra
+            row2 = QRectF(pad, vy + s.px(46), line_w - pct_w, s.px(52))
+            fit(p, s, row2, value, 44, TEXT, weight=700, kind="money")
+            if len(tfit.lines) == 1 and title_w + of_w + s.px(12) <= line_w:
                 text(
                     p,
                     s,
@@ -118,18 +142,19 @@ class GoalsPanel(TvWidget):
                     align=RIGHT,
                 )
             elif value_w + of_w <= line_w - pct_w:
-                text(p, s, QRectF(pad + value_w, y + s.px(56), of_w, s.px(40)), of, 28, MUTED)
-            text(
+                text(p, s, QRectF(pad + value_w, vy + s.px(56), of_w, s.px(40)), of, 28, MUTED)
+            fit(
                 p,
                 s,
-                QRectF(w - pad - pct_w, y + s.px(48), pct_w, s.px(48)),
+                QRectF(w - pad - pct_w, vy + s.px(48), pct_w, s.px(48)),
                 pct,
                 40,
                 GOAL if g.completed else TEXT,
                 weight=700,
                 align=RIGHT,
+                kind="money",
             )
-            bar = QRectF(pad, y + s.px(104), w - 2 * pad, s.px(18))
+            bar = QRectF(pad, vy + s.px(104), w - 2 * pad, s.px(18))
             rounded(p, bar, bar.height() / 2, LINE_BG)
             frac = max(0.0, min(1.0, shown))
             if frac > 0:
@@ -141,25 +166,24 @@ class GoalsPanel(TvWidget):
                 p.drawRoundedRect(fill, bar.height() / 2, bar.height() / 2)
             y += block
         energy = f"⚡ Team energy {round(self.energy * 100)}%"
-        text(
-            p,
-            s,
-            QRectF(0, y, w, s.px(44)),
-            energy,
-            30,
-            GOAL if self.energy >= 1 else TEXT,
-            weight=700,
-        )
+        if y + s.px(44) <= self.height():
+            ink = GOAL if self.energy >= 1 else TEXT
+            text(p, s, QRectF(0, y, w, s.px(44)), energy, 30, ink, weight=700)
         y += s.px(64)
         if self.challenges and y + s.px(100) < self.height():
             text(p, s, QRectF(0, y, w, s.px(44)), "CHALLENGES", 30, MUTED, weight=700)
             y += s.px(48)
             for c in self.challenges:
-                if y + s.px(44) > self.height():
-                    break
                 label = f"{'✓ ' if c.completed else '⚡ '}{c.title}"
-                text(p, s, QRectF(0, y, w, s.px(40)), label, 28, TEXT, align=LEFT)
-                y += s.px(44)
+                two = s.metrics(28).height() * 2
+                f = layout(s, label, 28, w, kind="title", max_lines=2, height=two)
+                h = max(float(s.px(40)), float(s.metrics(f.size).height() * len(f.lines)))
+                if y + h > self.height():
+                    break
+                fit(
+                    p, s, QRectF(0, y, w, h), label, 28, TEXT, align=LEFT, kind="title", max_lines=2
+                )
+                y += h + s.px(4)
         p.end()
 
 

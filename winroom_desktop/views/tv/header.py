@@ -1,5 +1,6 @@
-"""The header: title and date, the promotion banner (rotating), the clock and the
-connection state; and the discreet reconnect banner shown while disconnected."""
+"""The header: title and date, the promotion banner (rotating; a body longer than two
+lines is shown a page at a time), the clock and the connection state; and the discreet
+reconnect banner shown while disconnected."""
 
 from __future__ import annotations
 
@@ -21,9 +22,12 @@ from winroom_desktop.views.theme import (
     Scale,
     with_alpha,
 )
-from winroom_desktop.views.tv.paint import CENTER, LEFT, RIGHT, TvWidget, rounded, text
+from winroom_desktop.views.tv.paint import CENTER, LEFT, RIGHT, TvWidget, fit, pages, rounded, text
 
 PROMO_ICONS = {"promo": "🎉", "info": "ℹ️", "success": "✅", "warning": "⚠️"}
+PAGE_SECONDS = 5  # ``advance`` is called this often
+PROMO_SECONDS = 10  # a promotion stays at least this long
+BODY_SIZE = 28
 
 
 class HeaderBar(TvWidget):
@@ -31,6 +35,9 @@ class HeaderBar(TvWidget):
         super().__init__(scale, parent)
         self.promotions: tuple[Promotion, ...] = ()
         self.promo_index = 0
+        self.page = 0  # of the promotion's body
+        self.page_count = 1
+        self._shown_s = 0
         self.connection = "connecting"
         self.now = datetime.now().astimezone()
         self.muted = False
@@ -42,9 +49,21 @@ class HeaderBar(TvWidget):
         self.update()
 
     def next_promotion(self) -> None:
+        self.page = 0
+        self._shown_s = 0
         if len(self.promotions) > 1:
             self.promo_index = (self.promo_index + 1) % len(self.promotions)
+        self.update()
+
+    def advance(self) -> None:
+        """Every ``PAGE_SECONDS``: the body's next page, else (after ``PROMO_SECONDS``)
+        the next promotion."""
+        self._shown_s += PAGE_SECONDS
+        if self.page + 1 < self.page_count:
+            self.page += 1
             self.update()
+        elif self._shown_s >= PROMO_SECONDS or self.page_count > 1:
+            self.next_promotion()
 
     def set_connection(self, state: str) -> None:
         self.connection = state
@@ -59,17 +78,11 @@ class HeaderBar(TvWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         w, h = float(self.width()), float(self.height())
-        left_w = s.pxf(330)
+        date = self.now.strftime("%A %d %B")
+        left_w = max(s.pxf(330), s.metrics(28).horizontalAdvance(date) + s.pxf(4))
         right_w = s.pxf(330)
         text(p, s, QRectF(0, 0, left_w, h * 0.6), "WIN ROOM", 44, TEXT, weight=800)
-        text(
-            p,
-            s,
-            QRectF(0, h * 0.58, left_w, h * 0.42),
-            self.now.strftime("%A %d %B"),
-            28,
-            MUTED,
-        )
+        text(p, s, QRectF(0, h * 0.58, left_w, h * 0.42), date, 28, MUTED)
         # clock + connection
         text(
             p,
@@ -104,26 +117,28 @@ class HeaderBar(TvWidget):
             rounded(p, QRectF(r.x(), r.y(), s.px(10), r.height()), s.px(5), color)
             pad = s.pxf(30)
             icon = PROMO_ICONS.get(promo.variant, "")
-            title_w = min(r.width() * 0.5, s.metrics(36, 700).horizontalAdvance(promo.title) + pad)
-            text(
+            title = f"{icon} {promo.title}".strip()
+            natural = s.metrics(36, 700).horizontalAdvance(title) + s.px(4)
+            title_w = min(r.width() * 0.45, natural)
+            inner = r.adjusted(pad, s.px(4), -pad, -s.px(4))
+            fit(
                 p,
                 s,
-                QRectF(r.x() + pad, r.y(), title_w + s.px(60), r.height()),
-                f"{icon} {promo.title}",
+                QRectF(inner.x(), inner.y(), title_w, inner.height()),
+                title,
                 36,
                 TEXT,
                 weight=700,
+                kind="title",
+                max_lines=2,
             )
-            bx = r.x() + pad + title_w + s.px(72)
-            text(
-                p,
-                s,
-                QRectF(bx, r.y(), r.right() - bx - pad, r.height()),
-                promo.body,
-                30,
-                TEXT,
-                align=LEFT,
-            )
+            bx = inner.x() + title_w + s.px(36)
+            body_r = QRectF(bx, inner.y(), inner.right() - bx, inner.height())
+            lines = max(1, min(2, int(body_r.height() // s.metrics(BODY_SIZE).height())))
+            body_pages = pages(s, promo.body, BODY_SIZE, body_r.width(), lines)
+            self.page_count = len(body_pages)
+            body = body_pages[min(self.page, len(body_pages) - 1)]
+            fit(p, s, body_r, body, BODY_SIZE, TEXT, align=LEFT, max_lines=lines, floor=BODY_SIZE)
         p.end()
 
 

@@ -35,6 +35,7 @@ from winroom_desktop.views.tv.paint import (
     RIGHT,
     TvWidget,
     chip,
+    fit,
     rounded,
     text,
     wrapped,
@@ -271,8 +272,9 @@ class QueuePanel(TvWidget):
         # row 2: customer name                    revenue
         y2 = cy + s.px(54)
         money = fmt.money_card(it.revenue_usd)
-        money_w = s.metrics(46, 700).horizontalAdvance(money) + s.px(8)
-        text(
+        # money first (never cut: it shrinks); the name gets the rest of the row
+        money_w = min(s.metrics(46, 700).horizontalAdvance(money) + s.px(8), inner * 0.55)
+        fit(
             p,
             s,
             QRectF(right - money_w, y2, money_w, s.px(56)),
@@ -281,9 +283,11 @@ class QueuePanel(TvWidget):
             TEXT,
             weight=700,
             align=RIGHT,
+            kind="money",
         )
         name_w = inner - money_w - s.px(20)
-        text(p, s, QRectF(x0, y2, name_w, s.px(56)), it.customer_name or "—", 44, TEXT, weight=700)
+        name_r = QRectF(x0, y2, name_w, s.px(56))
+        fit(p, s, name_r, it.customer_name or "—", 44, TEXT, weight=700, kind="name")
         # row 3: masked email                     margin chip
         y3 = cy + s.px(112)
         quality = it.margin_quality or "unknown"
@@ -306,14 +310,10 @@ class QueuePanel(TvWidget):
             color = seller_color(c.claimed_color_id)
             rounded(p, rect, s.px(18), with_alpha(color, 0.88))
             who = c.claimed_by or "a teammate"
-            text(
-                p,
-                s,
-                rect.adjusted(pad, 0, -pad, 0),
-                f"✓ Claimed by {who}",
-                44,
-                LINE if color.lightness() > 150 else TEXT,
-                weight=700,
-                align=LEFT,
-            )
+            ink = LINE if color.lightness() > 150 else TEXT
+            mark = "✓ Claimed by "
+            mark_w = text(p, s, rect.adjusted(pad, 0, -pad, 0), mark, 44, ink, weight=700)
+            name_r = rect.adjusted(pad + mark_w, 0, -pad, 0)
+            kind = "name" if c.claimed_by else "text"
+            fit(p, s, name_r, who, 44, ink, weight=700, align=LEFT, kind=kind)
         p.restore()

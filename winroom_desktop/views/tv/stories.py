@@ -1,5 +1,6 @@
 """Achievement stories: the last 12 as story cards (emoji in a gradient ring, title,
-seller, reactions), sliding one step every few seconds when they do not all fit."""
+seller, reactions), sliding one step every few seconds when they do not all fit. The
+cards share the strip's width, so at rest it shows whole cards only."""
 
 from __future__ import annotations
 
@@ -19,9 +20,19 @@ from winroom_desktop.views.theme import (
     TEXT,
     Scale,
 )
-from winroom_desktop.views.tv.paint import CENTER, RIGHT, TvWidget, rounded, text, wrapped
+from winroom_desktop.views.tv.paint import (
+    CENTER,
+    RIGHT,
+    TvWidget,
+    fit,
+    layout,
+    rounded,
+    text,
+    wrapped,
+)
 
-CARD_W = 410
+CARD_W = 410  # the narrowest a card gets; the strip's width is shared by whole cards
+GAP = 18
 SLIDE_MS = 700.0
 
 
@@ -44,8 +55,28 @@ class StoriesStrip(TvWidget):
         self.update()
 
     def per_view(self) -> int:
-        step = self.scale.px(CARD_W + 18)
-        return max(1, int((self.width() + self.scale.px(18)) // step))
+        step = self.scale.px(CARD_W + GAP)
+        return max(1, int((self.width() + self.scale.px(GAP)) // step))
+
+    def card_width(self) -> float:
+        """Cards stretch so that ``per_view`` of them fill the strip exactly."""
+        n = self.per_view()
+        return (self.width() - (n - 1) * self.scale.pxf(GAP)) / n
+
+    def visible(self) -> list[tuple[int, QRectF]]:
+        """``(index, rect)`` of each card (partly) on the strip now."""
+        s = self.scale
+        top = float(s.px(44) + s.px(6))
+        cw = self.card_width()
+        step = cw + s.pxf(GAP)
+        w = float(self.width())
+        out = []
+        for i in range(len(self.items)):
+            x = (i - self._pos) * step
+            if x + cw <= 0.5 or x >= w - 0.5:
+                continue
+            out.append((i, QRectF(x, top, cw, self.height() - top)))
+        return out
 
     def advance(self) -> None:
         """Slide by one card (wrapping) when there are more stories than fit."""
@@ -84,14 +115,9 @@ class StoriesStrip(TvWidget):
             )
             p.end()
             return
-        step = float(s.px(CARD_W + 18))
-        cw = float(s.px(CARD_W))
         p.setClipRect(QRectF(0, top, w, ch))
-        for i, a in enumerate(self.items):
-            x = (i - self._pos) * step
-            if x + cw < 0 or x > w:
-                continue
-            self._paint_story(p, a, QRectF(x, top, cw, ch))
+        for i, r in self.visible():
+            self._paint_story(p, self.items[i], r)
         p.end()
 
     def _paint_story(self, p: QPainter, a: Achievement, r: QRectF) -> None:
@@ -113,15 +139,43 @@ class StoriesStrip(TvWidget):
         )
         x = cx + ring / 2 + s.px(16)
         tw = r.right() - x - s.px(14)
-        line = (r.height() - s.px(16)) / 3
-        y = r.y() + s.px(8)
-        text(p, s, QRectF(x, y, tw, line), a.title, 30, TEXT, weight=700)
-        text(p, s, QRectF(x, y + line, tw, line), a.seller_name or "The team", 28, MUTED)
-        when = fmt.ago(a.created_at)
-        when_w = s.metrics(28).horizontalAdvance(when) + s.px(4)
-        reactions = "  ".join(f"{r_.emoji} {r_.count}" for r_ in a.reactions[:2])
-        if reactions:
-            text(p, s, QRectF(x, y + 2 * line, tw - when_w - s.px(8), line), reactions, 28, TEXT)
-        text(
-            p, s, QRectF(x + tw - when_w, y + 2 * line, when_w, line), when, 28, MUTED, align=RIGHT
+        avail = r.height() - s.px(12)
+        small = float(s.metrics(28).height())
+        # the title takes up to two lines; seller and reactions share what is left
+        title_max = avail - 2 * small
+        tf = layout(s, a.title, 30, tw, weight=700, kind="title", max_lines=2, height=title_max)
+        title_h = float(s.metrics(tf.size, 700).height() * len(tf.lines))
+        line = max(small, (avail - title_h) / 2) if len(tf.lines) > 1 else avail / 3
+        title_h = max(title_h, line) if len(tf.lines) == 1 else title_h
+        y = r.y() + s.px(6)
+        fit(
+            p,
+            s,
+            QRectF(x, y, tw, title_h),
+            a.title,
+            30,
+            TEXT,
+            weight=700,
+            kind="title",
+            max_lines=2,
         )
+        y += title_h
+        if a.seller_name:
+            fit(p, s, QRectF(x, y, tw, line), a.seller_name, 28, MUTED, kind="name")
+        else:
+            text(p, s, QRectF(x, y, tw, line), "The team", 28, MUTED)
+        y += line
+        when = fmt.ago(a.created_at)
+        fm = s.metrics(28)
+        when_w = fm.horizontalAdvance(when) + s.px(4)
+        room = tw - when_w - s.px(8)
+        # as many whole reactions as fit (never "👏 4 …")
+        reactions = ""
+        for n in range(min(2, len(a.reactions)), 0, -1):
+            cand = "  ".join(f"{r_.emoji} {r_.count}" for r_ in a.reactions[:n])
+            if fm.horizontalAdvance(cand) <= room:
+                reactions = cand
+                break
+        if reactions:
+            text(p, s, QRectF(x, y, room, line), reactions, 28, TEXT)
+        text(p, s, QRectF(x + tw - when_w, y, when_w, line), when, 28, MUTED, align=RIGHT)

@@ -35,7 +35,7 @@ from winroom_desktop.views.frameclock import FrameClock
 from winroom_desktop.views.theme import BG, GOAL, NEW_SALE, Scale, with_alpha
 from winroom_desktop.views.tv.board import BoardPanel
 from winroom_desktop.views.tv.goals import GoalsPanel
-from winroom_desktop.views.tv.header import HeaderBar, ReconnectBanner
+from winroom_desktop.views.tv.header import PAGE_SECONDS, HeaderBar, ReconnectBanner
 from winroom_desktop.views.tv.night import NightLayer
 from winroom_desktop.views.tv.overlay import OverlayLayer
 from winroom_desktop.views.tv.queue import QueuePanel
@@ -110,7 +110,7 @@ class TvWindow(QWidget):
         self._every(1000, self._second)
         self._every(int(self.settings.rotate_seconds * 1000), self.rotate_board)
         self._every(7000, self.stories.advance)
-        self._every(10000, self.header.next_promotion)
+        self._every(PAGE_SECONDS * 1000, self.header.advance)
         self._every(max(10_000, int(self.settings.pixel_shift_minutes * 60_000)), self.shift)
         self._every(30_000, self.check_night)
         self.resize(1920, 1080)
@@ -167,6 +167,8 @@ class TvWindow(QWidget):
         self.queue.set_items(self.state.queue, animate=False, open_count=self.state.open_count)
 
     def _backdrop(self) -> QPixmap:
+        self.board.settle()
+        self.goals.settle()
         return self.content.grab()
 
     # -- state in --------------------------------------------------------------------
@@ -187,6 +189,7 @@ class TvWindow(QWidget):
         self.header.set_promotions(state.promotions if self.connection == "connected" else ())
         self.queue.set_items(state.queue, animate=animate, open_count=state.open_count)
         self.board.set_board(state.board(*self.rotation.current))
+        self._date_board()
         energy = energy_level(state)
         self.goals.set_goals(state.team_goals, state.challenges, energy)
         self.stories.set_items(state.achievements)
@@ -207,6 +210,7 @@ class TvWindow(QWidget):
         self.banner.set_last_update(last_update)
         self.banner.setVisible(state != "connected")
         self.header.set_promotions(self.state.promotions if state == "connected" else ())
+        self._date_board()
         if changed:
             self.overlay.refresh_backdrop()
 
@@ -221,7 +225,13 @@ class TvWindow(QWidget):
     def rotate_board(self) -> None:
         key = self.rotation.advance()
         self.board.show_board(key, self.state.board(*key), self._playlist_pos())
+        self._date_board()
         self.board_changed.emit(*key)
+
+    def _date_board(self) -> None:
+        """Offline, a board older than the rest of the screen says when it is from."""
+        at = None if self.connection == "connected" else self.state.board_as_of(*self.board.key)
+        self.board.set_as_of(fmt.hhmm(at, self.state.timezone) if at else None)
 
     def _now(self) -> datetime:
         """The floor's wall clock (the server's time zone once announced)."""
