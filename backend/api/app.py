@@ -25,6 +25,7 @@ def create_api(ctx: ApiContext, **fastapi_kwargs: object) -> FastAPI:
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.include_router(admin.pairing)
     app.add_middleware(BodyLimitMiddleware)
     install_openapi(app)
     return app

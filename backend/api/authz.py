@@ -21,6 +21,11 @@ LEAD: Final = frozenset({"sales_lead", "admin"})
 LEAD_VIEW: Final = frozenset({"sales_lead", "finance", "admin"})
 FINANCE: Final = frozenset({"finance", "admin"})
 ADMIN: Final = frozenset({"admin"})
+# CONTRACT §4a's letters
+R: Final = LEAD_VIEW  # read: sales_lead, finance, admin
+F: Final = FINANCE
+L: Final = LEAD_VIEW  # goals, challenges, promotions: sales_lead, finance, admin
+A_AND_LEAD: Final = LEAD  # PATCH a seller: admin (sales_lead: hidden_from_tv only)
 
 ROLES_UNDER_TEST: Final = ("sales", "sales_lead", "finance", "admin", "tv")
 
@@ -62,17 +67,58 @@ TABLE: Final[dict[tuple[str, str], Rule]] = {
     ("POST", "/api/emojis"): STAFF,
     ("DELETE", "/api/emojis"): STAFF,
     ("GET", "/api/presence"): STAFF,
-    # admin of the seed, every /api/admin/* route: finance and admin (CONTRACT §4; later
-    # batch: 501 to these roles, 403 to the others)
-    ("GET", "/api/admin/claims"): FINANCE,
-    ("PATCH", "/api/admin/claims/{claim_id}"): FINANCE,
-    ("POST", "/api/admin/claims/{claim_id}/adjustment"): FINANCE,
-    ("POST", "/api/admin/claims/{claim_id}/refund"): FINANCE,
-    ("GET", "/api/admin/installments"): FINANCE,
-    ("POST", "/api/admin/objections/{objection_id}"): FINANCE,
-    ("GET", "/api/admin/sellers"): FINANCE,
-    ("POST", "/api/admin/goals"): FINANCE,
-    ("POST", "/api/admin/promotions"): FINANCE,
+    # the admin and finance API, CONTRACT §4a (a later batch: 501 to these roles, 403 to the
+    # others): R = sales_lead, finance, admin; F = finance, admin; L = sales_lead, finance,
+    # admin; A = admin. Sales and TVs: 403 on all of it.
+    ("GET", "/api/admin/claims"): R,
+    ("GET", "/api/admin/claims/{claim_id}"): R,
+    ("PATCH", "/api/admin/claims/{claim_id}"): F,
+    ("POST", "/api/admin/claims/{claim_id}/adjustment"): F,
+    ("POST", "/api/admin/claims/{claim_id}/shares"): F,
+    ("POST", "/api/admin/claims/{claim_id}/reassign"): F,
+    ("POST", "/api/admin/claims/{claim_id}/refund"): F,
+    ("GET", "/api/admin/queue"): R,
+    ("PATCH", "/api/admin/queue/{queue_id}"): F,
+    ("POST", "/api/admin/queue/finance-status"): F,
+    ("POST", "/api/admin/queue/{queue_id}/exclude"): F,
+    ("GET", "/api/admin/sellers"): R,
+    ("PATCH", "/api/admin/sellers/{seller_id}"): A_AND_LEAD,
+    ("GET", "/api/admin/sellers/{seller_id}/performance"): R,
+    ("GET", "/api/admin/goals"): L,
+    ("POST", "/api/admin/goals"): L,
+    ("PATCH", "/api/admin/goals/{goal_id}"): L,
+    ("DELETE", "/api/admin/goals/{goal_id}"): L,
+    ("GET", "/api/admin/challenges"): L,
+    ("POST", "/api/admin/challenges"): L,
+    ("PATCH", "/api/admin/challenges/{challenge_id}"): L,
+    ("DELETE", "/api/admin/challenges/{challenge_id}"): L,
+    ("GET", "/api/admin/promotions"): L,
+    ("POST", "/api/admin/promotions"): L,
+    ("PATCH", "/api/admin/promotions/{promotion_id}"): L,
+    ("DELETE", "/api/admin/promotions/{promotion_id}"): L,
+    ("GET", "/api/admin/installments"): F,
+    ("POST", "/api/admin/installments"): F,
+    ("POST", "/api/admin/installments/{plan_id}/payments/{payment_id}"): F,
+    ("POST", "/api/admin/installments/{plan_id}/tolerance"): F,
+    ("PATCH", "/api/admin/installments/{plan_id}"): F,
+    ("GET", "/api/admin/objections"): R,
+    ("POST", "/api/admin/objections/{objection_id}"): F,
+    ("GET", "/api/admin/overview"): R,
+    ("GET", "/api/admin/export/claims.csv"): F,
+    ("GET", "/api/admin/export/statement.csv"): F,
+    ("GET", "/api/admin/periods"): F,
+    ("POST", "/api/admin/periods/{month}/close"): F,
+    ("POST", "/api/admin/periods/{month}/reopen"): ADMIN,
+    ("GET", "/api/admin/audit"): F,
+    ("GET", "/api/admin/devices"): ADMIN,
+    ("POST", "/api/admin/devices"): ADMIN,
+    ("DELETE", "/api/admin/devices/{device_id}"): ADMIN,
+    ("POST", "/api/admin/devices/pair"): ADMIN,
+    ("GET", "/api/admin/game"): ADMIN,
+    ("PATCH", "/api/admin/game"): ADMIN,
+    # TV pairing (§4a): anyone; the pairing id is the credential (later batch: 501)
+    ("POST", "/api/devices/pair"): PUBLIC,
+    ("GET", "/api/devices/pair/{pairing_id}"): PUBLIC,
 }
 
 

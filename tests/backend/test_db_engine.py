@@ -49,7 +49,12 @@ def test_an_idle_dead_connection_is_replaced_before_use(
             dead = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
         with admin.connect() as a:  # the server drops the pooled connection
             a.execute(text("SELECT pg_terminate_backend(:p)"), {"p": dead})
-        time.sleep(0.2)  # idle for longer than the window: pinged at checkout
+            gone = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p")
+            deadline = time.monotonic() + 30
+            while a.execute(gone, {"p": dead}).scalar_one():  # it ends asynchronously
+                assert time.monotonic() < deadline, "the backend was not terminated"
+                time.sleep(0.01)
+        time.sleep(0.06)  # idle for longer than the 0.05 s window: pinged at checkout
         with engine.connect() as conn:  # no error: the pool replaced it
             alive = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
         assert alive != dead

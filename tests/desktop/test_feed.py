@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import socketio
 from aiohttp import web
@@ -122,8 +129,10 @@ def _streak(n: int) -> dict[str, Any]:
     return {"seller_id": 1, "seller_name": "Ayşe", "count": n}
 
 
-def run(loop: asyncio.AbstractEventLoop, fn: Callable[[], Awaitable[None]]) -> None:
-    loop.run_until_complete(asyncio.wait_for(fn(), 30))
+def run(
+    loop: asyncio.AbstractEventLoop, fn: Callable[[], Awaitable[None]], timeout: float = 30
+) -> None:
+    loop.run_until_complete(asyncio.wait_for(fn(), timeout))
 
 
 def test_feed_replays_dedupes_reconnects_and_resyncs(qloop: asyncio.AbstractEventLoop) -> None:
@@ -242,3 +251,136 @@ def test_api_client_errors(qloop: asyncio.AbstractEventLoop) -> None:
             await gone.aclose()
 
     run(qloop, scenario)
+
+
+# ---- against the real backend: `winroom-backend serve` as a subprocess ------------------
+
+
+class RealBackend:
+    """``winroom-backend serve --no-worker`` on its own SQLite data dir and a fixed port, which
+    the test may restart on the same port and database; events are committed into that
+    database from the test process, as another process of the backend would."""
+
+    def __init__(self, data_dir: Path) -> None:
+        from backend.accounts import issue_device_token
+        from backend.runtime import database_for_url
+        from backend.server import free_port
+        from backend.settings import load_settings
+        from tests.helpers.databases import migrate_url
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("WINROOM_")}
+        self.env["WINROOM_DATA_DIR"] = str(data_dir)
+        self.proc: subprocess.Popen[str] | None = None
+        url = load_settings(data_dir=data_dir).db_url
+        migrate_url(url)  # what `winroom-backend migrate` does, without another interpreter
+        self.db = database_for_url(url)
+        with self.db.transaction() as s:
+            self.token = issue_device_token(s, "Floor TV 1")
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port), "--no-worker"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert self.proc.poll() is None, self.proc.stderr.read() if self.proc.stderr else ""
+            assert time.monotonic() < deadline, "serve did not come up"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def commit(self, n: int, tag: str) -> list[int]:
+        from backend.eventlog import append_event
+
+        with self.db.transaction() as s:
+            ids = [
+                append_event(s, "leaderboard:refresh", {"boards": [f"{tag}{i}"]}) for i in range(n)
+            ]
+        return [ev.id for ev in ids]
+
+    def close(self) -> None:
+        self.stop()
+        self.db.dispose()
+
+
+@pytest.fixture
+def real_backend(tmp_path: Path) -> Iterator[RealBackend]:
+    backend = RealBackend(tmp_path / "backend")
+    try:
+        backend.start()
+        yield backend
+    finally:
+        backend.close()
+
+
+@pytest.mark.e2e
+def test_feed_against_the_real_relay_reconnects_and_replays_without_gap_or_duplicate(
+    qloop: asyncio.AbstractEventLoop, real_backend: RealBackend
+) -> None:
+    """The TV's LiveFeed on a real server: the socket dropped by the client's transport, then
+    the server restarted on the same port and database, events committed while it was away
+    and right after; the feed sees every event once, in id order, with no gap."""
+    got: list[int] = []
+    sinces: list[int | None] = []
+    first = real_backend.commit(1, "before")[0]
+
+    def since() -> int | None:
+        sinces.append(got[-1] if got else first)
+        return sinces[-1]
+
+    async def scenario() -> None:
+        feed = LiveFeed(
+            ApiClient(real_backend.url, real_backend.token),
+            since_provider=since,
+            snapshot_paths=lambda: ["/api/queue"],
+            backoff_base=0.05,
+            backoff_cap=0.5,
+        )
+        feed.event.connect(lambda env: got.append(env["id"]))
+        want: list[int] = []
+        try:
+            feed.start()
+            want += await asyncio.to_thread(real_backend.commit, 3, "live")
+            await until(lambda: got == want, timeout=30)
+            # 1. the engine.io connection drops under the client; events meanwhile
+            sio = feed._sio
+            assert sio is not None
+            await sio.eio.disconnect(abort=True)
+            want += await asyncio.to_thread(real_backend.commit, 4, "dropped")
+            await until(lambda: got == want, timeout=30)
+            assert len(sinces) == 2 and sinces[-1] == want[2]  # reopened with since
+            # 2. the server goes away and comes back on the same port and database
+            await asyncio.to_thread(real_backend.stop)
+            want += await asyncio.to_thread(real_backend.commit, 5, "away")
+            await asyncio.to_thread(real_backend.start)
+            want += await asyncio.to_thread(real_backend.commit, 2, "back")
+            await until(lambda: got == want, timeout=60)
+            assert sinces[-1] == want[6]  # the last one seen before the restart
+            await until(lambda: feed.state == "connected", timeout=30)
+            want += await asyncio.to_thread(real_backend.commit, 2, "live again")
+            await until(lambda: got == want, timeout=30)
+        finally:
+            await feed.stop()
+        assert got == sorted(set(got)) == want
+        assert want == list(range(first + 1, first + 1 + len(want)))  # every id, none skipped
+
+    run(qloop, scenario, 240)

@@ -1,6 +1,6 @@
 """End to end: the real backend (``winroom-backend demo``) as a subprocess, the TV offscreen
 with its real ``LiveFeed``, claims over HTTP → the TV state shows them and the celebration
-overlay played. Skipped until the backend's server and demo exist."""
+overlay played."""
 
 from __future__ import annotations
 
@@ -18,14 +18,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not (ROOT / "backend" / "server.py").exists()
-        or not (ROOT / "backend" / "demo.py").exists(),
-        reason="backend/server.py and backend/demo.py are not built yet",
-    ),
-]
+pytestmark = pytest.mark.e2e
 
 
 def _free_port() -> int:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QLabel
 
 from winroom_desktop.state.sample import queue_item, sample_overlay, sample_responses
 from winroom_desktop.state.snapshot import board_path
@@ -63,6 +65,35 @@ def test_snapshot_then_live_sale_and_claim(tv: Any, qtbot: Any) -> None:
     assert tv.store.state.queue_item(100) is not None  # duplicate id 2: ignored
 
 
+def painted(widget: Any) -> list[str]:
+    """Every string the widget (and its children) hands to QPainter.drawText when rendered —
+    drawText paints plain text, so this is what the screen shows, character for character."""
+    original = QPainter.drawText
+    got: list[str] = []
+
+    def recording(self: QPainter, *args: Any) -> Any:
+        got.extend(a for a in args if isinstance(a, str))
+        return original(self, *args)
+
+    QPainter.drawText = recording  # type: ignore[method-assign]
+    try:
+        image = widget.grab().toImage()
+    finally:
+        QPainter.drawText = original  # type: ignore[method-assign]
+    assert not image.isNull()
+    return got
+
+
+def shows(shown: list[str], value: str) -> bool:
+    """``value`` is among the painted strings, whole or elided to fit (``…`` at the end)."""
+    return any(t == value or (t.endswith("…") and value.startswith(t[:-1])) for t in shown)
+
+
+def no_rich_text_labels(widget: Any) -> None:
+    for label in widget.findChildren(QLabel):
+        assert label.textFormat() == Qt.TextFormat.PlainText, label.text()
+
+
 def test_emails_are_masked_and_user_text_is_plain(tv: Any, qtbot: Any) -> None:
     html = "<b>Boss</b> <img src=x>"
     item = queue_item(1, NOW, id=42, customer={"email": "secret.person@corp.com", "name": html})
@@ -71,8 +102,69 @@ def test_emails_are_masked_and_user_text_is_plain(tv: Any, qtbot: Any) -> None:
     assert card.lines()[1] == html  # shown literally, never as markup
     assert card.lines()[2] == "s•••@corp.com"
     assert "secret.person" not in " ".join(card.lines())
-    img = tv.window.grab().toImage()  # paints without interpreting the markup
-    assert img.width() == 1920 and img.height() == 1080
+    shown = painted(tv.window)
+    # the markup itself is painted (elided to the card's width): "<b>Boss</b…"
+    assert shows(shown, html) and [t for t in shown if t.startswith("<b>Boss</b")]
+    assert "s•••@corp.com" in shown
+    assert not [t for t in shown if "secret.person" in t]
+    no_rich_text_labels(tv.window)
+
+
+def test_seller_names_with_markup_are_painted_literally(tv: Any, qtbot: Any) -> None:
+    bold, img = "<b>Ayşe</b>", "<img src=x>"
+    responses = sample_responses(NOW, queue_size=1)
+    board = responses[board_path("revenue", "today")]
+    board["entries"][0]["name"] = bold
+    board["entries"][1]["name"] = img
+    responses["/api/achievements?limit=12"]["achievements"][0]["seller_name"] = img
+    tv.feed.snapshot(responses)
+    tv.feed.go("connected", NOW)
+    tv.window.board.tick(now_ms() + 60_000)  # the count-up is over
+    shown = painted(tv.window)
+    on_board = painted(tv.window.board)
+    # rows 1 and 2 show the markup itself (elided to the name column: "<b>Ayşe…")
+    assert on_board[1:3] == ["1", on_board[2]] and on_board[2].startswith("<b>Ay")
+    assert shows(on_board, bold)
+    assert on_board[5].startswith("<img src=") and shows(on_board, img)
+    assert img in painted(tv.window.stories)  # the achievement story, whole
+    assert "Ayşe" not in shown  # never the markup's rendering
+    no_rich_text_labels(tv.window)
+    # a claim by such a name: the leaving card says who, literally
+    tv.feed.send(
+        _env(
+            1,
+            "claimed",
+            {
+                "queue_id": 100,
+                "claim_id": 9,
+                "seller_id": 3,
+                "seller_name": bold,
+                "claim_type": "first_sales",
+                "revenue_usd": "10.00",
+            },
+        )
+    )
+    assert shows(painted(tv.window.queue), f"✓ Claimed by {bold}")
+
+
+def test_the_key_numbers_and_labels_are_painted(tv: Any, qtbot: Any) -> None:
+    tv.feed.snapshot(sample_responses(NOW, queue_size=2))
+    tv.feed.go("connected", NOW)
+    tv.window.board.tick(now_ms() + 60_000)
+    shown = painted(tv.window)
+    for label in ("LIVE QUEUE", "2 open", "REVENUE · TODAY", "TEAM GOALS", "ACHIEVEMENTS"):
+        assert label in shown, label
+    # the queue's amounts and customers (masked), the team goals' numbers
+    for value in ("$389.00", "$1,449.28", "m•••@outlook.com", "$14.8k", "74%", "251", "63%"):
+        assert value in shown, value
+    assert "of 400" in shown
+    # the revenue board, row by row: rank, name, value (the sample's leader: 14800.00)
+    entries = sample_responses(NOW)[board_path("revenue", "today")]["entries"]
+    assert (entries[0]["name"], entries[0]["value"]) == ("Ayşe Yılmaz", "14800.00")
+    on_board = painted(tv.window.board)
+    assert on_board[0] == "REVENUE · TODAY"
+    assert on_board[1:4] == ["1", "Ayşe Yılmaz", "$14.8k"]
+    assert [on_board[i] for i in range(1, len(on_board), 3)] == [str(r) for r in range(1, 9)]
 
 
 def test_disconnect_shows_banner_with_last_update_and_keeps_the_screen(tv: Any, qtbot: Any) -> None:

@@ -55,12 +55,35 @@ def per_seller(session: Session, tz: str, first: date, last: date) -> dict[int, 
     zone = ZoneInfo(tz)
     out: dict[int, Totals] = defaultdict(Totals)
     adj: dict[int, Decimal] = defaultdict(Decimal)
-    for a in session.scalars(select(ClaimAdjustment)):
-        adj[a.claim_id] += a.amount_usd
-    attrs = {a.claim_id: a for a in session.scalars(select(Attribution))}
-    for c in session.scalars(select(Claim)):
-        item = session.get(QueueItem, c.queue_id)
-        assert item is not None
+    for claim_id, amount in session.execute(
+        select(ClaimAdjustment.claim_id, ClaimAdjustment.amount_usd)
+    ):
+        adj[claim_id] += amount
+    attrs = {
+        a.claim_id: a
+        for a in session.execute(
+            select(
+                Attribution.claim_id,
+                Attribution.closer_seller_id,
+                Attribution.closer_share,
+                Attribution.assisted_seller_id,
+                Attribution.assisted_share,
+            )
+        )
+    }
+    items = {
+        row.id: row
+        for row in session.execute(
+            select(
+                QueueItem.id, QueueItem.status, QueueItem.revenue_usd, QueueItem.margin_amount_usd
+            )
+        )
+    }
+    claims = session.execute(
+        select(Claim.id, Claim.queue_id, Claim.claimed_by, Claim.refunded, Claim.claimed_at)
+    )
+    for c in claims:
+        item = items[c.queue_id]
         if c.refunded or item.status == "excluded":
             continue
         if not first <= c.claimed_at.astimezone(zone).date() <= last:

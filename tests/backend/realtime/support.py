@@ -147,6 +147,18 @@ class Recorder:
     async def disconnect(self) -> None:
         await self.client.disconnect()
 
+    async def joined(self, server: Any, room: str = "everyone", timeout: float = 10.0) -> None:
+        """Wait until ``server`` (a RunningServer in this process) has put this socket in
+        ``room``: its replay is done and live events reach it from then on."""
+        sid = self.client.get_sid("/")
+        manager = server.app.sio.manager
+
+        async def loop() -> None:
+            while sid not in manager.rooms.get("/", {}).get(room, {}):
+                await asyncio.sleep(0.005)
+
+        await asyncio.wait_for(loop(), timeout)
+
     def ids(self, skip: tuple[str, ...] = EPHEMERAL) -> list[int]:
         """Ids of the events received, in order (presence/typing left out by default:
         other connections' comings and goings add those at any time)."""

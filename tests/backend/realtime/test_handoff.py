@@ -4,16 +4,19 @@ byte-for-byte what the read would have sent; any gap falls back to the read."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import httpx
 import pytest
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, text
 
 from backend import eventlog
 from backend.db.types import utcnow
-from backend.eventlog import add_commit_waker, append_event, defer_events
+from backend.eventlog import NOTIFY_CHANNEL, add_commit_waker, append_event, defer_events
 from backend.models import Event
 from backend.realtime.envelopes import envelope
 from backend.realtime.relay import EventRelay, StoredEvent
@@ -132,35 +135,82 @@ def test_relay_sends_handed_batches_without_reading_and_reads_across_a_gap(
     asyncio.run(main())
 
 
+@dataclass
+class Quiet:
+    reads: list[int] = field(default_factory=list)  # the relay's reads of the event table
+    wakes: list[int] = field(default_factory=list)  # requests for one (``_wake_to_read``)
+
+
+def _notify(db: Database, payload: str) -> None:
+    with db.engine.connect() as conn:
+        conn.execute(text("SELECT pg_notify(:ch, :p)"), {"ch": NOTIFY_CHANNEL, "p": payload})
+        conn.commit()
+
+
 @pytest.fixture
-def quiet_relay(server: RunningServer) -> Iterator[list[int]]:
-    """The server's relay with the safety-net poll slowed right down; counts its reads."""
+def quiet_relay(server: RunningServer, db: Database) -> Iterator[Quiet]:
+    """The server's relay with the safety-net poll slowed right down, its reads and wake-ups
+    counted, and its loop brought round once so no wait at the old interval is left."""
     relay = server.app.relay
-    reads: list[int] = []
-    fetch = relay._fetch
+    assert relay._loop is not None
+    quiet = Quiet()
+    fetch, wake, pump = relay._fetch, relay._wake_to_read, relay.pump
+    armed = threading.Event()  # set on the relay's loop, with the wake-up below
+    pumped = threading.Event()  # a pump that began after that has finished
 
     def counting_fetch(*args: Any) -> list[StoredEvent]:
-        reads.append(1)
+        quiet.reads.append(1)
         return fetch(*args)
+
+    def counting_wake() -> None:
+        quiet.wakes.append(1)
+        wake()
+
+    async def signalling_pump(*, read: bool = True) -> int:
+        began_armed = armed.is_set()
+        try:
+            return await pump(read=read)
+        finally:
+            if began_armed:
+                pumped.set()
+
+    def arm() -> None:
+        armed.set()
+        relay._wake.set()
 
     old_poll = relay.poll_interval
     relay.poll_interval = 600.0
     relay._fetch = counting_fetch  # type: ignore[method-assign]
-    yield reads
+    relay._wake_to_read = counting_wake  # type: ignore[method-assign]
+    relay.pump = signalling_pump  # type: ignore[method-assign]
+    if relay.is_postgres:  # its LISTEN connection is up (it would wake the relay once)
+        deadline = time.monotonic() + 30
+        while not quiet.wakes:
+            assert time.monotonic() < deadline, "the relay's LISTEN never came up"
+            _notify(db, "test: are you listening")
+            time.sleep(0.05)
+    relay._loop.call_soon_threadsafe(arm)
+    assert pumped.wait(30)
+    quiet.reads.clear()
+    quiet.wakes.clear()
+    yield quiet
+    relay.pump = pump  # type: ignore[method-assign]
+    relay._wake_to_read = wake  # type: ignore[method-assign]
     relay._fetch = fetch  # type: ignore[method-assign]
     relay.poll_interval = old_poll
 
 
 def test_a_claim_reaches_clients_without_a_read(
-    server: RunningServer, people: People, db: Database, quiet_relay: list[int]
+    server: RunningServer, people: People, db: Database, quiet_relay: Quiet
 ) -> None:
     qid = add_item(db, email="zeynep@mail.com")
 
     async def main() -> None:
         rec = Recorder()
         await rec.connect(server.url, people.tokens["tv"])
-        await asyncio.sleep(0.3)  # a poll already waiting ends; the slow one starts
-        quiet_relay.clear()
+        await rec.joined(server)
+        quiet_relay.reads.clear()
+        quiet_relay.wakes.clear()
         async with httpx.AsyncClient(base_url=server.url) as http:
             resp = await http.post(
                 "/api/claim",
@@ -169,8 +219,22 @@ def test_a_claim_reaches_clients_without_a_read(
             )
         assert resp.status_code == 201
         await rec.wait_for(lambda: any(e == "claimed" for e, _ in rec.events))
-        await asyncio.sleep(0.2)  # our own pg_notify, if it caused a read, lands by now
-        assert quiet_relay == []
+        # a hand-off that failed would have read before sending
+        assert quiet_relay.reads == []
+        if server.app.relay.is_postgres:
+            # notifications arrive in commit order: once another process's later event has
+            # reached us (its notification woke the relay to read it), our commit's own
+            # pg_notify was seen before — and it asked for no read
+            def another_process() -> int:
+                ev_id = commit_unseen(db, "after the claim")
+                _notify(db, "another process")
+                return ev_id
+
+            later = await asyncio.to_thread(another_process)
+            await rec.wait_for(lambda: later in rec.ids())
+            assert quiet_relay.wakes == [1]
+        else:
+            assert quiet_relay.wakes == []
         claimed = next(d for e, d in rec.events if e == "claimed")
         assert claimed["payload"]["queue_id"] == qid
         assert claimed == stored(db, [claimed["id"]])[0]  # what a read would have sent
@@ -183,12 +247,12 @@ def test_a_claim_reaches_clients_without_a_read(
 
 
 def test_a_commit_after_an_unseen_one_is_read_in_order(
-    server: RunningServer, people: People, db: Database, quiet_relay: list[int]
+    server: RunningServer, people: People, db: Database, quiet_relay: Quiet
 ) -> None:
     async def main() -> None:
         rec = Recorder()
         await rec.connect(server.url, people.tokens["sales"])
-        await asyncio.sleep(0.3)
+        await rec.joined(server)
         unseen = await asyncio.to_thread(commit_unseen, db, "other process")
 
         def handed_commit() -> int:
@@ -200,7 +264,7 @@ def test_a_commit_after_an_unseen_one_is_read_in_order(
         mine = await asyncio.to_thread(handed_commit)
         await rec.wait_for(lambda: mine in rec.ids())
         assert rec.ids() == [unseen, mine]
-        assert quiet_relay  # the gap made it read
+        assert quiet_relay.reads  # the gap made it read
         await rec.disconnect()
 
     asyncio.run(main())

@@ -45,7 +45,7 @@ def test_live_then_replay_after_disconnect_then_live(
     async def main() -> None:
         first = Recorder()
         await first.connect(server.url, people.tokens["sales"])
-        await asyncio.sleep(0.05)
+        await first.joined(server)
         a = [await asyncio.to_thread(emit, db) for _ in range(3)]
         await first.wait_for(lambda: len(first.ids()) == 3)
         assert first.ids() == a
@@ -85,7 +85,14 @@ def test_replay_while_events_commit_has_no_gap_and_no_duplicate(
         rec = Recorder()
         try:
             await rec.connect(server.url, people.tokens["finance"], since=since)
-            await asyncio.sleep(0.3)
+            # writes go on while it replays and after it went live
+            await rec.joined(server)
+            after_join = len(written)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 30
+            while len(written) < min(400, after_join + 20) and t.is_alive():
+                assert loop.time() < deadline, "the writer stalled"
+                await asyncio.sleep(0.01)
         finally:
             stop.set()
             await asyncio.to_thread(t.join)
@@ -176,7 +183,7 @@ def test_rooms_and_masking(server: RunningServer, people: People, db: Database) 
         live = {r: Recorder() for r in ("tv", "sales", "sales_lead")}
         for role, rec in live.items():
             await rec.connect(server.url, people.tokens[role])
-        await asyncio.sleep(0.05)
+            await rec.joined(server)
         ids = await asyncio.to_thread(produce)
         for rec in live.values():
             await rec.wait_for(lambda rec=rec: ids["last"] in rec.ids())
@@ -239,8 +246,7 @@ def test_resync_required_when_since_is_newer_or_pruned(
     async def fresh_first_event() -> tuple[str, Any]:
         rec = Recorder()
         await rec.connect(server.url, people.tokens["tv"], since=None)
-        await asyncio.sleep(0.3)
-        assert rec.events == []
+        await rec.joined(server)  # any history would have been sent before this point
         new = await asyncio.to_thread(emit, db)
         await rec.wait_for(lambda: bool(rec.events))
         await rec.disconnect()
@@ -279,7 +285,7 @@ def test_event_from_another_process_reaches_clients(
     async def main() -> None:
         rec = Recorder()
         await rec.connect(server.url, people.tokens["tv"])
-        await asyncio.sleep(0.05)
+        await rec.joined(server)
         out = await asyncio.to_thread(
             subprocess.run,
             [sys.executable, "-c", code, url],
@@ -304,7 +310,7 @@ def test_claim_over_http_reaches_the_tv(
     async def main() -> None:
         rec = Recorder()
         await rec.connect(server.url, people.tokens["tv"])
-        await asyncio.sleep(0.05)
+        await rec.joined(server)
         async with httpx.AsyncClient(base_url=server.url) as http:
             resp = await http.post(
                 "/api/claim",

@@ -73,7 +73,7 @@ def test_with_redis_manager_and_limits_in_redis(tmp_path: Path, sqlite_db: Datab
         async def main() -> None:
             rec = Recorder()
             await rec.connect(server.url, people.tokens["tv"])
-            await asyncio.sleep(0.05)
+            await rec.joined(server)
 
             def emit() -> int:
                 with sqlite_db.transaction() as s:

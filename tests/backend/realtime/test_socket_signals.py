@@ -8,10 +8,16 @@ from datetime import timedelta
 
 import pytest
 
+from backend.eventlog import append_event
 from backend.server import RunningServer
 from backend.social import presence
 from backend.social import realtime as social_live
 from tests.backend.realtime.support import People, Recorder
+
+
+def _commit_marker(server: RunningServer) -> int:
+    with server.app.ctx.db.transaction() as s:
+        return append_event(s, "leaderboard:refresh", {"boards": ["marker"]}).id
 
 
 @pytest.mark.parametrize("name", ["chat:typing", "typing"])
@@ -23,7 +29,8 @@ def test_typing_under_either_name_reaches_the_floor(
         await writer.connect(server.url, people.tokens["sales"])
         await reader.connect(server.url, people.tokens["sales_lead"])
         await tv.connect(server.url, people.tokens["tv"])
-        await asyncio.sleep(0.2)
+        await reader.joined(server, "staff")
+        await tv.joined(server)
         ack = await writer.client.call(name, {"typing": True}, timeout=10)
         assert ack == {"ok": True}
 
@@ -37,6 +44,9 @@ def test_typing_under_either_name_reaches_the_floor(
 
         await reader.wait_for(typing_from_writer)
         assert await tv.client.call(name, {"typing": True}, timeout=10) == {"error": "forbidden"}
+        # a later broadcast to everyone reaches the TV after anything sent to it before
+        marker = await asyncio.to_thread(_commit_marker, server)
+        await tv.wait_for(lambda: marker in tv.ids())
         assert not any(e == "typing" for e, _ in tv.events)  # TVs get no typing
         for r in (writer, reader, tv):
             await r.disconnect()
@@ -56,6 +66,7 @@ def test_typing_clears_itself_and_the_floor_is_told(
         writer, reader = Recorder(), Recorder()
         await writer.connect(server.url, people.tokens["sales"])
         await reader.connect(server.url, people.tokens["sales_lead"])
+        await reader.joined(server, "staff")
         assert await writer.client.call("typing", {"typing": True}, timeout=10) == {"ok": True}
 
         def flags() -> list[bool]:

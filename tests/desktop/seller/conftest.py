@@ -7,8 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-
-qasync = pytest.importorskip("qasync")
+import qasync
 
 
 @pytest.fixture

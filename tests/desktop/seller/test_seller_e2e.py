@@ -4,7 +4,6 @@ one sale; exactly one wins and the other sees who did. Also chat and presence li
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,6 @@ import pytest
 from tests.desktop.seller.conftest import until
 
 pytestmark = pytest.mark.e2e
-
-if importlib.util.find_spec("backend.server") is None:  # pragma: no cover
-    pytest.skip("backend/server.py does not exist yet", allow_module_level=True)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QAbstractAnimation, QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel
 
@@ -22,6 +22,12 @@ from winroom_desktop.views.seller.window import CHAT_TAB
 # ----------------------------------------------------------------- hold to claim
 
 
+def _hold_at(button: HoldToClaimButton, ms: int) -> None:
+    """Stop the ring's clock where a hold of ``ms`` would have it (the test drives it)."""
+    button._anim.pause()
+    button._anim.setCurrentTime(ms)
+
+
 def test_short_hold_does_not_claim_long_hold_does(qtbot: Any) -> None:
     button = HoldToClaimButton()
     qtbot.addWidget(button)
@@ -33,15 +39,19 @@ def test_short_hold_does_not_claim_long_hold_does(qtbot: Any) -> None:
     button.cancelled.connect(lambda: cancelled.append(1))
     centre = QPoint(90, 18)
     QTest.mousePress(button, Qt.MouseButton.LeftButton, pos=centre)
-    qtbot.wait(HOLD_MS // 2)
-    assert button.holding and 0 < button.progress < 1
+    _hold_at(button, HOLD_MS // 2)
+    assert button.holding and button.progress == 0.5
     QTest.mouseRelease(button, Qt.MouseButton.LeftButton, pos=centre)
-    qtbot.wait(HOLD_MS)  # well past the hold time: released early, nothing fires
+    # released early: the ring's clock is stopped (nothing can fire later), nothing fired
+    assert button._anim.state() == QAbstractAnimation.State.Stopped
     assert fired == [] and cancelled == [1]
     assert button.progress == 0.0
 
-    with qtbot.waitSignal(button.held, timeout=HOLD_MS * 4):
-        QTest.mousePress(button, Qt.MouseButton.LeftButton, pos=centre)
+    QTest.mousePress(button, Qt.MouseButton.LeftButton, pos=centre)
+    _hold_at(button, HOLD_MS - 1)
+    assert fired == [] and button.holding
+    with qtbot.waitSignal(button.held, timeout=10_000):
+        button._anim.resume()  # the last millisecond: the ring fills and it claims
     QTest.mouseRelease(button, Qt.MouseButton.LeftButton, pos=centre)
     assert fired == [1] and cancelled == [1]
 
@@ -54,11 +64,11 @@ def test_space_held_on_a_focused_button_claims(qtbot: Any) -> None:
     fired: list[int] = []
     button.held.connect(lambda: fired.append(1))
     QTest.keyPress(button, Qt.Key.Key_Space)
-    qtbot.wait(HOLD_MS // 3)
+    _hold_at(button, HOLD_MS // 3)
     QTest.keyRelease(button, Qt.Key.Key_Space)
-    qtbot.wait(HOLD_MS)
-    assert fired == []
-    with qtbot.waitSignal(button.held, timeout=HOLD_MS * 4):
+    assert button._anim.state() == QAbstractAnimation.State.Stopped
+    assert fired == [] and button.progress == 0.0
+    with qtbot.waitSignal(button.held, timeout=10_000):
         QTest.keyPress(button, Qt.Key.Key_Space)
     QTest.keyRelease(button, Qt.Key.Key_Space)
     assert fired == [1]
