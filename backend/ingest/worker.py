@@ -4,6 +4,10 @@ How it stays exactly-once (CONTRACT §3):
 
 - **Cursor.** ``ingest_state`` keeps a keyset cursor ``(updated_at, id)`` over core
   ``subscriptions``; each batch reads the next ``WINROOM_POLLER_BATCH_SIZE`` rows after it.
+  On SQLite the cursor's ``updated_at`` is also kept as the row's own text
+  (``details["cursor_text"]``) and compared as such: the same moment has several
+  spellings (``20:05:00`` sorts before ``20:05:00.000000``), and a cursor spelled
+  otherwise than its row skipped (or re-read forever) the rows sharing its moment.
   The cursor moves in the same transaction as the batch's metrics, queue rows and events,
   so a crash at any point either keeps all of a batch or none of it.
 - **Late commits.** Core ids and ``updated_at`` are not committed in order under concurrent
@@ -67,6 +71,7 @@ SOURCE = "core.subscriptions"
 INGEST_LOCK_KEY = 0x57520002  # "WR" + 2
 DEFAULT_OVERLAP = timedelta(minutes=15)
 EPOCH = datetime(1970, 1, 1)
+CURSOR_TEXT = "cursor_text"  # ingest_state.details: the cursor row's updated_at text
 
 
 _gc_lock = threading.Lock()
@@ -244,15 +249,33 @@ class IngestWorker:
         return len(rows)
 
     def _advance(self, state: IngestState, rows: Sequence[CoreSubscription]) -> None:
-        """Move the cursor to the last row that has a readable ``updated_at``."""
+        """Move the cursor to the last row of the batch that has a readable ``updated_at``
+        (the rows come in keyset order after the cursor, so this is always forward)."""
         for r in reversed(rows):
             ts = parse_timestamp(r.updated_at)
             if ts is not None:
-                cur = state.last_updated_at
-                if cur is None or (ts, r.id) > (cur, state.last_id):
-                    state.last_updated_at, state.last_id = ts, r.id
-                state.updated_at = utcnow()
+                self._move(state, r, ts)
                 return
+        if len(rows) >= self.batch_size:  # a full batch of unreadable times: never loop
+            log.error("%d subscriptions in a row have an unreadable updated_at", len(rows))
+            self._move(state, rows[-1], state.last_updated_at)
+
+    @staticmethod
+    def _move(state: IngestState, row: CoreSubscription, ts: datetime | None) -> None:
+        details = dict(state.details or {})
+        if isinstance(row.updated_at, str):
+            details[CURSOR_TEXT] = row.updated_at
+        else:
+            details.pop(CURSOR_TEXT, None)
+        state.last_updated_at, state.last_id, state.details = ts, row.id, details
+        state.updated_at = utcnow()
+
+    @staticmethod
+    def _after(state: IngestState) -> Any:
+        """The cursor's ``updated_at`` as the core compares it: the row's own text when
+        kept, else the moment (every spelling of it then counts as after)."""
+        raw = (state.details or {}).get(CURSOR_TEXT)
+        return raw if isinstance(raw, str) else (state.last_updated_at or EPOCH)
 
     # ---- polling -----------------------------------------------------------------------
 
@@ -260,8 +283,7 @@ class IngestWorker:
         """Ingest the next batch after the cursor; returns how many rows were read."""
 
         def read(_s: Session, state: IngestState) -> list[CoreSubscription]:
-            ts = state.last_updated_at or EPOCH
-            return self.core.changed_after(ts, state.last_id, self.batch_size)
+            return self.core.changed_after(self._after(state), state.last_id, self.batch_size)
 
         return self._run_batch(read)
 
@@ -272,8 +294,9 @@ class IngestWorker:
             state = s.get(IngestState, SOURCE)
             if state is None or state.last_updated_at is None:
                 return 0
-            until, until_id = state.last_updated_at, state.last_id
-        versions = self.core.versions_between(until - self.overlap, until, until_id)
+            since = state.last_updated_at - self.overlap
+            until, until_id = self._after(state), state.last_id
+        versions = self.core.versions_between(since, until, until_id)
         candidates = {
             vid: (normalize_status(status), parse_timestamp(upd)) for vid, status, upd in versions
         }
