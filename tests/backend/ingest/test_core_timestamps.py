@@ -37,11 +37,12 @@ def base_moment() -> datetime:
 
 
 def moments(n: int, tie: int, base: datetime) -> list[datetime]:
-    """``n`` moments, ``tie`` rows each; every third moment is not a whole second."""
+    """``n`` moments, ``tie`` rows each, a minute apart (the backlog outlasts the sweep's
+    15 minutes); every third moment is not a whole second."""
     out = []
     for i in range(n):
         k = i // tie
-        out.append(base + timedelta(seconds=k, microseconds=(k % 3 == 2) * 250_000))
+        out.append(base + timedelta(minutes=k, microseconds=(k % 3 == 2) * 250_000))
     return out
 
 
