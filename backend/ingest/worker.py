@@ -72,6 +72,20 @@ INGEST_LOCK_KEY = 0x57520002  # "WR" + 2
 DEFAULT_OVERLAP = timedelta(minutes=15)
 EPOCH = datetime(1970, 1, 1)
 CURSOR_TEXT = "cursor_text"  # ingest_state.details: the cursor row's updated_at text
+READ_AHEAD = 10  # batches read per keyset read of the core (one scan on an unindexed core)
+
+
+@dataclass
+class _ReadAhead:
+    """Rows read past the current batch, valid while the cursor is at ``(after, last_id)``
+    (the batch's last row): the next batch takes them instead of reading the core again.
+    ``infos``: the ``payment_infos`` of the page's rows without ``subs_amount``."""
+
+    after: Any
+    last_id: int
+    rows: list[CoreSubscription]
+    infos: dict[int, list[tuple[Any, Any]]]
+    info_ids: frozenset[int]
 
 
 _gc_lock = threading.Lock()
@@ -129,6 +143,7 @@ class IngestWorker:
         monotonic: Callable[[], float] = time.monotonic,
         overlap: timedelta = DEFAULT_OVERLAP,
         batch_size: int | None = None,
+        read_ahead: int = READ_AHEAD,
     ) -> None:
         self.db = db
         self.core = core
@@ -139,6 +154,9 @@ class IngestWorker:
         self.dolar = DolarRate(lambda: core.setting("dolar"), clock=monotonic)
         # versions this worker knows are in the seen-set: id -> (status, updated_at)
         self._known: dict[int, tuple[str | None, datetime | None]] = {}
+        self._ahead: _ReadAhead | None = None
+        self._page_infos: tuple[dict[int, list[tuple[Any, Any]]], frozenset[int]] | None = None
+        self.read_ahead = read_ahead
         self.after_batch: Callable[[BatchResult], None] | None = None  # test hook
 
     # ---- one batch ---------------------------------------------------------------------
@@ -175,10 +193,17 @@ class IngestWorker:
         user_ids = {u for v in raw_users if (u := money.parse_int(v)) is not None}
         camp_ids = {c for v in raw_camps if (c := money.parse_int(v)) is not None}
         need_infos = [r.id for r in rows if r.subs_amount is None]
+        page = self._page_infos
+        if not need_infos:
+            infos: dict[int, list[tuple[Any, Any]]] = {}
+        elif page is not None and page[1].issuperset(need_infos):
+            infos = page[0]  # read with the page (one scan of an unindexed payment_infos)
+        else:
+            infos = self.core.payment_infos(need_infos)
         return BatchInputs(
             users=self.core.users(user_ids),
             campaigns=self.core.campaigns(camp_ids),
-            payment_infos=self.core.payment_infos(need_infos) if need_infos else {},
+            payment_infos=infos,
             rates=money.Rates(self.dolar.get(), self.settings.sar_per_usd),
             threshold_try=self.settings.jackpot_threshold_try,
             trial_campaign_ids=self.settings.trial_ids,
@@ -283,9 +308,34 @@ class IngestWorker:
         """Ingest the next batch after the cursor; returns how many rows were read."""
 
         def read(_s: Session, state: IngestState) -> list[CoreSubscription]:
-            return self.core.changed_after(self._after(state), state.last_id, self.batch_size)
+            return self._read_page(state)
 
-        return self._run_batch(read)
+        try:
+            return self._run_batch(read)
+        finally:
+            self._page_infos = None
+
+    def _read_page(self, state: IngestState) -> list[CoreSubscription]:
+        """The next batch after the cursor: from the rows read ahead when they start
+        exactly there (same cursor: no other worker moved it), else from the core, with up
+        to ``read_ahead`` batches more kept for the next calls."""
+        after, ahead, self._ahead = self._after(state), self._ahead, None
+        if ahead is not None and ahead.last_id == state.last_id and _same(ahead.after, after):
+            rows, infos, info_ids = ahead.rows, ahead.infos, ahead.info_ids
+        else:
+            limit = self.batch_size * max(1, self.read_ahead)
+            rows = self.core.changed_after(after, state.last_id, limit)
+            # the page's payment infos in one read when it spans several batches
+            need = [r.id for r in rows if r.subs_amount is None]
+            whole = bool(need) and len(rows) > self.batch_size
+            infos = self.core.payment_infos(need) if whole else {}
+            info_ids = frozenset(need) if whole else frozenset()
+        batch, rest = rows[: self.batch_size], rows[self.batch_size :]
+        if rest:
+            last = batch[-1]
+            self._ahead = _ReadAhead(last.updated_at, last.id, rest, infos, info_ids)
+        self._page_infos = (infos, info_ids) if info_ids else None
+        return batch
 
     def sweep(self) -> int:
         """Re-check the rows updated within ``overlap`` before the cursor (late commits);
@@ -373,6 +423,14 @@ class IngestWorker:
                 next_tick = time.monotonic()
                 delay = 0
             stop_event.wait(delay)
+
+
+def _same(row_value: Any, cursor: Any) -> bool:
+    """Whether a row's ``updated_at`` is the cursor's (text as text; else the moment)."""
+    if isinstance(row_value, str) or isinstance(cursor, str):
+        return row_value == cursor
+    a = parse_timestamp(row_value)
+    return a is not None and a == parse_timestamp(cursor)
 
 
 def run_worker(

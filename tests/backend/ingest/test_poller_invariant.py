@@ -145,3 +145,47 @@ def test_kill_9_of_a_worker_process_in_the_middle(tmp_path: Path) -> None:
         assert_each_once(db, dict.fromkeys(range(1, n + 1), "paid"))
     finally:
         db.dispose()
+
+
+def test_two_live_workers_with_read_ahead_and_a_change_inside_the_page(
+    _sqlite_database: Database, tmp_path: Path
+) -> None:
+    """Two workers alternate, each keeping rows read ahead, and a row commits late inside
+    a page already read: every paid one once; the core is read once per ten batches while
+    one worker keeps the cursor to itself, and afresh once another moved it."""
+    db = _sqlite_database
+    truncate_all(db)
+    cfg = load_settings(data_dir=tmp_path / "data")
+    core = sqlite_raw_core(tmp_path / "core.db", "mixed")
+    core.basics()
+    base = utcnow().replace(tzinfo=None, microsecond=0) - timedelta(hours=2)
+    core.subscriptions((i, base + timedelta(seconds=i // 5), "paid") for i in range(10, 400))
+    c1, c2 = CoreDatabase(core.url), CoreDatabase(core.url)
+    reads = 0
+    original = c1.changed_after
+
+    def counted(*a, **kw):  # type: ignore[no-untyped-def]
+        nonlocal reads
+        reads += 1
+        return original(*a, **kw)
+
+    c1.changed_after = counted  # type: ignore[method-assign]
+    try:
+        a = IngestWorker(db, c1, cfg, batch_size=7)
+        b = IngestWorker(db, c2, cfg, batch_size=7)
+        for _ in range(20):  # a alone: 20 batches, 2 core reads
+            a.poll_once()
+        assert reads == 2
+        b.poll_once()  # b moves the cursor: a's page no longer starts there
+        a.poll_once()
+        assert reads == 3
+        # a late commit inside a's page, 3 s behind the cursor
+        core.subscriptions([(5, base + timedelta(seconds=160 // 5 - 3), "paid")])
+        for _ in range(200):
+            for w in (a, b, a):
+                if w.poll_once() < 7:
+                    w.sweep()
+        assert_each_once(db, {i: "paid" for i in [5, *range(10, 400)]})
+    finally:
+        c1.dispose()
+        c2.dispose()
