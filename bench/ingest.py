@@ -1,11 +1,18 @@
 """Ingest benchmark: a backlog of core subscriptions, and INSERT → ``queue.new`` latency.
 
     .venv/bin/python bench/ingest.py [--quick] [--rows N] [--pg URL] [--pg-only]
+        [--cores indexed,unindexed] [--rounds N]
 
 - backlog: N rows (100,000; ``--quick``: 10,000) written into an empty core database, then
   one worker ingests them all: rows/s, the worker's CPU time per row (this process's), on
   PostgreSQL the CPU time of the worker's server backends per row (``/proc``: the server
   must run on this machine), and the process's peak RSS.
+  Every sale has a ``payment_infos`` row and one in five has no ``subs_amount`` (its
+  revenue is read from there); four sales share each ``updated_at`` second, written on
+  SQLite as raw text without a fraction (``2026-12-07 20:05:00``, CONTRACT §3).
+  ``--cores``: the core shapes to run, alternating per round (``--rounds``): ``indexed``
+  (the indexes of ``backend.core.tables``) and ``unindexed`` (primary keys only: Win Room
+  cannot add indexes to the company's database).
 - latency: a worker polling at the default 2000 ms; 30 sales (``--quick``: 10) are inserted
   at random moments; latency = the ``queue.new`` event's commit − the core INSERT's commit.
 
@@ -103,9 +110,20 @@ def server_cpu(pg: str, urls: tuple[str, ...]) -> dict[int, float]:
     return out
 
 
-def seed_core(url: str, users: int) -> None:
+CORE_INDEXES = (
+    "ix_subscriptions_updated_id",
+    "ix_payment_infos_subscription_id",
+    "ix_lead_assignments_assigned_at",
+)
+
+
+def seed_core(url: str, users: int, indexed: bool = True) -> None:
     create_core_tables(url)
     eng = make_core_engine(url, read_only=False)
+    if not indexed:
+        with eng.begin() as c:
+            for name in CORE_INDEXES:
+                c.execute(text(f"DROP INDEX IF EXISTS {name}"))
     now = utcnow().replace(tzinfo=None)
     with eng.begin() as c:
         c.execute(insert(t.campaigns), campaign_catalog())
@@ -127,9 +145,10 @@ def seed_core(url: str, users: int) -> None:
 
 def sale(i: int, at: object, users: int) -> dict[str, object]:
     return {
+        "id": i + 1,
         "user_id": 1 + i % users,
         "campaign_id": 1 + i % 16,
-        "subs_amount": Decimal("1000.00") + i % 997,
+        "subs_amount": None if i % 5 == 4 else Decimal("1000.00") + i % 997,
         "currency": ("TRY", "USD", "SAR")[i % 3],
         "status": "paid",
         "is_free": 0,
@@ -141,27 +160,59 @@ def sale(i: int, at: object, users: int) -> dict[str, object]:
     }
 
 
-def backlog(kind: str, pg: str | None, rows: int) -> dict[str, float]:
+def write_backlog(core_url: str, rows: int, users: int) -> None:
+    """``rows`` sales, four per ``updated_at`` second (raw text without fraction on
+    SQLite), each with one ``payment_infos`` row."""
+    eng = make_core_engine(core_url, read_only=False)
+    start = utcnow().replace(tzinfo=None, microsecond=0) - timedelta(hours=20)
+    sqlite = eng.dialect.name == "sqlite"
+    for lo in range(0, rows, 10_000):
+        subs = []
+        for i in range(lo, min(rows, lo + 10_000)):
+            at = start + timedelta(seconds=i // 4)
+            subs.append(sale(i, f"{at:%Y-%m-%d %H:%M:%S}" if sqlite else at, users))
+        infos = [
+            {
+                "id": r["id"],
+                "subscription_id": r["id"],
+                "paid_price": Decimal("1000.00") + int(str(r["id"])) % 997,
+                "currency": r["currency"],
+                "created_at": r["created_at"],
+            }
+            for r in subs
+        ]
+        with eng.begin() as c:
+            if sqlite:  # the sqlite3 module itself: SQLAlchemy would write .ffffff
+                for table, values in ((t.subscriptions, subs), (t.payment_infos, infos)):
+                    cols = list(values[0])
+                    driver = c.connection.driver_connection
+                    assert driver is not None
+                    driver.executemany(
+                        f"INSERT INTO {table.name} ({', '.join(cols)}) "
+                        f"VALUES ({', '.join('?' * len(cols))})",
+                        [
+                            tuple(str(v) if isinstance(v, Decimal) else v for v in r.values())
+                            for r in values
+                        ],
+                    )
+            else:
+                c.execute(insert(t.subscriptions), subs)
+                c.execute(insert(t.payment_infos), infos)
+    eng.dispose()
+
+
+def backlog(
+    kind: str, pg: str | None, rows: int, indexed: bool = True, read_ahead: int = 10
+) -> dict[str, float]:
     with databases(kind, pg) as (wr_url, core_url):
         upgrade(wr_url)
         users = rows  # one sale per customer: no duplicates, everything is queued
-        seed_core(core_url, users)
-        eng = make_core_engine(core_url, read_only=False)
-        start = utcnow().replace(tzinfo=None) - timedelta(hours=20)
-        for lo in range(0, rows, 10_000):
-            with eng.begin() as c:
-                c.execute(
-                    insert(t.subscriptions),
-                    [
-                        sale(i, start + timedelta(seconds=i * 0.5), users)
-                        for i in range(lo, min(rows, lo + 10_000))
-                    ],
-                )
-        eng.dispose()
+        seed_core(core_url, users, indexed)
+        write_backlog(core_url, rows, users)
         db = database_for_url(wr_url)
         core = CoreDatabase(core_url)
         settings = load_settings(data_dir=Path(tempfile.gettempdir()) / "wr-bench")
-        worker = IngestWorker(db, core, settings)
+        worker = IngestWorker(db, core, settings, read_ahead=read_ahead)
         urls = (wr_url, core_url)
         s0 = server_cpu(pg, urls) if kind == "postgres" and pg else {}
         t0, c0 = time.perf_counter(), time.process_time()
@@ -238,16 +289,34 @@ def main() -> int:
     p.add_argument("--pg", default=os.environ.get("WINROOM_TEST_POSTGRES_URL"))
     p.add_argument("--skip-latency", action="store_true")
     p.add_argument("--pg-only", action="store_true", help="PostgreSQL only (no SQLite run)")
+    p.add_argument("--cores", default="indexed", help="indexed,unindexed: core shapes")
+    p.add_argument("--rounds", type=int, default=1, help="backlog rounds (shapes alternate)")
+    p.add_argument(
+        "--read-ahead",
+        default="10",
+        help="batches per core read, e.g. 1,10 to alternate both (1: a read per batch)",
+    )
     args = p.parse_args()
+    cores = [x.strip() for x in args.cores.split(",") if x.strip()]
+    assert set(cores) <= {"indexed", "unindexed"}, cores
+    aheads = [int(x) for x in args.read_ahead.split(",")]
+    shapes = [(c, ra) for c in cores for ra in aheads]
     rows = args.rows or (10_000 if args.quick else 100_000)
     inserts = 10 if args.quick else 30
     kinds = ([] if args.pg_only and args.pg else ["sqlite"]) + (["postgres"] if args.pg else [])
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    for kind in kinds:
+    for rnd, kind, shape in [
+        (n, kind, shape)
+        for n in range(args.rounds)
+        for kind in kinds
+        for shape in (shapes if n % 2 == 0 else shapes[::-1])
+    ]:
         before = load()
-        r = backlog(kind, args.pg, rows)
+        r = backlog(kind, args.pg, rows, indexed=shape[0] == "indexed", read_ahead=shape[1])
         print(
-            f"{kind:8s} backlog {r['rows']:,} rows in {r['seconds']:.1f} s = "
+            f"{time.strftime('%H:%M')} round {rnd + 1} {kind:8s} {shape[0]:9s} core, "
+            f"read-ahead {shape[1]:2d}: "
+            f"backlog {r['rows']:,} rows in {r['seconds']:.1f} s = "
             f"{r['rows_per_s']:,.0f} rows/s, worker CPU {r['cpu_us_per_row']:.0f} µs/row"
             + (f", server CPU {r['server_us_per_row']:.0f} µs/row" if kind == "postgres" else "")
             + ", "

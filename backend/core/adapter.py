@@ -3,18 +3,37 @@
 Everything Win Room needs from the core database goes through :class:`CoreDatabase`, so
 another company's schema can be mapped by changing this module (or the tables in
 ``backend.core.tables``) alone. The engine is the core URL's own: no ``search_path=wr``.
-On PostgreSQL its sessions are ``READ ONLY``; on SQLite ``PRAGMA query_only``.
+On PostgreSQL its sessions are ``READ ONLY`` with ``TimeZone=UTC``; on SQLite
+``PRAGMA query_only``.
+
+Comparing core timestamps (CONTRACT §3: UTC; on SQLite ISO text). On PostgreSQL the columns
+are typed (``timestamp`` or ``timestamptz``): a naive UTC value compares exactly with both
+because the session's time zone is UTC. On SQLite they are text, compared as text, and
+the same moment has several spellings (``20:05:00``, ``20:05:00.000000``, ``20:05:00Z``,
+``…T20:05:00``). So:
+
+- the poller's keyset cursor is the last row's value *exactly as stored* (text on SQLite):
+  ``(updated_at, id) > (that text, id)`` visits every row once whatever the spelling;
+- a range bound is first a text superset (:func:`lowest_text` below, :func:`above_text`
+  above), which any index on the column can serve, then exact in Python
+  (:func:`parse_timestamp`).
+
+Accepted text: ``YYYY-MM-DD HH:MM[:SS[.f…]]`` with a space or ``T`` between date and time,
+optionally ending in ``Z`` or ``+00:00``; with or without a fraction, mixed in one table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    DateTime,
     Engine,
+    Text,
     any_,
     bindparam,
     create_engine,
@@ -52,6 +71,27 @@ def parse_timestamp(raw: object) -> datetime | None:
 def naive_utc(value: datetime) -> datetime:
     """How a moment is compared with core ``TIMESTAMP`` columns (naive UTC)."""
     return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def lowest_text(value: datetime) -> str:
+    """The smallest text spelling of a moment: ``text >= lowest_text(t)`` holds for every
+    accepted spelling of every moment at or after ``t`` (a superset: a ``T`` row of the
+    same day matches too)."""
+    v = naive_utc(value)
+    out = f"{v:%Y-%m-%d %H:%M}"
+    if v.second or v.microsecond:
+        out += f":{v.second:02d}"
+    if v.microsecond:
+        out += f".{v.microsecond:06d}".rstrip("0")
+    return out
+
+
+def above_text(value: datetime) -> str:
+    """A text above every accepted spelling of every moment before ``value``:
+    ``text < above_text(t)`` is a superset of "before ``t``" (the next whole second, ``T``
+    separated: above the space spellings of the day and every suffix)."""
+    v = naive_utc(value).replace(microsecond=0) + timedelta(seconds=1)
+    return f"{v:%Y-%m-%dT%H:%M:%S}"
 
 
 class CoreSubscription(NamedTuple):
@@ -129,13 +169,15 @@ def make_core_engine(
             cur.close()
 
         return engine
-    options = ["-c default_transaction_read_only=on"] if read_only else []
+    # UTC: a naive UTC value then compares exactly with timestamptz columns too
+    options = ["-c TimeZone=UTC"]
+    if read_only:
+        options.append("-c default_transaction_read_only=on")
     connect_args: dict[str, Any] = {}
     if timeout_seconds:
         options.append(f"-c statement_timeout={int(timeout_seconds * 1000)}")
         connect_args["connect_timeout"] = max(2, int(timeout_seconds))  # libpq: 2 s at least
-    if options:
-        connect_args["options"] = " ".join(options)
+    connect_args["options"] = " ".join(options)
     return create_engine(
         url,
         connect_args=connect_args,
@@ -202,14 +244,33 @@ class CoreDatabase:
 
     # ---- subscriptions ---------------------------------------------------------------
 
-    def changed_after(
-        self, updated_at: datetime, last_id: int, limit: int
-    ) -> list[CoreSubscription]:
-        """Subscriptions after the cursor (``updated_at``, ``id``), in that order."""
+    @property
+    def texts(self) -> bool:
+        """Whether core timestamps are text (SQLite) rather than typed (PostgreSQL)."""
+        return self.engine.dialect.name == "sqlite"
+
+    def _ts(self, value: Any) -> BindParameter[Any]:
+        """A timestamp bound for comparison with a core time column: text on SQLite
+        (kept as given, or the lowest spelling of a datetime), naive UTC on PostgreSQL."""
+        if self.texts:
+            raw = value if isinstance(value, str) else lowest_text(value)
+            return bindparam(None, raw, type_=Text())
+        if isinstance(value, str):
+            parsed = parse_timestamp(value)
+            if parsed is None:
+                raise ValueError(f"not a timestamp: {value!r}")
+            value = parsed
+        return bindparam(None, naive_utc(value), type_=DateTime())
+
+    def changed_after(self, after: Any, last_id: int, limit: int) -> list[CoreSubscription]:
+        """Subscriptions after the keyset cursor (``updated_at``, ``id``), in that order.
+
+        ``after``: the cursor row's ``updated_at`` exactly as read (text on SQLite), or a
+        datetime (then every spelling of that moment counts as after it)."""
         s = t.subscriptions
         q = (
             select(*_SUB_COLS)
-            .where(tuple_(s.c.updated_at, s.c.id) > tuple_(naive_utc(updated_at), last_id))
+            .where(tuple_(s.c.updated_at, s.c.id) > tuple_(self._ts(after), last_id))
             .order_by(s.c.updated_at, s.c.id)
             .limit(limit)
         )
@@ -218,18 +279,28 @@ class CoreDatabase:
         return list(map(CoreSubscription._make, rows))
 
     def versions_between(
-        self, since: datetime, until: datetime, until_id: int
+        self, since: datetime, until: Any, until_id: int
     ) -> list[tuple[int, Any, Any]]:
-        """``(id, status, updated_at)`` of the subscriptions from ``since`` up to the cursor
-        ``(until, until_id)`` inclusive, in the same order as :meth:`changed_after`."""
+        """``(id, status, updated_at)`` of the subscriptions updated at ``since`` or later
+        up to the keyset cursor ``(until, until_id)`` inclusive (``until`` as for
+        :meth:`changed_after`)."""
         s = t.subscriptions
         q = select(s.c.id, s.c.status, s.c.updated_at).where(
-            s.c.updated_at >= naive_utc(since),
-            tuple_(s.c.updated_at, s.c.id) <= tuple_(naive_utc(until), until_id),
+            s.c.updated_at >= self._ts(since),
+            tuple_(s.c.updated_at, s.c.id) <= tuple_(self._ts(until), until_id),
         )
         with self._connect() as conn:
             rows = conn.execute(q).all()
-        return [(r[0], r[1], r[2]) for r in rows]
+        if not self.texts:
+            return [(r[0], r[1], r[2]) for r in rows]
+        # the text bound is a superset: exact here
+        floor = _aware(since)
+        out = []
+        for r in rows:
+            ts = parse_timestamp(r[2])
+            if ts is not None and ts >= floor:
+                out.append((r[0], r[1], r[2]))
+        return out
 
     def subscriptions_by_ids(self, ids: Iterable[int]) -> list[CoreSubscription]:
         s = t.subscriptions
@@ -293,23 +364,41 @@ class CoreDatabase:
     def lead_counts_if_present(self, start: datetime, end: datetime) -> dict[str, int] | None:
         """:meth:`lead_counts`, None while the ``lead_assignments`` table is missing.
 
-        One indexed range read (``ix_lead_assignments_assigned_at``) once the table has been
-        seen: the API makes it for today's counts on every leads/conversion read
-        (``backend.core.live``), the worker for the stored per-day aggregate."""
+        One range read once the table has been seen (an index on ``assigned_at`` serves it
+        where the core has one; on SQLite a text superset, made exact here): the API makes
+        it for today's counts on every leads/conversion read (``backend.core.live``), the
+        worker for the stored per-day aggregate."""
         la = t.lead_assignments
         email = func.lower(func.trim(la.c.seller_email))
-        q = (
-            select(email, func.count())
-            .where(la.c.assigned_at >= naive_utc(start), la.c.assigned_at < naive_utc(end))
-            .where(la.c.seller_email.is_not(None))
-            .group_by(email)
-        )
+        if self.texts:
+            lo, hi = self._ts(start), bindparam(None, above_text(end), type_=Text())
+        else:
+            lo, hi = self._ts(start), self._ts(end)
+        q = select(email, func.count()).where(la.c.assigned_at >= lo, la.c.assigned_at < hi)
+        q = q.where(la.c.seller_email.is_not(None))
+        if self.texts:  # a superset: counted per distinct text, kept when exactly inside
+            q = q.add_columns(la.c.assigned_at).group_by(email, la.c.assigned_at)
+        else:
+            q = q.group_by(email)
         with self._connect() as conn:
             if not self._has_leads_table:  # looked up until seen once (a catalog read)
                 if not inspect(conn).has_table("lead_assignments"):
                     return None
                 self._has_leads_table = True
-            return {str(r[0]): int(r[1]) for r in conn.execute(q).all() if r[0]}
+            rows = conn.execute(q).all()
+        if not self.texts:
+            return {str(r[0]): int(r[1]) for r in rows if r[0]}
+        first, end_utc = _aware(start), _aware(end)
+        out: dict[str, int] = {}
+        for seller, n, raw in rows:
+            ts = parse_timestamp(raw)
+            if seller and ts is not None and first <= ts < end_utc:
+                out[str(seller)] = out.get(str(seller), 0) + int(str(n))
+        return out
+
+
+def _aware(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def create_core_tables(url: str) -> None:

@@ -4,6 +4,10 @@ How it stays exactly-once (CONTRACT §3):
 
 - **Cursor.** ``ingest_state`` keeps a keyset cursor ``(updated_at, id)`` over core
   ``subscriptions``; each batch reads the next ``WINROOM_POLLER_BATCH_SIZE`` rows after it.
+  On SQLite the cursor's ``updated_at`` is also kept as the row's own text
+  (``details["cursor_text"]``) and compared as such: the same moment has several
+  spellings (``20:05:00`` sorts before ``20:05:00.000000``), and a cursor spelled
+  otherwise than its row skipped (or re-read forever) the rows sharing its moment.
   The cursor moves in the same transaction as the batch's metrics, queue rows and events,
   so a crash at any point either keeps all of a batch or none of it.
 - **Late commits.** Core ids and ``updated_at`` are not committed in order under concurrent
@@ -67,6 +71,21 @@ SOURCE = "core.subscriptions"
 INGEST_LOCK_KEY = 0x57520002  # "WR" + 2
 DEFAULT_OVERLAP = timedelta(minutes=15)
 EPOCH = datetime(1970, 1, 1)
+CURSOR_TEXT = "cursor_text"  # ingest_state.details: the cursor row's updated_at text
+READ_AHEAD = 10  # batches read per keyset read of the core (one scan on an unindexed core)
+
+
+@dataclass
+class _ReadAhead:
+    """Rows read past the current batch, valid while the cursor is at ``(after, last_id)``
+    (the batch's last row): the next batch takes them instead of reading the core again.
+    ``infos``: the ``payment_infos`` of the page's rows without ``subs_amount``."""
+
+    after: Any
+    last_id: int
+    rows: list[CoreSubscription]
+    infos: dict[int, list[tuple[Any, Any]]]
+    info_ids: frozenset[int]
 
 
 _gc_lock = threading.Lock()
@@ -124,6 +143,7 @@ class IngestWorker:
         monotonic: Callable[[], float] = time.monotonic,
         overlap: timedelta = DEFAULT_OVERLAP,
         batch_size: int | None = None,
+        read_ahead: int = READ_AHEAD,
     ) -> None:
         self.db = db
         self.core = core
@@ -134,6 +154,9 @@ class IngestWorker:
         self.dolar = DolarRate(lambda: core.setting("dolar"), clock=monotonic)
         # versions this worker knows are in the seen-set: id -> (status, updated_at)
         self._known: dict[int, tuple[str | None, datetime | None]] = {}
+        self._ahead: _ReadAhead | None = None
+        self._page_infos: tuple[dict[int, list[tuple[Any, Any]]], frozenset[int]] | None = None
+        self.read_ahead = read_ahead
         self.after_batch: Callable[[BatchResult], None] | None = None  # test hook
 
     # ---- one batch ---------------------------------------------------------------------
@@ -170,10 +193,17 @@ class IngestWorker:
         user_ids = {u for v in raw_users if (u := money.parse_int(v)) is not None}
         camp_ids = {c for v in raw_camps if (c := money.parse_int(v)) is not None}
         need_infos = [r.id for r in rows if r.subs_amount is None]
+        page = self._page_infos
+        if not need_infos:
+            infos: dict[int, list[tuple[Any, Any]]] = {}
+        elif page is not None and page[1].issuperset(need_infos):
+            infos = page[0]  # read with the page (one scan of an unindexed payment_infos)
+        else:
+            infos = self.core.payment_infos(need_infos)
         return BatchInputs(
             users=self.core.users(user_ids),
             campaigns=self.core.campaigns(camp_ids),
-            payment_infos=self.core.payment_infos(need_infos) if need_infos else {},
+            payment_infos=infos,
             rates=money.Rates(self.dolar.get(), self.settings.sar_per_usd),
             threshold_try=self.settings.jackpot_threshold_try,
             trial_campaign_ids=self.settings.trial_ids,
@@ -244,15 +274,33 @@ class IngestWorker:
         return len(rows)
 
     def _advance(self, state: IngestState, rows: Sequence[CoreSubscription]) -> None:
-        """Move the cursor to the last row that has a readable ``updated_at``."""
+        """Move the cursor to the last row of the batch that has a readable ``updated_at``
+        (the rows come in keyset order after the cursor, so this is always forward)."""
         for r in reversed(rows):
             ts = parse_timestamp(r.updated_at)
             if ts is not None:
-                cur = state.last_updated_at
-                if cur is None or (ts, r.id) > (cur, state.last_id):
-                    state.last_updated_at, state.last_id = ts, r.id
-                state.updated_at = utcnow()
+                self._move(state, r, ts)
                 return
+        if len(rows) >= self.batch_size:  # a full batch of unreadable times: never loop
+            log.error("%d subscriptions in a row have an unreadable updated_at", len(rows))
+            self._move(state, rows[-1], state.last_updated_at)
+
+    @staticmethod
+    def _move(state: IngestState, row: CoreSubscription, ts: datetime | None) -> None:
+        details = dict(state.details or {})
+        if isinstance(row.updated_at, str):
+            details[CURSOR_TEXT] = row.updated_at
+        else:
+            details.pop(CURSOR_TEXT, None)
+        state.last_updated_at, state.last_id, state.details = ts, row.id, details
+        state.updated_at = utcnow()
+
+    @staticmethod
+    def _after(state: IngestState) -> Any:
+        """The cursor's ``updated_at`` as the core compares it: the row's own text when
+        kept, else the moment (every spelling of it then counts as after)."""
+        raw = (state.details or {}).get(CURSOR_TEXT)
+        return raw if isinstance(raw, str) else (state.last_updated_at or EPOCH)
 
     # ---- polling -----------------------------------------------------------------------
 
@@ -260,10 +308,34 @@ class IngestWorker:
         """Ingest the next batch after the cursor; returns how many rows were read."""
 
         def read(_s: Session, state: IngestState) -> list[CoreSubscription]:
-            ts = state.last_updated_at or EPOCH
-            return self.core.changed_after(ts, state.last_id, self.batch_size)
+            return self._read_page(state)
 
-        return self._run_batch(read)
+        try:
+            return self._run_batch(read)
+        finally:
+            self._page_infos = None
+
+    def _read_page(self, state: IngestState) -> list[CoreSubscription]:
+        """The next batch after the cursor: from the rows read ahead when they start
+        exactly there (same cursor: no other worker moved it), else from the core, with up
+        to ``read_ahead`` batches more kept for the next calls."""
+        after, ahead, self._ahead = self._after(state), self._ahead, None
+        if ahead is not None and ahead.last_id == state.last_id and _same(ahead.after, after):
+            rows, infos, info_ids = ahead.rows, ahead.infos, ahead.info_ids
+        else:
+            limit = self.batch_size * max(1, self.read_ahead)
+            rows = self.core.changed_after(after, state.last_id, limit)
+            # the page's payment infos in one read when it spans several batches
+            need = [r.id for r in rows if r.subs_amount is None]
+            whole = bool(need) and len(rows) > self.batch_size
+            infos = self.core.payment_infos(need) if whole else {}
+            info_ids = frozenset(need) if whole else frozenset()
+        batch, rest = rows[: self.batch_size], rows[self.batch_size :]
+        if rest:
+            last = batch[-1]
+            self._ahead = _ReadAhead(last.updated_at, last.id, rest, infos, info_ids)
+        self._page_infos = (infos, info_ids) if info_ids else None
+        return batch
 
     def sweep(self) -> int:
         """Re-check the rows updated within ``overlap`` before the cursor (late commits);
@@ -272,8 +344,9 @@ class IngestWorker:
             state = s.get(IngestState, SOURCE)
             if state is None or state.last_updated_at is None:
                 return 0
-            until, until_id = state.last_updated_at, state.last_id
-        versions = self.core.versions_between(until - self.overlap, until, until_id)
+            since = state.last_updated_at - self.overlap
+            until, until_id = self._after(state), state.last_id
+        versions = self.core.versions_between(since, until, until_id)
         candidates = {
             vid: (normalize_status(status), parse_timestamp(upd)) for vid, status, upd in versions
         }
@@ -350,6 +423,14 @@ class IngestWorker:
                 next_tick = time.monotonic()
                 delay = 0
             stop_event.wait(delay)
+
+
+def _same(row_value: Any, cursor: Any) -> bool:
+    """Whether a row's ``updated_at`` is the cursor's (text as text; else the moment)."""
+    if isinstance(row_value, str) or isinstance(cursor, str):
+        return row_value == cursor
+    a = parse_timestamp(row_value)
+    return a is not None and a == parse_timestamp(cursor)
 
 
 def run_worker(
