@@ -37,6 +37,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,78 @@ def child_main(argv: list[str]) -> int:
             tracemalloc.take_snapshot().dump(f"{snap_dir}/snap-{counter['s']}.tm")
 
         signal.signal(signal.SIGUSR2, dump_snapshot)
+    if os.environ.get("BENCH_FAKE_CLOCK"):
+        install_fake_clock(Path(os.environ["BENCH_FAKE_CLOCK"]))
+    if os.environ.get("BENCH_MEMSTATS"):
+        install_memstats(Path(os.environ["BENCH_MEMSTATS"]))
     return main(argv)
+
+
+def install_fake_clock(path: Path) -> None:
+    """Bench only: ``backend.db.types.utcnow`` (the backend's one "now") returns the real
+    time plus the seconds in ``path``, re-read on SIGHUP (days pass in minutes). Its code
+    object is swapped, so every module that imported the function sees it."""
+    from datetime import timedelta
+
+    import backend.db.types as types_mod
+
+    types_mod.__dict__["_bench_offset"] = float(path.read_text() or 0)
+    types_mod.__dict__["_bench_timedelta"] = timedelta
+
+    def fake() -> Any:
+        return datetime.now(UTC) + _bench_timedelta(seconds=_bench_offset)  # type: ignore[name-defined]  # noqa: F821
+
+    types_mod.utcnow.__code__ = fake.__code__
+
+    def reload(*_a: Any) -> None:
+        types_mod.__dict__["_bench_offset"] = float(path.read_text() or 0)
+
+    signal.signal(signal.SIGHUP, reload)
+
+
+def install_memstats(path: Path) -> None:
+    """SIGUSR2 appends one JSON line to ``path``: RSS, SQLite's own heap, glibc's heap in use
+    and mapped, Python objects tracked by the collector, threads."""
+    import ctypes
+    import ctypes.util
+    import gc
+    import sqlite3  # noqa: F401 - loads the library
+
+    libs = [ctypes.util.find_library("sqlite3"), None]
+    sqlite_used: Any = None
+    for name in libs:
+        with contextlib.suppress(OSError, AttributeError):
+            fn = ctypes.CDLL(name).sqlite3_memory_used
+            fn.restype = ctypes.c_int64
+            sqlite_used = fn
+            break
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [
+            (n, ctypes.c_size_t)
+            for n in (
+                "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+                "uordblks", "fordblks", "keepcost",
+            )
+        ]  # fmt: skip
+
+    libc = ctypes.CDLL("libc.so.6")
+    libc.mallinfo2.restype = MallInfo2
+
+    def dump(*_a: Any) -> None:
+        mi = libc.mallinfo2()
+        line = {
+            "rss_mb": psutil.Process().memory_info().rss / 2**20,
+            "sqlite_mb": (sqlite_used() / 2**20) if sqlite_used else None,
+            "malloc_in_use_mb": (mi.uordblks + mi.hblkhd) / 2**20,
+            "malloc_free_mb": mi.fordblks / 2**20,
+            "gc_objects": len(gc.get_objects()),
+            "threads": threading.active_count(),
+        }
+        with path.open("a") as f:
+            f.write(json.dumps(line) + "\n")
+
+    signal.signal(signal.SIGUSR2, dump)
 
 
 @dataclass
@@ -281,7 +353,7 @@ class Floor:
                     async with http.get(path, headers=headers) as r:
                         await r.read()
                         self.board_gets += 1
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError):
                 self.errors += 1
             if not self.refreshing.pop(tv):
                 return
@@ -302,7 +374,7 @@ class Floor:
                     self.claims += 1
                 else:
                     self.claim_errors += 1
-        except (aiohttp.ClientError, asyncio.TimeoutError):
+        except (TimeoutError, aiohttp.ClientError):
             self.errors += 1
 
     async def close(self) -> None:
@@ -434,8 +506,12 @@ def main() -> int:
     for kind in kinds:
         r = asyncio.run(run_day(kind, args))
         results.append(r)
-        print(f"\n{kind}: {r['seconds']:.0f} s, {r['claims']} claims ({r['claim_errors']} refused),")
-        print(f"  {r['queue_new']} queue.new seen, {r['board_gets']} board GETs by the TVs, {r['errors']} errors")
+        print(
+            f"\n{kind}: {r['seconds']:.0f} s, {r['claims']} claims ({r['claim_errors']} refused),"
+        )
+        print(
+            f"  {r['queue_new']} queue.new seen, {r['board_gets']} board GETs by the TVs, {r['errors']} errors"
+        )
         print(tenth_table(r["rows"]))
         ok = "met" if r["ratio"] <= 1.2 else "NOT met"
         print(f"  server CPU per event, last tenth / first: {r['ratio']:.2f} (≤ 1.20: {ok})\n")
