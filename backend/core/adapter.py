@@ -308,7 +308,6 @@ class CoreDatabase:
                 self._has_leads_table = True
             return {str(r[0]): int(r[1]) for r in conn.execute(q).all() if r[0]}
 
-
     def lead_counts_after(
         self, start: datetime, end: datetime, after_id: int, upto_id: int | None = None
     ) -> tuple[dict[str, int], int] | None:
