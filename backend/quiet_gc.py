@@ -15,12 +15,6 @@ generation-1 collections since the last full one than the original threshold. A 
 that is never quiet still gets its full collection, :attr:`overdue_s` after it fell due, so
 cyclic garbage cannot pile up. Stopping restores the thresholds.
 
-After a full collection at a quiet moment it also hands the C allocator's free memory back
-to the system (glibc ``malloc_trim``, at most once a minute): a server's worker threads
-free what they allocated in many arenas, and without a trim that free memory stayed in the
-process — a compressed week grew RSS 14 % while Python's objects and SQLite's heap stayed
-flat and malloc's free lists grew from 18 to 32 MB (``bench/week_soak.py``).
-
 Activity comes from :class:`BusyTracker` (an ASGI wrapper counting HTTP requests; Socket.IO
 long-polls are left out, they hang for seconds by design) and from :meth:`touch` (the relay,
 after each send).
@@ -37,24 +31,6 @@ from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
-TRIM_EVERY_S = 60.0
-
-
-def _glibc_trim() -> Callable[[], object] | None:
-    """``malloc_trim(0)`` of glibc, or None where there is none (macOS, musl)."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
-        return None
-    if trim is None:
-        return None
-    trim.argtypes = [ctypes.c_size_t]
-    return lambda: trim(0)
-
 
 # a generation-2 threshold no server reaches (threshold is a C int in CPython 3.11)
 OUT_OF_REACH = 2**31 - 1
@@ -71,12 +47,8 @@ class QuietCollector:
         idle_poll_s: float = 0.5,
         due_poll_s: float = 0.02,
         clock: Callable[[], float] = time.monotonic,
-        trim: Callable[[], object] | None = None,
     ) -> None:
         self.quiet_s = quiet_s
-        self.trim = trim if trim is not None else _glibc_trim()
-        self.trims = 0
-        self._trimmed_at = float("-inf")
         self.overdue_s = overdue_s
         self.idle_poll_s = idle_poll_s
         self.due_poll_s = due_poll_s
@@ -158,10 +130,6 @@ class QuietCollector:
         self.due_since = None
         if quiet:
             self.collections += 1
-            if self.trim is not None and now - self._trimmed_at >= TRIM_EVERY_S:
-                self._trimmed_at = now
-                self.trim()
-                self.trims += 1
         else:
             self.forced += 1
         log.debug(

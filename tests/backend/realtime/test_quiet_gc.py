@@ -188,39 +188,3 @@ async def _relay_sends() -> None:
     assert marks == [1]
     assert await relay._send([StoredEvent(2, "staff", env)]) == 0  # nothing new: no mark
     assert marks == [1]
-
-
-def test_a_quiet_collection_gives_free_memory_back_at_most_once_a_minute(
-    saved_gc: None,
-) -> None:
-    """Issue 27: freed C memory stayed in the process (RSS +14 % over a compressed week
-    while the Python heap stayed flat); a quiet full collection trims it, not every time."""
-    clock = Clock()
-    trims: list[float] = []
-    c = QuietCollector(clock=clock, quiet_s=0.1, overdue_s=10.0, trim=lambda: trims.append(clock.t))
-    c.take_over()
-    for _ in range(3):
-        make_due(c)
-        clock.t += 1
-        assert c.step() == "quiet"
-    assert len(trims) == 1  # three collections within a minute: one trim
-    clock.t += 60
-    make_due(c)
-    assert c.step() == "quiet"
-    assert len(trims) == 2 and c.trims == 2
-    make_due(c)
-    c.begin()  # never quiet: the overdue collection does not trim (it may be mid-claim)
-    clock.t += 61
-    assert c.step() is None  # due from now
-    clock.t += 11
-    assert c.step() == "overdue"
-    assert len(trims) == 2
-
-
-def test_the_default_trim_is_glibc_malloc_trim_where_there_is_one() -> None:
-    import platform
-
-    c = QuietCollector()
-    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
-        assert c.trim is not None
-        c.trim()  # callable, returns
