@@ -91,10 +91,10 @@ def child_main(argv: list[str]) -> int:
             yappi.clear_stats()
 
         signal.signal(signal.SIGUSR1, dump_profile)
-    if snap_dir:
+    if snap_dir and not os.environ.get("BENCH_MEMSTATS"):
         import tracemalloc
 
-        tracemalloc.start(12)
+        tracemalloc.start(int(os.environ.get("BENCH_TRACEMALLOC_FRAMES", "12")))
 
         def dump_snapshot(*_a: Any) -> None:
             counter["s"] += 1
@@ -104,6 +104,10 @@ def child_main(argv: list[str]) -> int:
     if os.environ.get("BENCH_FAKE_CLOCK"):
         install_fake_clock(Path(os.environ["BENCH_FAKE_CLOCK"]))
     if os.environ.get("BENCH_MEMSTATS"):
+        if snap_dir:
+            import tracemalloc
+
+            tracemalloc.start(int(os.environ.get("BENCH_TRACEMALLOC_FRAMES", "12")))
         install_memstats(Path(os.environ["BENCH_MEMSTATS"]))
     return main(argv)
 
@@ -169,6 +173,12 @@ def install_memstats(path: Path) -> None:
             "gc_objects": len(gc.get_objects()),
             "threads": threading.active_count(),
         }
+        import tracemalloc
+
+        if tracemalloc.is_tracing():  # BENCH_TRACEMALLOC too: a snapshot beside each line
+            line["traced_mb"] = tracemalloc.get_traced_memory()[0] / 2**20
+            n = sum(1 for _ in path.parent.glob("snap-*.tm")) + 1
+            tracemalloc.take_snapshot().dump(str(path.parent / f"snap-{n}.tm"))
         with path.open("a") as f:
             f.write(json.dumps(line) + "\n")
 
