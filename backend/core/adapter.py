@@ -400,6 +400,33 @@ class CoreDatabase:
 def _aware(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
+    def lead_counts_after(
+        self, start: datetime, end: datetime, after_id: int, upto_id: int | None = None
+    ) -> tuple[dict[str, int], int] | None:
+        """Leads in ``[start, end)`` per seller email of the rows with ``after_id < id <=
+        upto_id`` (no upper bound when None), and the highest such id (``after_id`` when
+        none); None while the table is missing. A primary-key range read: its cost is the
+        rows after ``after_id``, not the day's (``backend.core.live`` keeps the rest)."""
+        la = t.lead_assignments
+        email = func.lower(func.trim(la.c.seller_email))
+        q = (
+            select(email, func.count(), func.max(la.c.id))
+            .where(la.c.id > after_id)
+            .where(la.c.assigned_at >= naive_utc(start), la.c.assigned_at < naive_utc(end))
+            .where(la.c.seller_email.is_not(None))
+            .group_by(email)
+        )
+        if upto_id is not None:
+            q = q.where(la.c.id <= upto_id)
+        with self._connect() as conn:
+            if not self._has_leads_table:
+                if not inspect(conn).has_table("lead_assignments"):
+                    return None
+                self._has_leads_table = True
+            rows = conn.execute(q).all()
+        top = max([after_id, *(int(r[2]) for r in rows)])
+        return {str(r[0]): int(r[1]) for r in rows if r[0]}, top
+
 
 def create_core_tables(url: str) -> None:
     """Create the core tables when missing (for ``simulate`` and tests only)."""

@@ -15,6 +15,13 @@ connection, a timeout. The caller then uses the stored aggregate. The first fail
 logged (once per outage, as is the recovery); after a failed connection or statement the
 core database is left alone for :data:`RETRY_SECONDS`, so an unreachable one costs one
 timeout per window rather than one per request.
+
+Today's count does not re-read the whole day on every request: the rows up to an id seen at
+least :data:`SETTLE_SECONDS` ago are counted once and kept (per window: today), and a
+request reads only the rows after that id (a primary-key range), so its cost follows the
+last minutes' assignments, not the day's. A row inserted later counts at once, whatever its
+``assigned_at``; a row whose transaction committed more than a minute after a higher id was
+seen is picked up by the full recount every :data:`RECOUNT_SECONDS`.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError
@@ -37,6 +45,28 @@ log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 2  # connect and statement limit of a read made for a request
 RETRY_SECONDS = 10.0  # after a failed connection or statement: the aggregate meanwhile
 MAX_URLS = 8  # LiveLeads kept (tests use many core URLs; a server one)
+SETTLE_SECONDS = 60.0  # ids seen this long ago are settled: their counts are kept
+RECOUNT_SECONDS = 600.0  # the kept counts are recounted in full this often
+MAX_SIGHTINGS = 64  # (time, id) sightings kept while waiting to settle
+
+
+@dataclass
+class _Settled:
+    """The counts of a window's rows with ``id <= upto`` (kept between requests)."""
+
+    start: datetime
+    end: datetime
+    upto: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    counted_at: float = float("-inf")  # monotonic time of the last full count
+    sightings: deque[tuple[float, int]] = field(default_factory=deque)
+
+
+def _add(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    out = dict(a)
+    for k, n in b.items():
+        out[k] = out.get(k, 0) + n
+    return out
 
 
 class LiveLeads:
@@ -59,6 +89,7 @@ class LiveLeads:
         self._file = database_file(self.url) if is_sqlite(self.url) else None
         self._skip_until = 0.0
         self._down = False
+        self._settled: _Settled | None = None  # one window (today): bounded
 
     def dispose(self) -> None:
         with self._lock:
@@ -103,15 +134,55 @@ class LiveLeads:
         return counts
 
     def _read(self, start: datetime, end: datetime) -> dict[str, int] | None:
+        """Today's counts: the kept settled part plus the rows after it."""
+        mono = self._monotonic()
+        with self._lock:
+            kept = self._settled
+        if kept is None or (kept.start, kept.end) != (start, end):
+            kept = _Settled(start, end)
+        else:
+            kept = _Settled(
+                start, end, kept.upto, kept.counts, kept.counted_at, deque(kept.sightings)
+            )
+        settled_id = 0
+        while kept.sightings and kept.sightings[0][0] <= mono - SETTLE_SECONDS:
+            settled_id = kept.sightings.popleft()[1]
+        if mono - kept.counted_at >= RECOUNT_SECONDS:
+            upto = max(settled_id, kept.upto)
+            got = self._range(start, end, 0, upto)
+            if got is None:
+                return None
+            kept.counts, kept.upto, kept.counted_at = got[0], upto, mono
+        elif settled_id > kept.upto:
+            got = self._range(start, end, kept.upto, settled_id)
+            if got is None:
+                return None
+            kept.counts, kept.upto = _add(kept.counts, got[0]), settled_id
+        fresh = self._range(start, end, kept.upto, None)
+        if fresh is None:
+            return None
+        if fresh[1] > kept.upto and (not kept.sightings or kept.sightings[-1][1] < fresh[1]):
+            kept.sightings.append((mono, fresh[1]))
+            while len(kept.sightings) > MAX_SIGHTINGS:
+                kept.sightings.popleft()
+        with self._lock:
+            self._settled = kept
+        return _add(kept.counts, fresh[0])
+
+    def _range(
+        self, start: datetime, end: datetime, after: int, upto: int | None
+    ) -> tuple[dict[str, int], int] | None:
+        if upto is not None and upto <= after:
+            return {}, after
         core = self._database()
         try:
-            return core.lead_counts_if_present(start, end)
+            return core.lead_counts_after(start, end, after, upto)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
             # a pooled connection the server dropped (restart, idle timeout): the pool
             # was invalidated, so one more try connects afresh
-            return core.lead_counts_if_present(start, end)
+            return core.lead_counts_after(start, end, after, upto)
 
     def _failed(self, reason: str, *, retry: bool = True) -> None:
         with self._lock:

@@ -81,6 +81,9 @@ class PresenceBook:
     def anyone_connected(self) -> bool:
         return bool(self._sid_owner)
 
+    def knows(self, sid: str) -> bool:
+        return sid in self._sid_owner
+
     def typing_now(self, now: datetime) -> list[int]:
         return [
             sid

@@ -26,7 +26,9 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import anyio.to_thread
@@ -39,6 +41,7 @@ from backend.social.presence import Change, PresenceBook, Status
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 1.0
+LEFT_EARLY_S = 60.0
 
 
 @dataclass
@@ -49,6 +52,9 @@ class SocialLive:
     lock: threading.Lock = field(default_factory=threading.Lock)
     write_lock: asyncio.Lock | None = None
     sweeper: asyncio.Task[None] | None = None
+    # sockets that left before their join was applied (the join must not add them then);
+    # entries older than LEFT_EARLY_S are dropped, so the map stays small
+    left_early: dict[str, float] = field(default_factory=dict)
 
     def statuses(self) -> tuple[dict[int, Status], list[int]]:
         now = utcnow()
@@ -128,14 +134,32 @@ async def joined(sctx: extensions.SocketContext) -> None:
     if seller_id is None:
         return  # TVs have no presence
     name = sctx.principal.name
-    await _apply(sctx, lambda book, now: book.connect(seller_id, name, sctx.sid, now))
+    live = live_for(sctx.ctx)
+
+    def join(book: PresenceBook, now: datetime) -> list[Change]:
+        if live.left_early.pop(sctx.sid, None) is not None:
+            return []  # it disconnected while its replay ran: never online
+        return book.connect(seller_id, name, sctx.sid, now)
+
+    await _apply(sctx, join)
     _ensure_sweeper(sctx)
 
 
 async def left(sctx: extensions.SocketContext) -> None:
     if _seller(sctx) is None:
         return
-    await _apply(sctx, lambda book, now: book.disconnect(sctx.sid, now))
+    live = live_for(sctx.ctx)
+
+    def leave(book: PresenceBook, now: datetime) -> list[Change]:
+        if not book.knows(sctx.sid):  # its join is still to come (or never comes)
+            at = time.monotonic()
+            for sid in [s for s, t in live.left_early.items() if t < at - LEFT_EARLY_S]:
+                del live.left_early[sid]
+            live.left_early[sctx.sid] = at
+            return []
+        return book.disconnect(sctx.sid, now)
+
+    await _apply(sctx, leave)
 
 
 async def heartbeat(sctx: extensions.SocketContext, data: Any) -> Any:
