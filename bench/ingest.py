@@ -72,6 +72,10 @@ def databases(kind: str, pg: str | None) -> Iterator[tuple[str, str]]:
             yield f"sqlite:///{d}/winroom.db", f"sqlite:///{d}/core.db"
         return
     assert pg
+    if kind == "pg+sqlite-core":  # Win Room on PostgreSQL, the company's core a SQLite file
+        with tempfile.TemporaryDirectory() as d, databases("postgres", pg) as (wr_url, _):
+            yield wr_url, f"sqlite:///{d}/core.db"
+        return
     admin = make_url(pg).set(drivername="postgresql+psycopg")
     eng = create_engine(admin, isolation_level="AUTOCOMMIT")
     names = [f"wr_bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
@@ -214,14 +218,14 @@ def backlog(
         settings = load_settings(data_dir=Path(tempfile.gettempdir()) / "wr-bench")
         worker = IngestWorker(db, core, settings, read_ahead=read_ahead)
         urls = (wr_url, core_url)
-        s0 = server_cpu(pg, urls) if kind == "postgres" and pg else {}
+        s0 = server_cpu(pg, urls) if kind != "sqlite" and pg else {}
         t0, c0 = time.perf_counter(), time.process_time()
         done = 0
         while (n := worker.poll_once()) > 0:
             done += n
         elapsed = time.perf_counter() - t0
         cpu = time.process_time() - c0  # this process: the worker (the server is apart)
-        s1 = server_cpu(pg, urls) if kind == "postgres" and pg else {}
+        s1 = server_cpu(pg, urls) if kind != "sqlite" and pg else {}
         # the worker's server backends (opened during the run: they start from 0)
         server = sum(v - s0.get(pid, 0.0) for pid, v in s1.items())
         with db.read() as s:
@@ -303,7 +307,9 @@ def main() -> int:
     shapes = [(c, ra) for c in cores for ra in aheads]
     rows = args.rows or (10_000 if args.quick else 100_000)
     inserts = 10 if args.quick else 30
-    kinds = ([] if args.pg_only and args.pg else ["sqlite"]) + (["postgres"] if args.pg else [])
+    kinds = ([] if args.pg_only and args.pg else ["sqlite"]) + (
+        ["postgres", "pg+sqlite-core"] if args.pg else []
+    )
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     for rnd, kind, shape in [
         (n, kind, shape)
@@ -314,11 +320,11 @@ def main() -> int:
         before = load()
         r = backlog(kind, args.pg, rows, indexed=shape[0] == "indexed", read_ahead=shape[1])
         print(
-            f"{time.strftime('%H:%M')} round {rnd + 1} {kind:8s} {shape[0]:9s} core, "
+            f"{time.strftime('%H:%M')} round {rnd + 1} {kind:14s} {shape[0]:9s} core, "
             f"read-ahead {shape[1]:2d}: "
             f"backlog {r['rows']:,} rows in {r['seconds']:.1f} s = "
             f"{r['rows_per_s']:,.0f} rows/s, worker CPU {r['cpu_us_per_row']:.0f} µs/row"
-            + (f", server CPU {r['server_us_per_row']:.0f} µs/row" if kind == "postgres" else "")
+            + (f", server CPU {r['server_us_per_row']:.0f} µs/row" if kind != "sqlite" else "")
             + ", "
             f"peak RSS {r['rss_mb']:.0f} MB "
             f"(load {before} → {load()})",

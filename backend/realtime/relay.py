@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -65,7 +65,10 @@ WRITTEN_WAIT_S = 0.01  # at most, between two broadcasts (DirectFanout.written)
 WRITTEN_EVERY = 8
 REPLAY_MAX = 2000  # WINROOM_REPLAY_MAX's default
 REPLAY_CHUNK = 100  # events per replay read and per writer hand-over
-REPLAY_SLOTS = 2  # replays queueing a chunk at the same time
+# replays of the same events share their encoded packets (the TV's masked copy and the
+# staff's): a flood of reconnects masks and encodes each event once, not once a socket
+ENCODED_KEEP = 4 * REPLAY_CHUNK * 10
+REPLAY_SLOTS = 1  # replays queueing a chunk at the same time
 REPLAY_READERS = 2  # threads reading replays (live reads have their own)
 RECENT = 1024  # events the relay remembers for the replay → live hand-over
 
@@ -111,6 +114,7 @@ class EventRelay:
         self._recent: deque[StoredEvent] = deque()  # the last events sent, in id order
         self._recent_floor = 0  # every event in (floor, cursor] is in _recent
         self._slots = asyncio.Semaphore(REPLAY_SLOTS)
+        self._encoded: OrderedDict[tuple[int, bool], list[Any]] = OrderedDict()
         self._executors: dict[str, ThreadPoolExecutor] = {}
 
     # ---- lifecycle ------------------------------------------------------------------
@@ -353,12 +357,26 @@ class EventRelay:
         for ev in rows:
             if ev.room not in rooms:
                 continue
-            env = tv_copy(ev.env) if principal.is_tv else ev.env
-            encoded = self.sio.packet_class(
-                sio_packet.EVENT, namespace="/", data=[env["type"], env]
-            ).encode()
-            for p in encoded if isinstance(encoded, list) else [encoded]:
+            for p in self._replay_packets(ev, principal.is_tv):
                 sock.queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, p))
+
+    def _replay_packets(self, ev: StoredEvent, for_tv: bool) -> list[Any]:
+        """``ev`` as Socket.IO packets for a TV (masked) or staff, kept for the next
+        replay of the same event (bounded: :data:`ENCODED_KEEP` events)."""
+        key = (ev.id, for_tv)
+        packets = self._encoded.get(key)
+        if packets is not None:
+            self._encoded.move_to_end(key)
+            return packets
+        env = tv_copy(ev.env) if for_tv else ev.env
+        encoded = self.sio.packet_class(
+            sio_packet.EVENT, namespace="/", data=[env["type"], env]
+        ).encode()
+        packets = encoded if isinstance(encoded, list) else [encoded]
+        self._encoded[key] = packets
+        if len(self._encoded) > ENCODED_KEEP:
+            self._encoded.popitem(last=False)
+        return packets
 
     async def _replay_rows(
         self, sid: str, principal: Principal, rooms: list[str], after: int, upto: int

@@ -64,3 +64,22 @@ def test_connections_that_come_and_go_leave_no_per_socket_state(
 
     state = asyncio.run(scenario())
     assert state == dict.fromkeys(state, 0)
+
+
+def test_replays_share_encoded_packets_within_a_bound(sqlite_db: Any) -> None:
+    """A flood of replays of the same events masks and encodes each once per audience, and
+    the shared packets stay bounded however many events are replayed."""
+
+    from backend.realtime import relay as relay_mod
+    from backend.realtime.relay import EventRelay, StoredEvent
+
+    relay = EventRelay(sqlite_db, socketio.AsyncServer(async_mode="asgi"))
+    env = {"id": 1, "type": "queue.new", "payload": {"note": "ops@localhost"}, "created_at": "t"}
+    ev = StoredEvent(1, "everyone", env)
+    tv = relay._replay_packets(ev, True)
+    assert relay._replay_packets(ev, True) is tv  # the same packets for the next TV
+    staff = relay._replay_packets(ev, False)
+    assert "ops@localhost" in staff[0] and "ops@localhost" not in tv[0]
+    for i in range(2, relay_mod.ENCODED_KEEP + 500):
+        relay._replay_packets(StoredEvent(i, "everyone", {**env, "id": i}), True)
+    assert len(relay._encoded) == relay_mod.ENCODED_KEEP
