@@ -396,25 +396,26 @@ class CoreDatabase:
                 out[str(seller)] = out.get(str(seller), 0) + int(str(n))
         return out
 
-
-def _aware(value: datetime) -> datetime:
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-
     def lead_counts_after(
         self, start: datetime, end: datetime, after_id: int, upto_id: int | None = None
     ) -> tuple[dict[str, int], int] | None:
         """Leads in ``[start, end)`` per seller email of the rows with ``after_id < id <=
         upto_id`` (no upper bound when None), and the highest such id (``after_id`` when
         none); None while the table is missing. A primary-key range read: its cost is the
-        rows after ``after_id``, not the day's (``backend.core.live`` keeps the rest)."""
+        rows after ``after_id``, not the day's (``backend.core.live`` keeps the rest). On
+        SQLite the time bounds are the same text superset as :meth:`lead_counts_if_present`,
+        made exact here."""
         la = t.lead_assignments
         email = func.lower(func.trim(la.c.seller_email))
+        if self.texts:
+            lo, hi = self._ts(start), bindparam(None, above_text(end), type_=Text())
+        else:
+            lo, hi = self._ts(start), self._ts(end)
         q = (
-            select(email, func.count(), func.max(la.c.id))
+            select(email, la.c.id, la.c.assigned_at)
             .where(la.c.id > after_id)
-            .where(la.c.assigned_at >= naive_utc(start), la.c.assigned_at < naive_utc(end))
+            .where(la.c.assigned_at >= lo, la.c.assigned_at < hi)
             .where(la.c.seller_email.is_not(None))
-            .group_by(email)
         )
         if upto_id is not None:
             q = q.where(la.c.id <= upto_id)
@@ -424,8 +425,23 @@ def _aware(value: datetime) -> datetime:
                     return None
                 self._has_leads_table = True
             rows = conn.execute(q).all()
-        top = max([after_id, *(int(r[2]) for r in rows)])
-        return {str(r[0]): int(r[1]) for r in rows if r[0]}, top
+        first, end_utc = _aware(start), _aware(end)
+        out: dict[str, int] = {}
+        top = after_id
+        for seller, row_id, raw in rows:
+            top = max(top, int(str(row_id)))
+            if not seller:
+                continue
+            if self.texts:
+                ts = parse_timestamp(raw)
+                if ts is None or not first <= ts < end_utc:
+                    continue
+            out[str(seller)] = out.get(str(seller), 0) + 1
+        return out, top
+
+
+def _aware(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def create_core_tables(url: str) -> None:

@@ -419,3 +419,33 @@ def test_todays_live_count_reads_only_the_rows_after_the_settled_ones(core: Core
         assert ranges[0][0] == 0 and ranges[-1][1] is None
     finally:
         live.dispose()
+
+
+@pytest.mark.parametrize("fmt", ["plain", "T", "mixed"])
+def test_todays_live_count_is_exact_on_raw_text_cores(tmp_path: Path, fmt: str) -> None:
+    """The settled-rows read compares times the way the poller does: a lead assigned at
+    exactly the day's start, spelled without a fraction (or with a ``T``), is today's."""
+    from tests.helpers.raw_core import FORMATS, sqlite_raw_core
+
+    assert fmt in FORMATS
+    raw = sqlite_raw_core(tmp_path / "core.db", fmt)
+    start = datetime(2026, 3, 10, tzinfo=UTC)
+    end = start + timedelta(days=1)
+    day0, day1 = naive(start), naive(end)
+    raw.leads(
+        [
+            ("a@x.io", day0),  # the first second of the day
+            ("a@x.io", day0 + timedelta(hours=3)),
+            ("b@x.io", day1 - timedelta(seconds=1)),  # the last second
+            ("b@x.io", day1),  # tomorrow
+            ("c@x.io", day0 - timedelta(seconds=1)),  # yesterday
+        ]
+    )
+    clock = [1000.0]
+    live = LiveLeads(raw.url, monotonic=lambda: clock[0])
+    try:
+        assert live.counts(start, end) == {"a@x.io": 2, "b@x.io": 1}
+        clock[0] += 61  # the rows are settled now: kept, only later rows read
+        assert live.counts(start, end) == {"a@x.io": 2, "b@x.io": 1}
+    finally:
+        forget_live_leads()
