@@ -24,7 +24,7 @@ from winroom_desktop.state.effects import RefetchBoards, Sound
 from winroom_desktop.state.journal import Journal, write_atomic
 from winroom_desktop.state.sample import sample_overlay, sample_responses
 from winroom_desktop.state.store import Store
-from winroom_desktop.state.tvsettings import TvSettings
+from winroom_desktop.state.tvsettings import TvSettings, save_sound
 from winroom_desktop.views.tv.window import TvWindow
 
 log = logging.getLogger(__name__)
@@ -80,9 +80,13 @@ class TvApp(QObject):
         sound: Any = None,
         journal: Journal | None = None,
         store: Store | None = None,
+        settings_file: Path | None = None,
+        settings_base: Path | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
+        self.settings_file = settings_file  # where mute and volume are kept across restarts
+        self.settings_base = settings_base  # the file the settings came from (screen 0's)
         self.feed = feed
         self.store = store or Store()
         self.window = window or TvWindow(settings)
@@ -103,6 +107,7 @@ class TvApp(QObject):
         self.window.board_changed.connect(self.on_board_changed)
         self.window.overlay.started.connect(self.on_overlay_started)
         self.window.mute_toggled.connect(self.on_mute)
+        self.window.volume_changed.connect(lambda _v: self.save_sound_settings())
         self._refresh_timer.timeout.connect(self.refresh_slow_parts)
         self._journal_timer.timeout.connect(self.save_journal_soon)
 
@@ -193,6 +198,20 @@ class TvApp(QObject):
     def on_mute(self, muted: bool) -> None:
         if muted and self.sound is not None:
             self.sound.stop()
+        self.save_sound_settings()
+
+    def save_sound_settings(self) -> None:
+        """Mute and volume survive a restart (the file's other settings are kept)."""
+        if self.settings_file is None:
+            return
+        source = self.settings_file
+        if not source.exists() and self.settings_base is not None:
+            source = self.settings_base  # a screen's first own file starts as a copy
+        text = save_sound(source, self.settings.muted, self.settings.volume)
+        try:
+            write_atomic(self.settings_file, text)
+        except OSError as exc:
+            log.warning("TV settings not saved to %s: %s", self.settings_file, exc)
 
     def refresh_slow_parts(self) -> None:
         if self.feed.state != "connected":
@@ -216,13 +235,19 @@ class TvApp(QObject):
         asyncio.get_event_loop().run_in_executor(None, write_atomic, path, text)
 
 
-def load_settings(args: argparse.Namespace) -> TvSettings:
-    """The screen's own settings file; a screen N without one yet starts from screen 0's
-    (the same floor), and keeps its own once it has one."""
+def settings_source(args: argparse.Namespace) -> Path:
+    """The file this screen's settings are read from: its own, or screen 0's until it has
+    one (the same floor)."""
     path = settings_path(args)
     if not path.exists() and not getattr(args, "settings", None) and screen_of(args) > 0:
         path = settings_path(argparse.Namespace(screen=0))
-    settings = TvSettings.load(path)
+    return path
+
+
+def load_settings(args: argparse.Namespace) -> TvSettings:
+    """The screen's own settings file; a screen N without one yet starts from screen 0's
+    (the same floor), and keeps its own once it has one."""
+    settings = TvSettings.load(settings_source(args))
     if getattr(args, "mute", False):
         settings.muted = True
     if getattr(args, "reduced_motion", False):
@@ -292,7 +317,15 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
             since_provider=lambda: store.last_event_id,
             snapshot_paths=lambda: snap.tv_endpoints(list(settings.board_playlist)),
         )
-    tv = TvApp(settings=settings, feed=feed, window=window, journal=journal, store=store)
+    tv = TvApp(
+        settings=settings,
+        feed=feed,
+        window=window,
+        journal=journal,
+        store=store,
+        settings_file=None if getattr(args, "screenshot", None) else settings_path(args),
+        settings_base=settings_source(args),
+    )
     tv.restore_journal()
     window.quit_requested.connect(lambda: ctx.quit(0))
     show_window(window, args)
@@ -300,7 +333,8 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
     from winroom_desktop.sound import SoundPlayer
 
     offline_render = bool(getattr(args, "screenshot", None))
-    tv.sound = SoundPlayer(settings, enabled=not offline_render and not settings.muted)
+    # loaded when muted too: M unmutes at once (the player checks the mute at each sound)
+    tv.sound = SoundPlayer(settings, enabled=not offline_render)
     ctx.set_main_window(window)
     inhibitor = ScreenSaverInhibitor()
     if window.kiosk:

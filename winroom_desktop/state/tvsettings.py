@@ -97,3 +97,18 @@ class TvSettings:
         except ValueError as exc:
             log.warning("ignoring invalid TV settings %s: %s", path, exc)
             return cls()
+
+
+def save_sound(path: Path, muted: bool, volume: float) -> str:
+    """The settings file's text with this screen's mute and volume (what the person at the
+    TV changed) and everything else as the file had it; the caller writes it (atomically)."""
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            data = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            data = {}
+    data["muted"] = bool(muted)
+    data["volume"] = round(min(1.0, max(0.0, float(volume))), 2)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

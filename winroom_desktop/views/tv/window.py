@@ -1,7 +1,7 @@
 """``TvWindow``: the kiosk screen. Composes the panels, lays them out from the window size
 (5 % safe margins, sizes from ``theme.Scale``), paints the energy glow, runs the idle
 motions (clock, board rotation, story carousel, promotion rotation, pixel shift, night
-schedule) and the kiosk keys (F11 windowed/fullscreen, M mute, Ctrl+Q quit — nothing else
+schedule) and the kiosk keys (F11 windowed/fullscreen, M mute, +/- volume, Ctrl+Q quit — nothing else
 closes it).
 
 It draws state and plays effects; it never talks to the network. ``board_changed`` tells
@@ -68,6 +68,7 @@ class Content(QWidget):
 class TvWindow(QWidget):
     board_changed = Signal(str, str)  # board, period
     mute_toggled = Signal(bool)
+    volume_changed = Signal(float)
     quit_requested = Signal()
 
     def __init__(
@@ -264,6 +265,10 @@ class TvWindow(QWidget):
             self.header.muted = self.settings.muted
             self.header.update()
             self.mute_toggled.emit(self.settings.muted)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus):
+            step = -0.1 if key == Qt.Key.Key_Minus else 0.1
+            self.settings.volume = round(min(1.0, max(0.0, self.settings.volume + step)), 2)
+            self.volume_changed.emit(self.settings.volume)
         else:
             event.accept()  # swallow: nothing else does anything on a kiosk
 
