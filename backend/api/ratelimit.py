@@ -129,6 +129,21 @@ class RateLimits:
         """True while the shared storage is unreachable and this instance counts alone."""
         return self._local is not self._shared and time.monotonic() < self._shared_down_until
 
+    def shared_reachable(self) -> bool:
+        """Ask the shared storage now (a Redis ping); a failure starts counting alone."""
+        if self._local is self._shared:
+            return True
+        try:
+            ok = bool(self._shared.storage.check())
+        except OUTAGES:
+            ok = False
+        if not ok and not self.shared_down:
+            log.warning("rate limits: the shared storage is unreachable; counting alone")
+            self._shared_down_until = time.monotonic() + SHARED_RETRY_S
+        elif ok:
+            self._shared_down_until = 0.0
+        return ok
+
     def _run(self, op: Callable[[_Counters], T]) -> T:
         if self._local is self._shared or not self.shared_down:
             try:

@@ -330,6 +330,7 @@ class TeamOverviewOut(Out):
 
 class StatusOut(BaseModel):
     status: str
+    redis: Literal["up", "down"] | None = None  # /readyz, when Redis is configured
 
 
 # ---- social (chat, reactions, presence) ------------------------------------------------

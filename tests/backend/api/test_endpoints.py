@@ -681,3 +681,32 @@ def test_which_database_errors_are_outages(orig: Exception, outage: bool) -> Non
     assert is_database_outage(cls("SELECT 1", {}, orig)) is outage
     assert is_database_outage(PoolTimeout("QueuePool limit reached"))
     assert is_database_outage(OperationalError("SELECT 1", {}, orig, connection_invalidated=True))
+
+
+def test_readyz_says_whether_redis_answers(data_dir: Path, db: Database) -> None:
+    """CONTRACT §7: with Redis down an instance keeps serving HTTP and says so on /readyz
+    (200: the database answers; ``"redis": "down"``); without Redis configured, no field."""
+    import socket
+
+    with socket.socket() as s:  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = build(make_settings(data_dir, db, redis_url=f"redis://127.0.0.1:{port}/0"), db)
+    c = TestClient(app.api, raise_server_exceptions=False)  # no lifespan: no socket manager
+    try:
+        resp = c.get("/readyz")
+        assert resp.status_code == 200 and resp.json() == {"status": "ready", "redis": "down"}
+    finally:
+        c.close()
+
+
+@pytest.mark.redis
+def test_readyz_says_redis_is_up(data_dir: Path, db: Database) -> None:
+    from tests.helpers.databases import redis_url
+
+    app = build(make_settings(data_dir, db, redis_url=redis_url()), db)
+    c = TestClient(app.api, raise_server_exceptions=False)
+    try:
+        assert c.get("/readyz").json() == {"status": "ready", "redis": "up"}
+    finally:
+        c.close()
