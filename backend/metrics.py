@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -55,11 +55,6 @@ RESYNCS = Counter(
 )
 CLAIMS = Counter(
     "winroom_claims", "Claim requests answered, by outcome", ["outcome"], registry=REGISTRY
-)
-INGEST_LAG = Gauge(
-    "winroom_ingest_lag_seconds",
-    "How far ingestion trails the core database (0 when caught up)",
-    registry=REGISTRY,
 )
 INGEST_ROWS = Counter(
     "winroom_ingest_rows", "Core rows ingested, by outcome", ["outcome"], registry=REGISTRY
@@ -119,8 +114,27 @@ def counts_claims(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_lag: list[float] = []  # the last poll's lag; empty: no worker polls in this process
+
+
 def ingest_lag(seconds: float) -> None:
-    INGEST_LAG.set(max(0.0, seconds))
+    _lag[:] = [max(0.0, seconds)]
+
+
+class _IngestLag(Collector):
+    """Absent from a process that does not ingest (a ``serve`` beside a separate worker):
+    a 0 there would read as "caught up"."""
+
+    def collect(self) -> Iterable[Metric]:
+        if _lag:
+            yield GaugeMetricFamily(
+                "winroom_ingest_lag_seconds",
+                "How far ingestion trails the core database (0 when caught up)",
+                value=_lag[0],
+            )
+
+
+REGISTRY.register(_IngestLag())
 
 
 def ingest_batch(result: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from backend import metrics
@@ -32,3 +33,9 @@ def test_lag_while_behind_then_zero(floor: CoreWriter, make_worker: MakeWorker) 
     worker.catch_up()
     assert sample("winroom_ingest_lag_seconds") == 0
     assert sample("winroom_ingest_rows_total", outcome="queued") - queued == 3
+
+
+def test_no_lag_in_a_process_that_does_not_ingest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(metrics, "_lag", [])  # no poll has run here (serve beside a worker)
+    text = metrics.render().decode()
+    assert "winroom_ingest_lag_seconds" not in text  # absent, not a 0 that reads caught up
