@@ -28,6 +28,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from backend import metrics
 from backend.api.app import create_api
 from backend.api.context import ApiContext
 from backend.api.errors import error_body
@@ -152,6 +153,7 @@ def build(settings: Settings, db: Database | None = None, *, worker: bool = Fals
     )
     asgi.winroom = app
     holder["app"] = app
+    api.state.live_metrics = metrics.watch(app)  # sockets, pool, Redis: read at scrape time
     return app
 
 

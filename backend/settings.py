@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     claim_rate_limit: str = "10/minute"
     event_retention_days: int = Field(default=7, ge=1, le=3650)
     replay_max: int = Field(default=2000, ge=0, le=1_000_000)  # events one reconnect replays
+    metrics_token: str | None = None  # /metrics: unset = loopback only; set = bearer token
     _jwt_key: str | None = PrivateAttr(default=None)
     _notices: list[str] = PrivateAttr(default_factory=list)
 
@@ -82,6 +83,15 @@ class Settings(BaseSettings):
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        if len(v) < 16 or v != v.strip():
+            raise ValueError("expected at least 16 characters, no surrounding spaces")
         return v
 
     @field_validator("trusted_proxies")

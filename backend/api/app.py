@@ -7,10 +7,11 @@ from fastapi import Depends, FastAPI
 from backend.api.context import ApiContext
 from backend.api.deps import BodyLimitMiddleware, authorize
 from backend.api.errors import install_error_handlers
+from backend.api.metrics import RequestMetricsMiddleware
 from backend.api.openapi import install_openapi
-from backend.api.routes import admin, auth, floor, game, health, queue, social
+from backend.api.routes import admin, auth, floor, game, health, metrics, queue, social
 
-ROUTERS = (health, auth, queue, floor, game, social, admin)
+ROUTERS = (health, metrics, auth, queue, floor, game, social, admin)
 
 
 def create_api(ctx: ApiContext, **fastapi_kwargs: object) -> FastAPI:
@@ -27,5 +28,6 @@ def create_api(ctx: ApiContext, **fastapi_kwargs: object) -> FastAPI:
         app.include_router(module.router)
     app.include_router(admin.pairing)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(RequestMetricsMiddleware)  # outermost: times the body limit too
     install_openapi(app)
     return app

@@ -37,6 +37,7 @@ TABLE: Final[dict[tuple[str, str], Rule]] = {
     ("HEAD", "/healthz"): PUBLIC,  # what some load balancers' health checks send
     ("GET", "/readyz"): PUBLIC,
     ("HEAD", "/readyz"): PUBLIC,
+    ("GET", "/metrics"): PUBLIC,  # the route checks loopback or WINROOM_METRICS_TOKEN itself
     ("POST", "/api/auth/login"): PUBLIC,
     ("POST", "/api/auth/register"): ADMIN,
     ("GET", "/api/auth/me"): ALL,

@@ -47,6 +47,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from backend import metrics
 from backend.core.adapter import CoreDatabase, CoreSubscription, parse_timestamp
 from backend.db.types import utcnow
 from backend.eventlog import take_order_lock
@@ -158,6 +159,7 @@ class IngestWorker:
         self._page_infos: tuple[dict[int, list[tuple[Any, Any]]], frozenset[int]] | None = None
         self.read_ahead = read_ahead
         self.after_batch: Callable[[BatchResult], None] | None = None  # test hook
+        self._cursor_at: datetime | None = None  # the cursor's updated_at, after a batch
 
     # ---- one batch ---------------------------------------------------------------------
 
@@ -268,9 +270,11 @@ class IngestWorker:
                 result.unchanged += len(rows) - len(todo)
             if advance:
                 self._advance(state, rows)
+                self._cursor_at = parse_timestamp(state.last_updated_at)
             if self.after_batch is not None:
                 self.after_batch(result)
         self._known.update(versions)
+        metrics.ingest_batch(result)
         return len(rows)
 
     def _advance(self, state: IngestState, rows: Sequence[CoreSubscription]) -> None:
@@ -385,8 +389,17 @@ class IngestWorker:
             stats.rows += n
             if n < self.batch_size:
                 stats.swept = self.sweep()
-                break
+                metrics.ingest_lag(0.0)
+                return stats
+        metrics.ingest_lag(self.lag())
         return stats
+
+    def lag(self) -> float:
+        """Seconds the rows being ingested trail now, while behind (a full last batch):
+        the age of the cursor's row, the oldest rows still waiting are about as old."""
+        if self._cursor_at is None:
+            return 0.0
+        return max(0.0, (self.clock() - self._cursor_at).total_seconds())
 
     def core_ready(self) -> bool:
         try:

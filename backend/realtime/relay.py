@@ -45,6 +45,7 @@ from engineio import packet as eio_packet
 from socketio import packet as sio_packet
 from sqlalchemy import func, select
 
+from backend import metrics
 from backend.auth import Principal
 from backend.db.types import utcnow
 from backend.eventlog import NOTIFY_CHANNEL, PROCESS_TOKEN, add_commit_waker
@@ -116,6 +117,7 @@ class EventRelay:
         self._slots = asyncio.Semaphore(REPLAY_SLOTS)
         self._encoded: OrderedDict[tuple[int, bool], list[Any]] = OrderedDict()
         self._executors: dict[str, ThreadPoolExecutor] = {}
+        self._replayed: Counter[str] = Counter()  # sid → events replayed so far (metrics)
 
     # ---- lifecycle ------------------------------------------------------------------
     async def start(self) -> None:
@@ -242,6 +244,7 @@ class EventRelay:
                 self.cursor = ev.id
                 sent += 1
                 self.delivered += 1
+                metrics.event_relayed(ev.env["type"])
                 if self._written is None or i == last:
                     continue
                 run[ev.room] += 1
@@ -305,19 +308,24 @@ class EventRelay:
             pos = await self._stream(sid, principal, rooms, pos)
             if pos is None:
                 log.debug("replay for %s ended: the client left", sid)
+                self._replayed.pop(sid, None)
                 return
         async with self.lock:
             if not self._connected(sid):
                 log.debug("replay for %s ended: the client left", sid)
+                self._replayed.pop(sid, None)
                 return
             if pos is None:
                 await self.sio.emit(
                     "resync.required", resync_message(self.cursor), to=sid, ignore_queue=True
                 )
+                metrics.resync_sent()
             elif self._remembers(pos):
                 self._emit_replay(sid, principal, [ev for ev in self._recent if ev.id > pos])
             else:  # live events outran the replay: the rest is read under the lock
                 await self._replay_rows(sid, principal, rooms, pos, self.cursor)
+            if pos is not None:
+                metrics.replay_sent(self._replayed.pop(sid, 0))
             await self._join(sid, rooms)
 
     async def _stream(
@@ -359,6 +367,7 @@ class EventRelay:
                 continue
             for p in self._replay_packets(ev, principal.is_tv):
                 sock.queue.put_nowait(eio_packet.Packet(eio_packet.MESSAGE, p))
+            self._replayed[sid] += 1
 
     def _replay_packets(self, ev: StoredEvent, for_tv: bool) -> list[Any]:
         """``ev`` as Socket.IO packets for a TV (masked) or staff, kept for the next

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from backend import metrics
 from backend.actions.claim_fast import FastClaimResult, check_account, claim_item
 from backend.actions.claims import (
     ClaimResult,
@@ -102,6 +103,7 @@ def _claim_envelope(s: object, result: ClaimResult) -> Response:
         429: {"description": "claim rate limit"},
     },
 )
+@metrics.counts_claims
 def claim(
     body: ClaimIn,
     seller: SellerDep,
