@@ -297,36 +297,39 @@ class EventRelay:
             async with self.lock:
                 await self._join(sid, rooms)
             return
-        latest, kept = await self._read(self._bounds, since, rooms, replay=True)
-        pos: int | None = since if kept and since <= latest else None
-        # Catch up first. Replay: another instance may have sent the client events this
-        # relay has not sent yet — wait until we are past them (never send one twice).
-        # Resync: the ``latest_id`` we name is our cursor — let it reach the latest
-        # committed event, so the client's fresh snapshot and its new ``since`` agree.
-        await self._catch_up(latest if pos is None else since)
-        if pos is not None:
-            pos = await self._stream(sid, principal, rooms, pos)
-            if pos is None:
-                log.debug("replay for %s ended: the client left", sid)
-                self._replayed.pop(sid, None)
-                return
-        async with self.lock:
-            if not self._connected(sid):
-                log.debug("replay for %s ended: the client left", sid)
-                self._replayed.pop(sid, None)
-                return
-            if pos is None:
-                await self.sio.emit(
-                    "resync.required", resync_message(self.cursor), to=sid, ignore_queue=True
-                )
-                metrics.resync_sent()
-            elif self._remembers(pos):
-                self._emit_replay(sid, principal, [ev for ev in self._recent if ev.id > pos])
-            else:  # live events outran the replay: the rest is read under the lock
-                await self._replay_rows(sid, principal, rooms, pos, self.cursor)
+        try:
+            latest, kept = await self._read(self._bounds, since, rooms, replay=True)
+            pos: int | None = since if kept and since <= latest else None
+            # Catch up first. Replay: another instance may have sent the client events this
+            # relay has not sent yet — wait until we are past them (never send one twice).
+            # Resync: the ``latest_id`` we name is our cursor — let it reach the latest
+            # committed event, so the client's fresh snapshot and its new ``since`` agree.
+            await self._catch_up(latest if pos is None else since)
             if pos is not None:
-                metrics.replay_sent(self._replayed.pop(sid, 0))
-            await self._join(sid, rooms)
+                pos = await self._stream(sid, principal, rooms, pos)
+                if pos is None:
+                    log.debug("replay for %s ended: the client left", sid)
+                    self._replayed.pop(sid, None)
+                    return
+            async with self.lock:
+                if not self._connected(sid):
+                    log.debug("replay for %s ended: the client left", sid)
+                    self._replayed.pop(sid, None)
+                    return
+                if pos is None:
+                    await self.sio.emit(
+                        "resync.required", resync_message(self.cursor), to=sid, ignore_queue=True
+                    )
+                    metrics.resync_sent()
+                elif self._remembers(pos):
+                    self._emit_replay(sid, principal, [ev for ev in self._recent if ev.id > pos])
+                else:  # live events outran the replay: the rest is read under the lock
+                    await self._replay_rows(sid, principal, rooms, pos, self.cursor)
+                if pos is not None:
+                    metrics.replay_sent(self._replayed.pop(sid, 0))
+                await self._join(sid, rooms)
+        finally:  # however the replay ended (an error too): no count left behind
+            self._replayed.pop(sid, None)
 
     async def _stream(
         self, sid: str, principal: Principal, rooms: list[str], pos: int
