@@ -370,10 +370,7 @@ class CoreDatabase:
         worker for the stored per-day aggregate."""
         la = t.lead_assignments
         email = func.lower(func.trim(la.c.seller_email))
-        if self.texts:
-            lo, hi = self._ts(start), bindparam(None, above_text(end), type_=Text())
-        else:
-            lo, hi = self._ts(start), self._ts(end)
+        lo, hi = self._range_bounds(start, end)
         q = select(email, func.count()).where(la.c.assigned_at >= lo, la.c.assigned_at < hi)
         q = q.where(la.c.seller_email.is_not(None))
         if self.texts:  # a superset: counted per distinct text, kept when exactly inside
@@ -396,6 +393,14 @@ class CoreDatabase:
                 out[str(seller)] = out.get(str(seller), 0) + int(str(n))
         return out
 
+    def _range_bounds(self, start: datetime, end: datetime) -> tuple[Any, Any]:
+        """Bounds for ``start <= column < end`` on a core time column: exact on PostgreSQL;
+        on SQLite a text superset (every spelling of the window), which the caller makes
+        exact with :func:`parse_timestamp`."""
+        if self.texts:
+            return self._ts(start), bindparam(None, above_text(end), type_=Text())
+        return self._ts(start), self._ts(end)
+
     def lead_counts_after(
         self, start: datetime, end: datetime, after_id: int, upto_id: int | None = None
     ) -> tuple[dict[str, int], int] | None:
@@ -407,10 +412,7 @@ class CoreDatabase:
         made exact here."""
         la = t.lead_assignments
         email = func.lower(func.trim(la.c.seller_email))
-        if self.texts:
-            lo, hi = self._ts(start), bindparam(None, above_text(end), type_=Text())
-        else:
-            lo, hi = self._ts(start), self._ts(end)
+        lo, hi = self._range_bounds(start, end)
         q = (
             select(email, la.c.id, la.c.assigned_at)
             .where(la.c.id > after_id)

@@ -8,8 +8,10 @@ Money stays a two-decimal string as on the wire; the views format it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from winroom_desktop.state.format import parse_time
 
 QUEUE_CAP = 200
 CLAIMS_CAP = 20
@@ -430,25 +432,15 @@ class RoomState:
         (by more than ``BOARD_MOMENT_S``): such a board is from another moment than the
         rest of a restored screen, and is shown dated ("as of 14:32"). None otherwise."""
         b = self.board(board, period)
-        at = _when(b.fetched_at) if b is not None else None
+        at = parse_time(b.fetched_at) if b is not None else None
         if at is None:
             return None
-        times = [t for t in (_when(x.fetched_at) for x in self.boards.values()) if t]
+        times = [t for t in (parse_time(x.fetched_at) for x in self.boards.values()) if t]
         newest = max(times, default=at)
         return at if (newest - at).total_seconds() > BOARD_MOMENT_S else None
 
 
 BOARD_MOMENT_S = 60.0  # boards fetched this close together count as one moment
-
-
-def _when(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def energy_level(state: RoomState) -> float:
