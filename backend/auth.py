@@ -148,7 +148,7 @@ def principal_from_claims(settings: Settings, token: str) -> Principal | None:
     """A seller JWT's principal from its verified claims alone, no database read (None for a
     device token: those are looked up). The account behind it is NOT checked: the caller's
     transaction must read the seller row and check it is active and its role may act
-    (``claim_fast.claim_item(account_roles=...)``)."""
+    (``actions.claims.claim_item(account_roles=...)``)."""
     token = token.strip()
     if token.startswith(DEVICE_TOKEN_PREFIX) or len(token) > 4096:
         return None

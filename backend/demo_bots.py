@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from backend.actions.claim_fast import claim_item
+from backend.actions.claims import claim_item
 from backend.actions.errors import ActionError
 from backend.db.types import utcnow
 from backend.models import QueueItem, Seller

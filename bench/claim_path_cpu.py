@@ -1,19 +1,14 @@
-"""CPU and statements per claim: the general claim path vs the lean one (issue 3, round 4).
+"""CPU and statements per claim: what the claim request does around the route's own code
+(issue 3, round 4; one claim path since issue 20).
 
-One thread, no HTTP: for each claim, what the claim request does around the route's own
-code — resolve the bearer token (``auth``) and run the claim in a transaction, then build
-the response dict. Two variants, interleaved claim by claim in the same run on the same
-database (10 sellers, round robin, game rules on):
-
-- ``general``: auth through an ORM read session (``Session.get(Seller)``, as before round
-  4) + ``claims.claim_item`` + the item reloaded for the response;
-- ``lean``: auth with prebuilt Core reads on a plain connection (``deps.authorize_request``
-  now) + ``claim_fast.claim_item``.
+One thread, no HTTP: for each claim, resolve the bearer token (prebuilt Core reads on a
+plain connection, as ``deps.authorize_request``), run ``claims.claim_item`` in a
+transaction, then build the response dict (10 sellers, round robin, game rules on).
 
 Reported: thread CPU per claim (mean, p50), wall time per claim (p50, p95) and SQL
-statements per claim (the auth's included); for the lean path also split into the claims
-that fire an achievement (a milestone, a badge: the tail of the claim-to-screen latency) and
-the others. Usage:
+statements per claim (the auth's included), also split into the claims that fire an
+achievement (a milestone, a badge: the tail of the claim-to-screen latency) and the others.
+Usage:
   .venv/bin/python bench/claim_path_cpu.py [--claims 400] [--postgres URL] [--no-sqlite]
 """
 
@@ -37,22 +32,12 @@ from leaderboards import database
 from provenance import print_provenance
 from sqlalchemy import event, func, select
 
-from backend.actions import claim_fast, claims
+from backend.actions import claims
 from backend.api.deps import _reader
-from backend.auth import AuthError, Principal, decode_token, issue_token, resolve_token
+from backend.auth import Principal, issue_token, resolve_token
 from backend.models import Event, QueueItem, Seller
 from backend.runtime import Database
 from backend.settings import Settings, load_settings
-
-
-def auth_general(db: Database, settings: Settings, token: str) -> Principal:
-    """The auth of the request before round 4: an ORM read session, Session.get(Seller)."""
-    with db.read() as s:
-        got = decode_token(settings, token)
-        seller = s.get(Seller, got["seller_id"])
-        if seller is None or not seller.is_active:
-            raise AuthError("invalid_token", "gone")
-        return Principal(seller.role, seller.name, seller.id, seller.email)
 
 
 def auth_lean(db: Database, settings: Settings, token: str) -> Principal:
@@ -60,24 +45,15 @@ def auth_lean(db: Database, settings: Settings, token: str) -> Principal:
         return resolve_token(conn, settings, token)
 
 
-def claim_general(db: Database, settings: Settings, seller_id: int, queue_id: int) -> Any:
-    with db.transaction() as s:
-        result = claims.claim_item(
-            s, seller_id=seller_id, queue_id=queue_id, claim_type="first_sales", settings=settings
-        )
-        return claims.claim_out(result.claim, s.get(QueueItem, result.claim.queue_id))
-
-
 def claim_lean(db: Database, settings: Settings, seller_id: int, queue_id: int) -> Any:
     with db.transaction() as s:
-        result = claim_fast.claim_item(
+        result = claims.claim_item(
             s, seller_id=seller_id, queue_id=queue_id, claim_type="first_sales", settings=settings
         )
         return claims.claim_out(result.claim, result.item)
 
 
 VARIANTS: dict[str, tuple[Callable[..., Principal], Callable[..., Any]]] = {
-    "general": (auth_general, claim_general),
     "lean": (auth_lean, claim_lean),
 }
 
@@ -106,7 +82,7 @@ def run(kind: str, n: int, pg: str | None) -> None:
                     sale_created_at=now,
                     customer_name="C",
                 )
-                for i in range(2 * n + 40)
+                for i in range(n + 20)
             ]
             s.add_all(items)
             s.flush()
@@ -126,8 +102,8 @@ def run(kind: str, n: int, pg: str | None) -> None:
         firing: dict[bool, tuple[list[float], list[float]]] = {True: ([], []), False: ([], [])}
         last_event = 0
         warmup = 20
-        for i in range(2 * n + 40):
-            variant = "general" if i % 2 == 0 else "lean"
+        for i in range(n + 20):
+            variant = "lean"
             auth, claim = VARIANTS[variant]
             k = i % len(seller_ids)
             before_stmts = statements

@@ -411,14 +411,7 @@ def install_probes(probes: Probes) -> list[str]:
 
         return claim_item
 
-    claim_modules: list[Any] = [claims_mod]
-    try:  # the route's lean path (round 4), where the backend has it
-        import backend.actions.claim_fast as claim_fast_mod
-
-        claim_modules.append(claim_fast_mod)
-    except ImportError:
-        pass
-    for mod in claim_modules:
+    for mod in [claims_mod]:
         orig_claim = getattr(mod, "claim_item", None)
         if orig_claim is not None:
             swaps.append(("claim_item", orig_claim, claim_marker(orig_claim)))

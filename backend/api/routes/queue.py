@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend import metrics
-from backend.actions.claim_fast import FastClaimResult, check_account, claim_item
 from backend.actions.claims import (
     ClaimResult,
+    check_account,
+    claim_item,
     claim_out,
     describe_conflict,
     find_idempotent,
@@ -86,7 +87,7 @@ def _claim_envelope(s: object, result: ClaimResult) -> Response:
     from sqlalchemy.orm import Session
 
     assert isinstance(s, Session)
-    item = result.item if isinstance(result, FastClaimResult) else None
+    item = result.item
     if item is None:
         item = s.get(QueueItem, result.claim.queue_id)
     body = ClaimEnvelope(claim=ClaimOut(**claim_out(result.claim, item)))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from backend.actions import claim_fast
+from backend.actions import claims
 from backend.models import Claim, Event, QueueItem
 from backend.runtime import Database
 from backend.settings import Settings
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.postgres
 
 def _claim(db: Database, settings: Settings, seller_id: int, item_id: int) -> list[list[str]]:
     with traced(db.engine) as sent, db.transaction() as s:
-        claim_fast.claim_item(
+        claims.claim_item(
             s,
             seller_id=seller_id,
             queue_id=item_id,
@@ -72,7 +72,7 @@ def test_an_events_insert_that_fails_commits_nothing(
     broken = eventlog._EVENTS_PG_SQL.replace("INSERT INTO events ", "INSERT INTO no_such_table ")
     monkeypatch.setattr(eventlog, "_EVENTS_PG_SQL", broken)
     with pytest.raises(ProgrammingError), traced(db.engine) as sent, db.transaction() as s:
-        claim_fast.claim_item(
+        claims.claim_item(
             s, seller_id=ada, queue_id=item, claim_type="first_sales", settings=settings, now=T0
         )
     trips = round_trips(sent)

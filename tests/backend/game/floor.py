@@ -1,4 +1,5 @@
-"""Helpers for game tests: sellers, queue items and claims through the real claim action."""
+"""Helpers for game tests: sellers, queue items and claims through the claim action the API
+runs (``backend.actions.claims.claim_item``)."""
 
 from __future__ import annotations
 

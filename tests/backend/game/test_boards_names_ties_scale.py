@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
-from backend.actions.claim_fast import claim_item
+from backend.actions.claims import claim_item
 from backend.game import actions, daystats, read
 from backend.game.read import BOARDS, PERIODS
 from backend.models import (
