@@ -141,13 +141,30 @@ def flush_deferred(session: Session, *, commit: bool = False) -> None:
 # per column): no per-call statement compilation, no insertmanyvalues sentinel. The rows go
 # in in the arrays' order (``ORDER BY n``), so under the ordering lock their ids, taken from
 # the sequence row by row, ascend in that order: sorted, they are the events' ids in order.
-_EVENTS_PG_SQL = (
-    "INSERT INTO events (type, room, payload, subscription_id, actor, created_at) "
-    "SELECT u.type, u.room, u.payload, u.subscription_id, u.actor, u.created_at "
-    "FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[], %s::integer[], "
-    "%s::timestamp[]) WITH ORDINALITY AS u(type, room, payload, subscription_id, actor, "
-    "created_at, n) ORDER BY u.n RETURNING id"
-)
+# Built from the model's columns once per dialect, with each column's binder (payload: JSON
+# text, ``created_at``: naive UTC), so the driver-level write binds as SQLAlchemy would.
+_EventsInsert = tuple[str, list[tuple[str, Callable[[Any], Any] | None]]]
+_events_pg: weakref.WeakKeyDictionary[Any, _EventsInsert] = weakref.WeakKeyDictionary()
+
+
+def _events_insert_pg(dialect: Any) -> _EventsInsert:
+    got = _events_pg.get(dialect)
+    if got is None:
+        table = cast(Table, Event.__table__)
+        columns = [c for c in table.c if not c.primary_key]
+        names = ", ".join(c.name for c in columns)
+        arrays = ", ".join(f"%s::{c.type.compile(dialect=dialect)}[]" for c in columns)
+        sql = (
+            f"INSERT INTO {table.name} ({names}) "
+            f"SELECT {', '.join('u.' + c.name for c in columns)} "
+            f"FROM unnest({arrays}) WITH ORDINALITY AS u({names}, n) ORDER BY u.n RETURNING id"
+        )
+        binders: list[tuple[str, Callable[[Any], Any] | None]] = [
+            (c.key, c.type.bind_processor(dialect)) for c in columns
+        ]
+        got = (sql, binders)
+        _events_pg[dialect] = got
+    return got
 
 
 def _insert_events_pg(
@@ -156,41 +173,21 @@ def _insert_events_pg(
     """The events' insert in one pipeline (one round trip) with the ordering lock before it
     when ``lock`` and ``COMMIT`` after it when ``commit``; the server skips the rest of a
     pipeline at the first error, so nothing commits unless every statement succeeded."""
-    to_json, to_ts = _pg_binders(conn.dialect)
-    params = (
-        [ev.type for ev in events],
-        [ev.room for ev in events],
-        [to_json(ev.payload) for ev in events],
-        [ev.subscription_id for ev in events],
-        [ev.actor for ev in events],
-        [to_ts(ev.created_at) for ev in events],
+    sql, binders = _events_insert_pg(conn.dialect)
+    params = tuple(
+        [getattr(ev, key) for ev in events]
+        if bind is None
+        else [bind(getattr(ev, key)) for ev in events]
+        for key, bind in binders
     )
     parts: list[tuple[str, Any]] = [ORDER_LOCK_SQL] if lock else []
     at = len(parts)
-    parts.append((_EVENTS_PG_SQL, params))
+    parts.append((sql, params))
     if commit:
         parts.append(("COMMIT", None))
-    with driver_errors(conn.dialect, _EVENTS_PG_SQL, params):
+    with driver_errors(conn.dialect, sql, params):
         results = run_pipeline(_driver(conn), parts)
     return sorted(int(r[0]) for r in results[at])
-
-
-_binders: weakref.WeakKeyDictionary[Any, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _pg_binders(dialect: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
-    """The events table's payload (JSON text) and ``created_at`` (naive UTC) binders, built
-    once per dialect: the driver-level writes bind as SQLAlchemy would."""
-    got = _binders.get(dialect)
-    if got is None:
-        table = cast(Table, Event.__table__)
-        to_json = table.c.payload.type.bind_processor(dialect)
-        to_ts = table.c.created_at.type.bind_processor(dialect)
-        assert to_json is not None and to_ts is not None
-        got = _binders[dialect] = (to_json, to_ts)
-    return got
 
 
 def _driver(conn: Any) -> Any:
@@ -312,7 +309,9 @@ def append_events_bulk(
         {"t": table.name, "n": len(events)},
     ).scalar_one()
     ids = sorted(int(i) for i in allocated)
-    to_json, to_ts = _pg_binders(dialect)
+    binders = dict(_events_insert_pg(dialect)[1])
+    to_json, to_ts = binders["payload"], binders["created_at"]
+    assert to_json is not None and to_ts is not None
     prep = dialect.identifier_preparer
     sql = (
         f"COPY {prep.format_table(table)} "

@@ -453,9 +453,9 @@ def install_probes(probes: Probes) -> list[str]:
     except (ImportError, AttributeError):
         pass
     try:  # the rules' batched statements (PostgreSQL): when each was sent and answered
-        from backend.game.claimpath import _Batch
+        from backend.db.batch import Batch
 
-        orig_run = _Batch.run
+        orig_run = Batch.run
 
         def run(self: Any) -> Any:
             cur = _TL_CUR.get()
@@ -468,8 +468,8 @@ def install_probes(probes: Probes) -> list[str]:
                 if cur is not None:
                     cur[f"batch{n}_done"] = now()
 
-        _Batch.run = run  # type: ignore[method-assign]
-        probed.append("claimpath._Batch.run")
+        Batch.run = run  # type: ignore[method-assign]
+        probed.append("db.batch.Batch.run")
     except (ImportError, AttributeError):
         pass
     for mod in list(sys.modules.values()):

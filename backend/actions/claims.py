@@ -39,9 +39,9 @@ from sqlalchemy.orm.attributes import manager_of_class, set_committed_value
 
 from backend.actions import claim_statements as sql
 from backend.actions.errors import ActionError
+from backend.db.batch import prebuilt
 from backend.db.types import MICRO, utcnow
 from backend.eventlog import append_event, defer_events
-from backend.game.claimpath import _statement
 from backend.game.hooks import ClaimContext, ShareNumbers, on_claim
 from backend.models import Claim, QueueItem, Seller
 from backend.models._common import ROLES
@@ -110,10 +110,10 @@ def claim_item(
         # without a plan to check first, the flip writes the claim's rows too
         flip = sql.flip_pg if installment_plan_id is not None else sql.claim_pg
         roles = sorted(account_roles if account_roles is not None else ROLES)
-        row = conn.execute(_statement(session, flip), {**rows, "f_roles": roles}).first()
+        row = conn.execute(prebuilt(session, flip), {**rows, "f_roles": roles}).first()
         if row is None:
             why = conn.execute(
-                _statement(session, sql.why_pg), {"f_queue": queue_id, "f_seller": seller_id}
+                prebuilt(session, sql.why_pg), {"f_queue": queue_id, "f_seller": seller_id}
             ).one()
             if account_roles is not None:
                 check_account(why, account_roles)
@@ -131,21 +131,21 @@ def claim_item(
             if k.startswith(sql.SELLER_PREFIX)
         }
     else:
-        srow = conn.execute(_statement(session, sql.seller), {"f_seller": seller_id}).first()
+        srow = conn.execute(prebuilt(session, sql.seller), {"f_seller": seller_id}).first()
         if account_roles is not None:
             check_account(srow, account_roles)
         if srow is None or not srow.is_active:
             raise ActionError(403, "forbidden", "This account may not claim.")
-        row = conn.execute(_statement(session, sql.flip), {"f_queue": queue_id}).first()
+        row = conn.execute(prebuilt(session, sql.flip), {"f_queue": queue_id}).first()
         if row is None:
-            status = conn.execute(_statement(session, sql.why), {"f_queue": queue_id}).scalar()
+            status = conn.execute(prebuilt(session, sql.why), {"f_queue": queue_id}).scalar()
             if (earlier_claim := asked.keyed_answer(session)) is not None:
                 return earlier_claim
             raise _not_flipped(session, queue_id, status, seller_id)
         values, seller_values = dict(row._mapping), dict(srow._mapping)
     if (
         installment_plan_id is not None
-        and conn.execute(_statement(session, sql.plan), {"f_plan": installment_plan_id}).first()
+        and conn.execute(prebuilt(session, sql.plan), {"f_plan": installment_plan_id}).first()
         is None
     ):  # the caller rolls back: the flip above is undone
         raise ActionError(404, "unknown_installment_plan", "There is no such installment plan.")
@@ -164,11 +164,11 @@ def claim_item(
     margin = _share(values["margin_amount_usd"], CLOSER_SHARE)
     if pg:
         if claim_id is None:  # flipped alone: the plan was checked above
-            claim_id = conn.execute(_statement(session, sql.rows_pg), rows).scalar_one()
+            claim_id = conn.execute(prebuilt(session, sql.rows_pg), rows).scalar_one()
     else:
-        claim_id = conn.execute(_statement(session, sql.claim_insert), claim_values).scalar_one()
+        claim_id = conn.execute(prebuilt(session, sql.claim_insert), claim_values).scalar_one()
         conn.execute(
-            _statement(session, sql.attribution_insert),
+            prebuilt(session, sql.attribution_insert),
             {
                 "claim_id": claim_id,
                 "closer_seller_id": seller_id,
@@ -179,7 +179,7 @@ def claim_item(
             },
         )
         conn.execute(
-            _statement(session, sql.share_insert),
+            prebuilt(session, sql.share_insert),
             {
                 "claim_id": claim_id,
                 "seller_id": seller_id,
@@ -317,12 +317,12 @@ class _Asked:
             return None
         conn = session.connection()
         row = conn.execute(
-            _statement(session, sql.idempotent), {"f_seller": self.seller_id, "f_key": self.key}
+            prebuilt(session, sql.idempotent), {"f_seller": self.seller_id, "f_key": self.key}
         ).first()
         if row is None:
             return None
         if account_roles is not None:
-            account = conn.execute(_statement(session, sql.account), {"f_seller": self.seller_id})
+            account = conn.execute(prebuilt(session, sql.account), {"f_seller": self.seller_id})
             check_account(account.first(), account_roles)
         earlier = _adopt(session, Claim, dict(row._mapping))
         repeat_of(earlier, self.queue_id, self.claim_type, self.installment_plan_id)  # or 422

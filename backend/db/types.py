@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Text
 from sqlalchemy.types import TypeDecorator
 
-MICRO = Decimal("0.000001")
-# The largest magnitude a Micros column holds: 2^63 - 1 millionths (a BIGINT).
-MICROS_MAX = Decimal(2**63 - 1) * MICRO
+from backend.db.micros import MICRO, MICROS_MAX, from_micros, to_micros
+
+__all__ = ["MICRO", "MICROS_MAX", "JSONText", "Micros", "UTCDateTime", "utcnow"]
 
 
 class Micros(TypeDecorator[Decimal]):
@@ -29,13 +29,12 @@ class Micros(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Any, dialect: Any) -> int | None:
         if value is None:
             return None
-        d = value if isinstance(value, Decimal) else Decimal(str(value))
-        return int((d / MICRO).to_integral_value(rounding=ROUND_HALF_UP))
+        return to_micros(value if isinstance(value, Decimal) else Decimal(str(value)))
 
     def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
         if value is None:
             return None
-        return (Decimal(int(value)) * MICRO).quantize(MICRO)
+        return from_micros(value)
 
     def coerce_compared_value(self, op: Any, value: Any) -> Any:
         return self

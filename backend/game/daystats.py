@@ -14,12 +14,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlalchemy import Date, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from backend.db.types import MICRO, UTCDateTime
+from backend.db.micros import share_of  # also the game's import of it (admin actions)
+from backend.db.types import UTCDateTime
 from backend.game.rules.periods import DayRange, local_day, local_midnight, utc_bounds
 from backend.models import AttributionShareEntry, CacheKV, Claim, ClaimAdjustment, QueueItem
 from backend.models.game import SellerDayStats, SellerMonthStats
@@ -83,11 +84,6 @@ def refresh_months(
     for obj in list(session.identity_map.values()):
         if isinstance(obj, SellerMonthStats):
             session.expire(obj)
-
-
-def share_of(amount: Decimal, share: Decimal) -> Decimal:
-    """``amount × share`` rounded half-up to the micro-dollar (how money is stored)."""
-    return (amount * share).quantize(MICRO, rounding=ROUND_HALF_UP)
 
 
 def compute_range(
@@ -187,31 +183,6 @@ def _write(session: Session, seller_id: int, day: date, n: DayNumbers, now: date
     else:
         row.wins, row.revenue, row.margin, row.updated_at = n.wins, n.revenue, n.margin, now
     session.flush()
-
-
-def add(session: Session, seller_id: int, day: date, delta: DayNumbers, now: datetime) -> None:
-    """Add a new claim's numbers to a (seller, day) row (created when missing)."""
-    if delta.is_zero():
-        return
-    row = session.get(SellerDayStats, (day, seller_id))
-    if row is None:
-        session.add(
-            SellerDayStats(
-                day=day,
-                seller_id=seller_id,
-                wins=delta.wins,
-                revenue=delta.revenue,
-                margin=delta.margin,
-                updated_at=now,
-            )
-        )
-    else:
-        row.wins += delta.wins
-        row.revenue += delta.revenue
-        row.margin += delta.margin
-        row.updated_at = now
-    session.flush()
-    refresh_months(session, [month_start(day)], now, [seller_id])
 
 
 def claim_days(session: Session, tz: tzinfo, claim_ids: Iterable[int]) -> dict[int, date]:

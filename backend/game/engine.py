@@ -10,12 +10,18 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.db.micros import to_micros
 from backend.eventlog import append_event
-from backend.game import awards, claimpath, daystats, progress
+from backend.game import awards, daystats, progress
 from backend.game.daystats import DayNumbers
 from backend.game.rules import milestones as mrules
 from backend.game.rules import points as prules
 from backend.game.rules.periods import local_day, period_days
+from backend.game.writer import achievements
+from backend.game.writer import claim as claim_steps
+from backend.game.writer.candidates import Candidate, candidate_keys, unfired
+from backend.game.writer.points import Entry, PointsBook
+from backend.game.writer.sums import active_goals_and_challenges
 from backend.models import AttributionShareEntry, Claim, QueueItem, Seller
 from backend.settings import Settings
 
@@ -38,7 +44,7 @@ def run_claim(
 ) -> None:
     """Everything a new claim sets off, in the claim's transaction (see hooks.on_claim).
 
-    The hot path (``claimpath``): about ten statements for a claim that fires nothing, all
+    The hot path (``writer.claim``): about ten statements for a claim that fires nothing, all
     under the game lock (taken first: the numbers read below include every earlier commit).
     ``entries``: the claim's share entries (seller, revenue, margin) if the caller has them.
     """
@@ -79,7 +85,7 @@ def run_claim(
     if jackpot is not None:
         reachable = [*reachable, jackpot.dedupe_key]
     awards.serialize_sqlite(session)
-    opening = claimpath.open_claim(
+    opening = claim_steps.open_claim(
         session,
         scope=FLOOR,
         seller_id=seller.id,
@@ -100,11 +106,11 @@ def run_claim(
         )
 
     # 2. points of the claim (+ jackpot bonus, + streak multiplier) and the day streak
-    book = claimpath.PointsBook(session, now)
+    book = PointsBook(session, now)
     if opening.totals is not None:
         book.adopt(seller.id, opening.totals)
     batch = [
-        claimpath.Entry(
+        Entry(
             seller.id,
             award.points,
             award.reason,
@@ -121,7 +127,7 @@ def run_claim(
         totals.daily_streak, totals.last_active_day = day_step.streak, day_step.last_active_day
         totals.dirty = True
         batch.append(
-            claimpath.Entry(
+            Entry(
                 seller.id,
                 prules.DAILY_STREAK_POINTS,
                 f"Daily streak: day {day_step.streak}",
@@ -132,11 +138,11 @@ def run_claim(
 
     # 3. jackpot achievement and 4. milestones (daily personal/team, monthly, top 3) — the
     # latter only for the current periods
-    candidates: list[claimpath.Candidate] = []
+    candidates: list[Candidate] = []
     if jackpot is not None:
-        candidates.append(claimpath.Candidate(jackpot, seller, claim.id, milestone_points=False))
+        candidates.append(Candidate(jackpot, seller, claim.id, milestone_points=False))
     if day == today:
-        own = {sid: claimpath.to_micros(rev or Decimal(0)) for sid, rev, _ in entries}
+        own = {sid: to_micros(rev or Decimal(0)) for sid, rev, _ in entries}
         found = _milestone_candidates(
             today,
             sellers,
@@ -148,20 +154,20 @@ def run_claim(
             own=own,
             fired=opening.fired,
         )
-        candidates += [claimpath.Candidate(m, who, claim.id) for m, who in found]
+        candidates += [Candidate(m, who, claim.id) for m, who in found]
     # the claim's ledger entries, the running totals and the achievements that are new:
     # one round trip (PG)
     fired = opening.fired
-    unasked = set(claimpath.candidate_keys(candidates)) - set(reachable)
+    unasked = set(candidate_keys(candidates)) - set(reachable)
     if unasked:  # not foreseen by _reachable_keys (never, while it matches the rules)
-        fired = fired | claimpath.fired_keys(session, sorted(unasked))
-    todo = claimpath.unfired(candidates, fired)
-    new_ids = claimpath.settle(session, book, batch, todo)
-    claimpath.fire_all(session, book, todo, fired=set(), new_ids=new_ids)
+        fired = fired | achievements.fired_keys(session, sorted(unasked))
+    todo = unfired(candidates, fired)
+    new_ids = claim_steps.settle(session, book, batch, todo)
+    achievements.fire_all(session, book, todo, fired=set(), new_ids=new_ids)
     book.save()
 
-    # 5. goals and challenges (the general path; skipped when there are none)
-    goals, challenges = month.activity or claimpath.active_goals_and_challenges(
+    # 5. goals and challenges (``progress``; skipped when there are none)
+    goals, challenges = month.activity or active_goals_and_challenges(
         session, sorted(involved), now
     )
     if goals:
@@ -299,7 +305,7 @@ def _milestones(
         completer=completer,
         own=own_revenue,
     )
-    done = awards.fired_keys(session, [m.dedupe_key for m, _ in candidates])
+    done = achievements.fired_keys(session, [m.dedupe_key for m, _ in candidates])
     for milestone, who in candidates:
         if milestone.dedupe_key not in done:
             awards.fire(session, milestone, who, now, claim_id=claim_id)

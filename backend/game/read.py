@@ -549,7 +549,7 @@ def spend_spin(
 def achievements(session: Session, limit: int = 12) -> list[dict[str, Any]]:
     """Newest first: ``id`` and the ``achievement.created`` payload fields (its
     ``achievement_id`` is the same id) plus ``reactions`` (``[{"emoji","count","seller_ids"}]``)."""
-    from backend.game.awards import achievement_payload
+    from backend.game.writer.achievements import achievement_payload
     from backend.models import Achievement, Reaction, Seller
 
     limit = max(1, min(limit, 100))

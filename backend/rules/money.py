@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import NamedTuple
 
-from backend.db.types import MICROS_MAX
+from backend.db.micros import MICROS_MAX
 
 LESSON_PRICE_USD: dict[int, Decimal] = {
     20: Decimal(4),

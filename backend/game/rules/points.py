@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -46,12 +48,20 @@ def xp_for_level(level: int) -> int:
     return int((Decimal(100) * Decimal(level) ** Decimal("1.5")).to_integral_value(ROUND_HALF_UP))
 
 
+_LEVEL_XP: list[int] = [0]  # xp_for_level(0), xp_for_level(1), ... (grown on demand)
+_LEVEL_LOCK = threading.Lock()
+
+
 def level_for_xp(xp: int) -> int:
-    """The highest level whose XP requirement ``xp`` meets."""
-    level = 0
-    while xp >= xp_for_level(level + 1):
-        level += 1
-    return level
+    """The highest level whose XP requirement ``xp`` meets (the thresholds are computed
+    once: every claim asks)."""
+    if xp < 0:
+        return 0
+    if _LEVEL_XP[-1] <= xp:
+        with _LEVEL_LOCK:
+            while _LEVEL_XP[-1] <= xp:
+                _LEVEL_XP.append(xp_for_level(len(_LEVEL_XP)))
+    return bisect_right(_LEVEL_XP, xp) - 1
 
 
 @dataclass(frozen=True)

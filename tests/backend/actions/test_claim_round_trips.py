@@ -43,7 +43,8 @@ def test_a_claim_is_five_round_trips(postgres_db: Database, settings: Settings) 
     # no ping (the pooled connection was given back a moment ago); psycopg's BEGIN, the flip
     assert len(trips[0]) == 1 and trips[0][0].startswith("BEGIN")
     assert len(trips[1]) == 1
-    assert trips[1][0].startswith("WITH q AS (UPDATE queue SET status = 'claimed'")
+    flip = " ".join(trips[1][0].replace("(", " (").split())
+    assert flip.startswith("WITH q AS (UPDATE queue SET status = 'claimed'"), flip
     # the game rules' two batches (the ordering lock first), each one round trip
     assert trips[2][0].startswith("SELECT pg_advisory_xact_lock") and len(trips[2]) > 3
     assert len(trips[3]) > 1
@@ -69,8 +70,9 @@ def test_an_events_insert_that_fails_commits_nothing(
     with db.transaction() as s:
         ada = add_seller(s, "Ada").id
         item = add_item(s, "12.5", "2", at=T0).id
-    broken = eventlog._EVENTS_PG_SQL.replace("INSERT INTO events ", "INSERT INTO no_such_table ")
-    monkeypatch.setattr(eventlog, "_EVENTS_PG_SQL", broken)
+    sql, binders = eventlog._events_insert_pg(db.engine.dialect)
+    broken = sql.replace("INSERT INTO events ", "INSERT INTO no_such_table ")
+    monkeypatch.setattr(eventlog, "_events_insert_pg", lambda _dialect: (broken, binders))
     with pytest.raises(ProgrammingError), traced(db.engine) as sent, db.transaction() as s:
         claims.claim_item(
             s, seller_id=ada, queue_id=item, claim_type="first_sales", settings=settings, now=T0

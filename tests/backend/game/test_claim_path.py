@@ -12,7 +12,6 @@ from sqlalchemy import func, select, text
 
 from backend import eventlog
 from backend.game import actions, daystats
-from backend.game.claimpath import level_for_xp
 from backend.game.rules import points as prules
 from backend.game.rules.periods import DayRange, local_day, utc_bounds
 from backend.models import Badge, Event, PointsEntry, SellerBadge
@@ -165,11 +164,6 @@ def test_claim_path_keeps_boards_points_and_badges_exact(db: Database, settings:
         stats = s.get(SellerStats, ayse.id)
         assert stats is not None and totals[-1] == stats.points
         assert totals == sorted(totals)
-
-
-def test_level_thresholds_match_the_rule() -> None:
-    for xp in [0, 1, 99, 100, 101, 282, 283, 520, 10_000, 123_456]:
-        assert level_for_xp(xp) == prules.level_for_xp(xp)
 
 
 def test_orm_copies_held_by_the_session_show_the_claims_writes(
