@@ -108,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    # lazy: a command loads only what it runs
     from backend.db.migrate import upgrade
 
     upgrade(settings.db_url)
@@ -116,6 +117,7 @@ def _cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    # lazy: a command loads only what it runs
     from backend.accounts import AccountError, create_user
     from backend.passwords import RECOMMENDED_LENGTH
     from backend.runtime import open_database
@@ -144,6 +146,7 @@ def _cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_device_token(settings: Settings, args: argparse.Namespace) -> int:
+    # lazy: a command loads only what it runs
     from backend.accounts import AccountError, issue_device_token, revoke_device_token
     from backend.runtime import open_database
 
@@ -209,6 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    # lazy: a command loads only what it runs
     from sqlalchemy.exc import OperationalError
 
     from backend import logfile

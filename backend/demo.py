@@ -89,6 +89,7 @@ def start_api(settings: Settings, db: Database, port: int) -> Callable[[], None]
     the jobs) and returns its stop function; None when the server is not built.
     """
     try:
+        # lazy: the worker runs alone without the API
         from backend.server import run_server_in_process
     except ImportError as exc:
         print(f"the API server is not built yet ({exc}); running the worker alone", flush=True)
@@ -99,6 +100,7 @@ def start_api(settings: Settings, db: Database, port: int) -> Callable[[], None]
 
 
 def demo_command(settings: Settings, args: argparse.Namespace) -> int:
+    # lazy: a command loads only what it runs
     from backend.childproc import watch_parent
     from backend.ingest.worker import run_worker
     from backend.simulate import run_simulation
@@ -129,6 +131,7 @@ def demo_command(settings: Settings, args: argparse.Namespace) -> int:
                 )
             )
         if not getattr(args, "no_bots", False):
+            # lazy: only with bots
             from backend.demo_bots import run_bots
 
             bot_emails = [seller["email"] for seller in creds["sellers"][1:]]

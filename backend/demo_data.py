@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.accounts import create_user, issue_device_token
+from backend.db.types import utcnow
 from backend.models import DeviceToken, PersonalGoal, Promotion, SalesGoal, Seller
 
 DEMO_PASSWORD = "demo-pass-123"
@@ -128,8 +129,6 @@ def rotate_tv_token(session: Session) -> str:
     """A fresh TV token for the demo device (the old one stops working)."""
     dev = session.scalar(select(DeviceToken).where(DeviceToken.name == TV_DEVICE_NAME))
     if dev is not None and dev.revoked_at is None:
-        from backend.db.types import utcnow
-
         dev.revoked_at = utcnow()
         session.flush()
     return issue_device_token(session, TV_DEVICE_NAME)

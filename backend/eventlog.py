@@ -35,6 +35,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from backend.db.driver import driver_errors, run_pipeline
 from backend.db.types import utcnow
 from backend.models.events import Event
+from backend.schemas.events import ROOMS, validate_payload
 
 EVENT_LOCK_KEY = 0x57520001  # "WR" + 1
 NOTIFY_CHANNEL = "winroom_events"
@@ -211,7 +212,6 @@ def append_event(
     The payload is validated against its typed schema (``backend.schemas.events``); the
     room defaults to the type's room there (``everyone`` for most).
     """
-    from backend.schemas.events import ROOMS, validate_payload
 
     payload = validate_payload(type, payload)
     room = room or ROOMS.get(type, "everyone")
@@ -243,7 +243,6 @@ def append_events(
     """Add many events ``(type, payload, subscription_id)`` in one INSERT (the ingest worker's
     batches); same validation, rooms, ordering lock and wake-up as :func:`append_event`.
     Returns their ids, in order."""
-    from backend.schemas.events import ROOMS, validate_payload
 
     if not events:
         return []
@@ -283,7 +282,6 @@ def append_events_bulk(
     the first payload of each type in the call is checked (``ValueError`` if it is not
     already in validated form), and the rest are stored as given. Returns the ids, in order.
     """
-    from backend.schemas.events import ROOMS, validate_payload
 
     if not events:
         return []
@@ -326,7 +324,6 @@ def append_events_bulk(
 
 
 def _check_validated(events: list[tuple[str, dict[str, Any], int | None]]) -> None:
-    from backend.schemas.events import validate_payload
 
     checked: set[str] = set()
     for type_, payload, _sid in events:

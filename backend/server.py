@@ -96,6 +96,7 @@ class WinRoomApp:
 
     def _start_worker(self) -> None:
         try:
+            # lazy: serving without the worker if it fails to load
             from backend.ingest.worker import run_worker
         except ImportError as exc:
             log.warning("ingest worker not available (%s): serving without it", exc)
@@ -259,6 +260,7 @@ def uvicorn_config(
     from ``trusted_proxies`` (WINROOM_TRUSTED_PROXIES: addresses/CIDRs); None: ignored
     (uvicorn's own default trusts it from 127.0.0.1, where anyone on the machine, or a
     proxy that passes the header through, could name any address)."""
+    # lazy: only the serving process sets up its log
     from backend import logfile
 
     config = uvicorn.Config(
@@ -298,6 +300,7 @@ class _Server(uvicorn.Server):
 
 def serve_command(settings: Settings, args: argparse.Namespace) -> int:
     """``winroom-backend serve [--host] [--port] [--no-worker]`` until Ctrl+C / SIGTERM."""
+    # lazy: backend.cli loads this module lazily
     from backend.cli import CliError
 
     db = open_database(settings, migrate=True)

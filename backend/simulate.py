@@ -27,8 +27,11 @@ from sqlalchemy import Engine, func, insert, select, update
 from backend.core import tables as t
 from backend.core.adapter import create_core_tables, make_core_engine
 from backend.db.types import utcnow
+from backend.db.urls import database_file, is_sqlite, normalize_url
 from backend.demo_data import SELLERS
+from backend.models import Seller
 from backend.rules.money import CampaignTerms, cost_usd
+from backend.runtime import database_for_url
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -371,9 +374,6 @@ def floor_seller_emails(settings: Settings) -> tuple[str, ...]:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from backend.db.urls import database_file, is_sqlite, normalize_url
-    from backend.runtime import database_for_url
-
     url = normalize_url(settings.db_url)
     if is_sqlite(url) and not ((path := database_file(url)) is not None and path.exists()):
         return SELLER_EMAILS  # never create Win Room's database from here
@@ -385,8 +385,6 @@ def floor_seller_emails(settings: Settings) -> tuple[str, ...]:
         )
     db = database_for_url(url)
     try:
-        from backend.models import Seller
-
         with db.read() as s:
             emails = s.scalars(
                 select(Seller.email).where(

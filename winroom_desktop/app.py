@@ -165,7 +165,8 @@ def run_app(
     from PySide6.QtWidgets import QApplication
 
     ensure_platform(quiet=bool(getattr(args, "screenshot", None)))
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    held = QApplication.instance()
+    app = held if isinstance(held, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName(app_name)
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)

@@ -130,6 +130,7 @@ def _dispatch(mode: str, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # lazy: Qt loads only once the system libraries are checked
     from winroom_desktop.syslibs import platform_problem
 
     problem = platform_problem()  # before Qt loads, and before the demo starts its backend
@@ -137,11 +138,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"winroom: {problem}", file=sys.stderr)
         return 1
     if args.command == "tv":
+        # lazy: Qt loads only once the system libraries are checked
         from winroom_desktop.tv_app import run_tv
 
         return run_tv(args)
     if args.command in ("seller", "admin"):
         return _dispatch(args.command, args)
+    # lazy: Qt loads only once the system libraries are checked
     from winroom_desktop.demo import run_demo
 
     return run_demo(args)

@@ -62,6 +62,7 @@ def start_backend(port: int, root: Path) -> Child:
 async def wait_ready(
     proc: Child, server: str, creds: Path, timeout: float = 90.0
 ) -> dict[str, Any]:
+    # lazy: the backend starts before Qt loads
     from winroom_desktop.net.api import ApiClient
 
     api = ApiClient(server, timeout=2.0)
@@ -87,6 +88,7 @@ def tv_arguments(
     screenshots into the data dir) 1920×1080; with a display, what ``tv_app.show_window``
     does for any TV — exactly 1920×1080 for ``--screenshot`` (offscreen too, whose own
     screen is smaller), else a window that fits the screen."""
+    # lazy: the backend starts before Qt loads
     from winroom_desktop.tv_app import TV_SIZE
 
     return argparse.Namespace(
@@ -135,6 +137,7 @@ def run_demo(args: argparse.Namespace) -> int:
     proc = start_backend(port, root)
 
     async def setup(ctx: AppContext) -> None:
+        # lazy: the backend starts before Qt loads
         from winroom_desktop.tv_app import setup_tv
 
         quit_on_signals(ctx)

@@ -5,6 +5,7 @@ session bus), and give it back on exit. Failing quietly is fine: one log line.""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -12,7 +13,7 @@ log = logging.getLogger(__name__)
 class ScreenSaverInhibitor:
     def __init__(self) -> None:
         self.cookie: int | None = None
-        self._iface = None
+        self._iface: Any = None  # the QDBusInterface once inhibited
 
     def inhibit(self, reason: str = "Win Room TV is showing the sales floor") -> bool:
         try:

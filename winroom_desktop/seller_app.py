@@ -29,7 +29,9 @@ from PySide6.QtGui import QColor, QCursor, QGuiApplication
 
 from winroom_desktop.app import AppContext, run_app
 from winroom_desktop.net.api import ApiClient, ApiError, ServerUnreachable, login_failure_text
+from winroom_desktop.net.feed import LiveFeed
 from winroom_desktop.seller_credentials import CredentialStore
+from winroom_desktop.seller_scenes import setup_scene
 from winroom_desktop.state import seller as ss
 from winroom_desktop.state.format import money_card
 from winroom_desktop.state.reducer import InvalidEvent, validate_envelope
@@ -263,7 +265,7 @@ class SellerController(QObject):
 
     def render_now(self) -> None:
         self._render_pending = False
-        self.window.render(self.store.state, self.seller)
+        self.window.show_state(self.store.state, self.seller)
         if self.render_count == 0 or self.window.focusWidget() in (None, self.window.dnd):
             self.window.focus_queue()
         self.render_count += 1
@@ -751,8 +753,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def make_feed(api: ApiClient, controller_ref: list[SellerController]) -> Any:
-    from winroom_desktop.net.feed import LiveFeed
-
     return LiveFeed(
         api,
         since_provider=lambda: controller_ref[0].store.last_event_id if controller_ref else None,
@@ -773,9 +773,7 @@ async def setup_seller(ctx: AppContext, args: argparse.Namespace) -> SellerContr
     """Build the seller window on a running qasync loop (``winroom seller`` and the demo)."""
     scene = getattr(args, "scene", None)
     if scene:
-        from winroom_desktop.views.seller.scenes import setup_scene
-
-        return await setup_scene(ctx, args, scene)
+        return await setup_scene(ctx, args, scene, SellerController)
     server = str(args.server).rstrip("/")
     window = SellerWindow(server)
     size = getattr(args, "size", None)

@@ -19,6 +19,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer
 
 from winroom_desktop.app import AppContext, run_app
+from winroom_desktop.kiosk import ScreenSaverInhibitor
+from winroom_desktop.net.api import ApiClient
+from winroom_desktop.net.feed import LiveFeed
+from winroom_desktop.net.offline import OfflineFeed
 from winroom_desktop.state import snapshot as snap
 from winroom_desktop.state.effects import RefetchBoards, Sound
 from winroom_desktop.state.journal import Journal, write_atomic
@@ -134,7 +138,7 @@ class TvApp(QObject):
             return False
         state, saved_at = loaded
         self.store.replace_state(state)
-        self.window.render(state)
+        self.window.show_state(state)
         self.feed.last_update = saved_at
         self.window.set_connection("connecting", saved_at)
         return True
@@ -168,7 +172,7 @@ class TvApp(QObject):
         state, effects = self.store.apply_event(env)
         if state is old and not effects:
             return  # duplicate or invalid
-        self.window.render(state, effects)
+        self.window.show_state(state, effects)
         self._journal_dirty = True
         boards: set[str] = set()
         for eff in effects:
@@ -181,7 +185,7 @@ class TvApp(QObject):
 
     def on_snapshot(self, responses: dict[str, Any], latest_id: int | None) -> None:
         state = self.store.load_snapshot(responses, latest_id)
-        self.window.render(state)
+        self.window.show_state(state)
         self._journal_dirty = True
 
     def on_connection(self, state: str, last_update: datetime | None) -> None:
@@ -295,10 +299,6 @@ def show_window(window: TvWindow, args: argparse.Namespace) -> None:
 
 
 async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
-    from winroom_desktop.kiosk import ScreenSaverInhibitor
-    from winroom_desktop.net.api import ApiClient
-    from winroom_desktop.net.feed import LiveFeed
-    from winroom_desktop.net.stub import StubFeed
 
     settings = load_settings(args)
     window = TvWindow(settings)
@@ -306,7 +306,7 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
     feed: Any
     journal: Journal | None = None
     if getattr(args, "demo_data", False):
-        feed = StubFeed()
+        feed = OfflineFeed()
     else:
         api = ApiClient(args.server, args.token)
         journal = Journal(
@@ -330,6 +330,7 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
     window.quit_requested.connect(lambda: ctx.quit(0))
     show_window(window, args)
     window.repaint()  # the first frame (last good screen) before anything slow
+    # lazy: QtMultimedia loads after the first frame
     from winroom_desktop.sound import SoundPlayer
 
     offline_render = bool(getattr(args, "screenshot", None))
@@ -347,7 +348,7 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
 
     ctx.on_exit(_stop)
     tv.start()
-    if isinstance(feed, StubFeed):
+    if isinstance(feed, OfflineFeed):
         feed.snapshot(sample_responses())
         feed.go("connected", datetime.now(UTC))
     kind = getattr(args, "overlay", None)

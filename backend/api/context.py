@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from backend.api.ratelimit import RateLimits
+from backend.core.adapter import CoreDatabase
 from backend.ingest.rates import DolarRate
 from backend.runtime import Database
 from backend.settings import Settings
@@ -29,7 +30,6 @@ class ApiContext:
         return self._dolar.get()
 
     def _read_dolar(self) -> str | None:
-        from backend.core.adapter import CoreDatabase
 
         try:
             core = CoreDatabase(self.settings.core_db_url)

@@ -24,7 +24,34 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from backend.core.live import live_leads
 from backend.db.types import utcnow
+from backend.eventlog import append_event
+from backend.game import awards, daystats
+from backend.game.daystats import DayNumbers
+from backend.game.progress import PeriodSums, format_value, metric_value, percent_of
+from backend.game.rules.metrics import as_fraction, change, ratio
+from backend.game.rules.periods import DayRange, local_day, period_days, previous_days, utc_bounds
+from backend.game.rules.points import level_for_xp, xp_for_level
+from backend.game.rules.ranking import Row, rank_rows
+from backend.game.rules.spin import PRIZES, draw
+from backend.game.writer.achievements import achievement_payload
+from backend.models import (
+    Achievement,
+    Badge,
+    Challenge,
+    ChallengeProgress,
+    PersonalGoal,
+    PointsEntry,
+    Reaction,
+    SalesGoal,
+    Seller,
+    SellerBadge,
+    SellerStats,
+    Spin,
+)
+from backend.models import LeadAssignmentDaily as Lad
+from backend.schemas.common import money
 from backend.settings import Settings
 
 BOARDS = ("wins", "revenue", "margin", "conversion")
@@ -60,9 +87,6 @@ def _sums_and_leads(
     by the worker's ``leads.days``); today's too when the core database cannot answer.
     Both are per lower-cased seller email, matched to sellers here, when read: a seller
     created after a day was aggregated still gets that day's leads."""
-    from backend.game import daystats
-    from backend.game.rules.periods import local_day, period_days, previous_days
-    from backend.models import LeadAssignmentDaily as Lad
 
     today = local_day(now, settings.tz)
     days = previous_days(period, today) if previous else period_days(period, today)
@@ -89,7 +113,6 @@ def _sums_and_leads(
 def _seller_emails(session: Session, seller_ids: list[int] | None) -> dict[str, list[int]]:
     """Seller ids by lower-cased, trimmed email (as the core counts and the aggregate key
     leads); every seller, or those of ``seller_ids``."""
-    from backend.models import Seller
 
     q = select(Seller.id, Seller.email)
     if seller_ids is not None:
@@ -112,8 +135,6 @@ def _live_leads(
     worker's ``leads.today`` refreshes the aggregate only every minute). ``None`` when the
     core database cannot answer (logged once by ``backend.core.live``): the caller keeps
     the aggregate's numbers."""
-    from backend.core.live import live_leads
-    from backend.game.rules.periods import DayRange, utc_bounds
 
     start, end = utc_bounds(DayRange(day, day), settings.tz)
     counts = live_leads(settings.core_db_url).counts(start, end)
@@ -129,7 +150,6 @@ def _live_leads(
 
 
 def _board_sellers(session: Session, extra: set[int]) -> dict[int, str]:
-    from backend.models import Seller
 
     cond: Any = (Seller.is_active.is_(True)) & (Seller.role.in_(SELLER_ROLES))
     if extra:
@@ -147,9 +167,6 @@ def leaderboard(
     (1, 2, 2, 4); equal values are ordered by name, then id. Every active seller (roles
     sales, sales_lead) is listed, plus anyone else with numbers in the period.
     """
-    from backend.game.rules.metrics import as_fraction, ratio
-    from backend.game.rules.ranking import Row, rank_rows
-    from backend.schemas.common import money
 
     if board not in BOARDS:
         raise GameError(
@@ -194,7 +211,6 @@ def leaderboard(
 
 
 def _goal_row(goal: Any, value: Decimal) -> dict[str, Any]:
-    from backend.game.progress import format_value, percent_of
 
     return {
         "id": goal.id,
@@ -213,9 +229,6 @@ def team_goals(
 ) -> list[dict[str, Any]]:
     """Active team goals: ``id, title, period, target_type, target, value, percent, completed``
     (``percent`` a fraction of the target, 1.0 = reached)."""
-    from backend.game.progress import PeriodSums, metric_value
-    from backend.game.rules.periods import local_day
-    from backend.models import SalesGoal
 
     now = now or utcnow()
     sums = PeriodSums(session, local_day(now, settings.tz))
@@ -229,10 +242,6 @@ def personal_goals(
     session: Session, seller_id: int, settings: Settings, now: datetime | None = None
 ) -> list[dict[str, Any]]:
     """The seller's active personal goals, same shape as ``team_goals``."""
-    from backend.game.daystats import DayNumbers
-    from backend.game.progress import PeriodSums, metric_value
-    from backend.game.rules.periods import local_day
-    from backend.models import PersonalGoal
 
     now = now or utcnow()
     sums = PeriodSums(session, local_day(now, settings.tz))
@@ -250,8 +259,6 @@ def personal_goals(
 
 
 def _metrics(n: Any, leads: int, pn: Any, pleads: int) -> dict[str, Any]:
-    from backend.game.rules.metrics import as_fraction, change, ratio
-    from backend.schemas.common import money
 
     def block(v: Any, p: Any, fmt: Any) -> dict[str, Any]:
         return {"value": fmt(v), "previous": fmt(p), "change_percent": change(v, p)}
@@ -276,7 +283,6 @@ def my_metrics(
     "previous", "change_percent"}}``. ``avg_margin_percent`` = margin ÷ revenue and
     ``conversion`` = wins ÷ leads are fractions (None when the divisor is 0);
     ``change_percent`` is a fraction of the previous value (None when that is 0)."""
-    from backend.game.daystats import DayNumbers
 
     _check_period(period)
     now = now or utcnow()
@@ -297,7 +303,6 @@ def team_overview(
     session: Session, period: str, settings: Settings, now: datetime | None = None
 ) -> dict[str, Any]:
     """``{"period", "sellers": [{"seller_id","name", <my_metrics fields>}]}`` by name."""
-    from backend.game.daystats import DayNumbers
 
     _check_period(period)
     now = now or utcnow()
@@ -323,8 +328,6 @@ def team_overview(
 def points(session: Session, seller_id: int) -> dict[str, Any]:
     """``{"points", "xp", "level", "xp_for_next_level", "xp_to_next_level", "daily_streak"}``.
     XP = points earned = the ledger's sum; level n needs round(100 × n^1.5) XP."""
-    from backend.game.rules.points import level_for_xp, xp_for_level
-    from backend.models import SellerStats
 
     stats = session.get(SellerStats, seller_id)
     pts = stats.points if stats else 0
@@ -347,7 +350,6 @@ def points_history(
 ) -> list[dict[str, Any]]:
     """Every ledger entry (or the newest ``limit``), newest first: ``id, points, reason,
     source, ref_type, ref_id, created_at``."""
-    from backend.models import PointsEntry
 
     query = (
         select(PointsEntry)
@@ -371,7 +373,6 @@ def points_history(
 
 def badges(session: Session, seller_id: int) -> list[dict[str, Any]]:
     """Badges held: ``code, name, description, emoji, awarded_at``."""
-    from backend.models import Badge, SellerBadge
 
     rows = session.execute(
         select(Badge, SellerBadge.awarded_at)
@@ -397,9 +398,6 @@ def challenges(
     """Active challenges: ``id, title, description, metric, target, reward_points, starts_at,
     ends_at, progress`` (the caller's, for sellers; ``None`` for TVs and finance — team
     challenges always show the team's) ``, completed, scope, seconds_left``."""
-    from backend.game import daystats
-    from backend.game.progress import format_value, metric_value
-    from backend.models import Challenge, ChallengeProgress
 
     now = now or utcnow()
     rows = session.scalars(
@@ -471,7 +469,6 @@ def _spin_out(s: Any) -> dict[str, Any]:
 
 def spins(session: Session, seller_id: int) -> list[dict[str, Any]]:
     """Spins earned: ``id, source, source_ref, earned_at, used_at, prize`` (None until spent)."""
-    from backend.models import Spin
 
     rows = session.scalars(select(Spin).where(Spin.seller_id == seller_id).order_by(Spin.id.desc()))
     return [_spin_out(s) for s in rows]
@@ -491,10 +488,6 @@ def spend_spin(
     The prize comes from the weighted table (CONTRACT §6) at ``random_value`` (default: a
     fresh ``secrets.SystemRandom`` value), recorded in ``spins.draw``; points prizes go to
     the ledger. Raises ``GameError("not_found", ..., 404)`` / ``GameError("spin_used", ..., 409)``."""
-    from backend.eventlog import append_event
-    from backend.game import awards
-    from backend.game.rules.spin import PRIZES, draw
-    from backend.models import Seller, Spin
 
     now = now or utcnow()
     spin = session.get(Spin, spin_id)
@@ -549,8 +542,6 @@ def spend_spin(
 def achievements(session: Session, limit: int = 12) -> list[dict[str, Any]]:
     """Newest first: ``id`` and the ``achievement.created`` payload fields (its
     ``achievement_id`` is the same id) plus ``reactions`` (``[{"emoji","count","seller_ids"}]``)."""
-    from backend.game.writer.achievements import achievement_payload
-    from backend.models import Achievement, Reaction, Seller
 
     limit = max(1, min(limit, 100))
     rows = session.execute(

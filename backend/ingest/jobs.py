@@ -48,6 +48,7 @@ from backend.models import (
     LeadAssignmentDaily,
     Seller,
 )
+from backend.realtime.retention import prune_events as prune
 from backend.runtime import Database
 from backend.settings import Settings
 
@@ -376,7 +377,6 @@ def default_jobs(settings: Settings, core: CoreDatabase, db: Database | None = N
 
     def prune_events(s: Session, now: datetime) -> dict[str, Any]:
         # events older than WINROOM_EVENT_RETENTION_DAYS (backend/realtime/retention.py)
-        from backend.realtime.retention import prune_events as prune
 
         return {"deleted": prune(s, settings, now)}
 

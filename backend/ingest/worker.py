@@ -59,11 +59,12 @@ from backend.ingest.actions import (
     load_metrics,
     version_of,
 )
+from backend.ingest.jobs import Scheduler, default_jobs
 from backend.ingest.rates import DolarRate
 from backend.models import IngestState, SubscriptionMetrics
 from backend.rules import money
 from backend.rules.intake import normalize_status
-from backend.runtime import Database
+from backend.runtime import Database, open_database
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -463,8 +464,6 @@ def run_worker(
     worker = IngestWorker(db, core, settings)
     tick: Callable[[], None] | None = None
     if with_jobs:
-        from backend.ingest.jobs import Scheduler, default_jobs
-
         scheduler = Scheduler(db, default_jobs(settings, core, db))
 
         def tick() -> None:
@@ -479,7 +478,6 @@ def run_worker(
 
 def worker_command(settings: Settings, args: argparse.Namespace) -> int:
     """``winroom-backend worker``: the poller and the scheduled jobs until Ctrl+C/SIGTERM."""
-    from backend.runtime import open_database
 
     db = open_database(settings)  # NotMigrated → one line from the CLI
     stop = threading.Event()

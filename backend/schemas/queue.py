@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from backend.models import QueueItem
 from backend.schemas.common import Wire, fraction, money
 
 
@@ -45,7 +46,6 @@ class QueueItemOut(BaseModel):
 
 def queue_item_out(item: object) -> QueueItemOut:
     """Serialize a ``backend.models.QueueItem`` (a TV's copy: ``common.mask_emails``)."""
-    from backend.models import QueueItem
 
     assert isinstance(item, QueueItem)
     return QueueItemOut(

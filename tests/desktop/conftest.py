@@ -39,7 +39,7 @@ def desktop_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def tv(qtbot: Any, tmp_path: Path) -> Iterator[Any]:
     """A ``TvApp`` with a ``StubFeed``, a silent sound player and a journal in tmp."""
-    from winroom_desktop.net.stub import StubFeed
+    from tests.helpers.stub_feed import StubFeed
     from winroom_desktop.sound import SoundPlayer
     from winroom_desktop.state.journal import Journal
     from winroom_desktop.state.tvsettings import TvSettings

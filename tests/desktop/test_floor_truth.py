@@ -103,7 +103,7 @@ def test_the_tv_paints_the_uncapped_count(qtbot: Any) -> None:
     qtbot.addWidget(window)
     window.resize(1920, 1080)
     total = QUEUE_CAP + 197
-    window.render(snapshot_from_http({QUEUE: _queue(list(range(1, total + 1)))}))
+    window.show_state(snapshot_from_http({QUEUE: _queue(list(range(1, total + 1)))}))
     assert window.queue.open_total == total
     assert window.queue.header_label() == f"{total} open"
     shown = min(len(window.queue.cards), window.queue.visible_capacity())
@@ -134,11 +134,11 @@ def test_the_tv_loads_the_zone_and_its_clock_shows_the_floors_day(qtbot: Any) ->
         {ME: {"user": {"role": "tv", "name": "TV"}, "floor": {"timezone": "Asia/Tokyo"}}}
     )
     assert state.timezone == "Asia/Tokyo"
-    window.render(state)
+    window.show_state(state)
     assert window.header.now.strftime("%A %d %B %H:%M") == "Tuesday 08 December 08:45"
     # kept across a restart by the journal
     again = snapshot_from_http(json.loads(json.dumps(state_to_responses(state))))
     assert again.timezone == "Asia/Tokyo"
-    window.render(RoomState(timezone="Europe/Istanbul"))
+    window.show_state(RoomState(timezone="Europe/Istanbul"))
     assert window.header.now.strftime("%A %H:%M") == "Tuesday 02:45"
     window.stop_timers()

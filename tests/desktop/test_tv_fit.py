@@ -118,7 +118,7 @@ def test_no_money_or_name_is_cut(qtbot: Any, size: tuple[int, int]) -> None:
     window.resize(*size)
     window.show()
     window.set_connection("connected", NOW)
-    window.render(snapshot_from_http(long_responses()))
+    window.show_state(snapshot_from_http(long_responses()))
     drawn = []
     for _ in window.rotation.playlist:
         window.rotate_board()

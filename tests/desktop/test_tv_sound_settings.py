@@ -19,7 +19,7 @@ def _key(window: Any, key: Qt.Key) -> None:
 
 
 def _tv(qtbot: Any, settings_file: Path, base: Path | None = None) -> Any:
-    from winroom_desktop.net.stub import StubFeed
+    from tests.helpers.stub_feed import StubFeed
     from winroom_desktop.tv_app import TvApp
     from winroom_desktop.views.tv.window import TvWindow
 

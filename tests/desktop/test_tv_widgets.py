@@ -247,7 +247,7 @@ def test_kiosk_keys_only_ctrl_q_quits(tv: Any, qtbot: Any) -> None:
 def test_journal_restores_the_last_screen(tv: Any, qtbot: Any) -> None:
     tv.feed.snapshot(sample_responses(NOW, queue_size=4))
     tv.save_journal()
-    from winroom_desktop.net.stub import StubFeed
+    from tests.helpers.stub_feed import StubFeed
     from winroom_desktop.state.tvsettings import TvSettings
     from winroom_desktop.tv_app import TvApp
     from winroom_desktop.views.tv.window import TvWindow

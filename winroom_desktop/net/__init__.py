@@ -12,7 +12,8 @@
   ``auth={"token", "since"}``, reconnects with exponential backoff and jitter, reloads the
   snapshot over HTTP after every (re)connect and on ``resync.required`` (events arriving
   meanwhile are held back and delivered after the snapshot), and drops duplicate ids.
-- ``stub.StubFeed``: the same signals with no network, for tests and offline rendering.
+- ``offline.OfflineFeed``: the same signals with no network, for offline renders (tests
+  record with ``tests/helpers/stub_feed.StubFeed``).
 
 Wiring (see ``winroom_desktop.tv_app``): ``feed.event → store.apply_event → views``,
 ``feed.snapshot_loaded → store.load_snapshot``; the store's ``last_event_id`` is what the feed

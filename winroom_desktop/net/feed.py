@@ -47,7 +47,9 @@ def backoff_delay(
 
 
 class LiveFeed(QObject):
-    event = Signal(dict)
+    # named ``event`` since wave 1 (every app connects it); to the type checker it shadows
+    # QObject.event, Qt's event handler (Python code never calls that on a feed)
+    event = Signal(dict)  # type: ignore[assignment]
     connection_changed = Signal(str, object)
     snapshot_loaded = Signal(dict, object)
     resync_needed = Signal(int)

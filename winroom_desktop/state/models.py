@@ -119,7 +119,8 @@ class ClaimInfo:
 
     @classmethod
     def from_api(cls, d: dict[str, Any]) -> ClaimInfo:
-        seller = d.get("seller") if isinstance(d.get("seller"), dict) else {}
+        given = d.get("seller")
+        seller: dict[str, Any] = given if isinstance(given, dict) else {}
         return cls(
             id=int(d.get("id", d.get("claim_id"))),  # type: ignore[arg-type]
             queue_id=_int(d.get("queue_id")),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from winroom_desktop.state.snapshot import BOARDS, PERIODS
+
 DEFAULT_PLAYLIST: tuple[tuple[str, str], ...] = (
     ("revenue", "today"),
     ("wins", "today"),
@@ -15,7 +17,6 @@ DEFAULT_PLAYLIST: tuple[tuple[str, str], ...] = (
 
 def parse_playlist(text: str) -> tuple[tuple[str, str], ...]:
     """``"revenue/today,wins/today"`` → ``(("revenue","today"),("wins","today"))``."""
-    from winroom_desktop.state.snapshot import BOARDS, PERIODS
 
     out: list[tuple[str, str]] = []
     for part in text.split(","):

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from winroom_desktop.state import effects
-from winroom_desktop.state.overlays import KINDS, Overlay
+from winroom_desktop.state.models import Goal
+from winroom_desktop.state.overlays import KINDS, Overlay, make_reel
 from winroom_desktop.state.snapshot import (
     ACHIEVEMENTS,
     CHALLENGES,
@@ -260,8 +261,6 @@ def sample_overlay(kind: str, now: datetime | None = None) -> Overlay:
     if kind == "jackpot":
         return effects.jackpot_overlay("5120.00", "Hiro Tanaka · Enterprise Seats", key, now)
     if kind == "goal":
-        from winroom_desktop.state.models import Goal
-
         goal = Goal(
             1, "team", "Today's revenue", "day", "revenue", "20000.00", "20310.00", 101.6, True
         )
@@ -284,8 +283,6 @@ def sample_overlay(kind: str, now: datetime | None = None) -> Overlay:
             "Mehmet Kaya", {"code": "points_200", "label": "200 points", "points": 200}, key, now
         )
     if kind == "reel":
-        from winroom_desktop.state.overlays import make_reel
-
         batch = [sample_overlay(k, now) for k in ("jackpot", "streak", "goal", "milestone")]
         return make_reel(batch, now)
     raise ValueError(f"unknown overlay {kind!r} (one of {', '.join(KINDS)})")

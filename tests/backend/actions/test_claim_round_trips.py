@@ -77,7 +77,9 @@ def test_an_events_insert_that_fails_commits_nothing(
         claims.claim_item(
             s, seller_id=ada, queue_id=item, claim_type="first_sales", settings=settings, now=T0
         )
-    trips = round_trips(sent)
+    # after the failed pipeline psycopg may reset its prepared statements (``DEALLOCATE
+    # ALL``: seen when earlier tests ran first; not part of the claim)
+    trips = [t for t in round_trips(sent) if t != ["DEALLOCATE ALL"]]
     assert trips[-2][0].startswith("INSERT INTO no_such_table") and trips[-2][1:] == ["COMMIT"]
     assert trips[-1] == ["ROLLBACK"]
     with db.read() as s:

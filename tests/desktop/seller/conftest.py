@@ -36,9 +36,10 @@ async def until(cond: Callable[[], bool], timeout: float = 5.0) -> None:
 @pytest.fixture
 def seller(loop: asyncio.AbstractEventLoop, qtbot: Any) -> Iterator[Any]:
     """A real ``SellerWindow`` + ``SellerController`` on ``StubSellerApi`` / ``StubFeed``."""
-    from winroom_desktop.net.stub import StubFeed
+    from tests.helpers.seller_api import StubSellerApi
+    from tests.helpers.stub_feed import StubFeed
     from winroom_desktop.seller_app import SellerController
-    from winroom_desktop.views.seller.scenes import StubSellerApi, seller_responses
+    from winroom_desktop.state.seller_sample import seller_responses
     from winroom_desktop.views.seller.window import SellerWindow
 
     window = SellerWindow("http://stub")

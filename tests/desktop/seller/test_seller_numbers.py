@@ -57,8 +57,8 @@ def test_my_numbers_follow_the_live_events(seller: Any) -> None:
     (once for the burst) without a period click or a new login."""
     from tests.desktop.seller.conftest import until
     from winroom_desktop.seller_app import MY_SALES, SPINS, metrics_path
+    from winroom_desktop.state.seller_sample import ME
     from winroom_desktop.state.snapshot import board_path
-    from winroom_desktop.views.seller.scenes import ME
 
     h = seller
     tile = h.window.numbers.tiles["wins"]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from winroom_desktop.sound import NAMES, SOUNDS_DIR
+from winroom_desktop.state.seller_sample import ME
 from winroom_desktop.views.seller.celebration import SELLER_SOUNDS, Sounds
-from winroom_desktop.views.seller.scenes import ME
 
 _n = iter(range(20_000, 30_000))
 

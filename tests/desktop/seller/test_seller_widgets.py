@@ -12,11 +12,12 @@ from PySide6.QtWidgets import QLabel
 
 from tests.desktop.seller.conftest import until
 from winroom_desktop.net.api import ApiError, ServerUnreachable
+from winroom_desktop.seller_scenes import lost_race
 from winroom_desktop.state.models import Challenge, RoomState
 from winroom_desktop.state.seller import typing_line
+from winroom_desktop.state.seller_sample import ME
 from winroom_desktop.views.seller.hold_button import HOLD_MS, HoldToClaimButton
 from winroom_desktop.views.seller.numbers_view import GoalsPanel
-from winroom_desktop.views.seller.scenes import ME, lost_race
 from winroom_desktop.views.seller.window import CHAT_TAB
 
 # ----------------------------------------------------------------- hold to claim

@@ -102,8 +102,9 @@ class CelebrationLayer(QWidget):
         self.hide()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.parent() and event.type() == QEvent.Type.Resize:
-            self.setGeometry(self.parentWidget().rect())
+        parent = self.parentWidget()
+        if obj is parent and parent is not None and event.type() == QEvent.Type.Resize:
+            self.setGeometry(parent.rect())
         return False
 
     @property
@@ -118,7 +119,8 @@ class CelebrationLayer(QWidget):
             self.confetti.emit(70, w * 0.2, self.height() * 0.35, 65, 50, 900, life=2.0)
             self.confetti.emit(70, w * 0.8, self.height() * 0.35, 115, 50, 900, life=2.0)
         self._last = now_ms()
-        self.setGeometry(self.parentWidget().rect())
+        if (parent := self.parentWidget()) is not None:
+            self.setGeometry(parent.rect())
         self.show()
         self.raise_()
         self.clock.request(self._frame)

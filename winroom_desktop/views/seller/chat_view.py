@@ -119,9 +119,9 @@ class ChatPanel(QWidget):
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         left = QVBoxLayout()
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget()
         self._list = QVBoxLayout(body)
         self._list.setContentsMargins(0, 0, 6, 0)
@@ -130,9 +130,9 @@ class ChatPanel(QWidget):
         self.empty.setProperty("role", "muted")
         self._list.addStretch(1)
         self._list.addWidget(self.empty)
-        self.scroll.setWidget(body)
+        self.scroll_area.setWidget(body)
         self._body = body
-        left.addWidget(self.scroll, 1)
+        left.addWidget(self.scroll_area, 1)
         self.typing = QLabel("")
         self.typing.setProperty("role", "muted")
         self.typing.setTextFormat(Qt.TextFormat.PlainText)
@@ -148,8 +148,8 @@ class ChatPanel(QWidget):
         self.input.setAccessibleName("Chat message")
         self.input.returnPressed.connect(self._send)
         self.input.textEdited.connect(self._edited)
+        self.counter: QLabel = QLabel(f"0/{MAX_CHARS}")
         self.input.textChanged.connect(lambda t: self.counter.setText(f"{len(t)}/{MAX_CHARS}"))
-        self.counter = QLabel(f"0/{MAX_CHARS}")
         self.counter.setProperty("role", "dim")
         self.send = QPushButton("Send")
         self.send.setProperty("role", "primary")
@@ -232,8 +232,8 @@ class ChatPanel(QWidget):
             b.deleteLater()
         added = False
         for line in state.chat:
-            b = self.bubbles.get(line.id)
-            if b is None:
+            held = self.bubbles.get(line.id)
+            if held is None:
                 b = ChatBubble(line, line.seller_id == me_id, self._body)
                 b.reactions.toggled.connect(
                     lambda e, add, cid=line.id: self.reaction_toggled.emit("chat", cid, e, add)
@@ -241,6 +241,8 @@ class ChatPanel(QWidget):
                 self.bubbles[line.id] = b
                 self._list.insertWidget(self._list.count(), b)
                 added = True
+            else:
+                b = held
             b.update_line(line, me_id)
         self.empty.setVisible(not state.chat)
         self.typing.setText(typing_line(state))
@@ -249,5 +251,5 @@ class ChatPanel(QWidget):
             QTimer.singleShot(0, self._to_bottom)
 
     def _to_bottom(self) -> None:
-        bar = self.scroll.verticalScrollBar()
+        bar = self.scroll_area.verticalScrollBar()
         bar.setValue(bar.maximum())

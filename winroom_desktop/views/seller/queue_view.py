@@ -283,9 +283,9 @@ class QueuePanel(QWidget):
         head.addWidget(self.count)
         head.addStretch(1)
         layout.addLayout(head)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._body = QWidget()
         self._list = QVBoxLayout(self._body)
         self._list.setContentsMargins(0, 4, 6, 4)
@@ -300,8 +300,8 @@ class QueuePanel(QWidget):
         self.more.clicked.connect(self._show_more)
         self._list.addWidget(self.more)
         self._list.addStretch(1)
-        self.scroll.setWidget(self._body)
-        layout.addWidget(self.scroll, 1)
+        self.scroll_area.setWidget(self._body)
+        layout.addWidget(self.scroll_area, 1)
         self.cards: dict[int, QueueCard] = {}
         self._spare: list[QueueCard] = []  # cards off screen, refilled for the next sales
         # spare cards are built ahead, one per idle moment, so a burst of new sales only
@@ -345,14 +345,16 @@ class QueuePanel(QWidget):
             complete = True
             index = 0
             for view in views:
-                card = self.cards.get(view.item.id)
-                if card is None:
+                held = self.cards.get(view.item.id)
+                if held is None:
                     if budget <= 0:
                         complete = False
                         continue
                     budget -= 1
                     card = self._card_for(view.item.id)
                     self.cards[view.item.id] = card
+                else:
+                    card = held
                 if self._list.indexOf(card) != index + 1:
                     self._list.removeWidget(card)
                     self._list.insertWidget(index + 1, card)

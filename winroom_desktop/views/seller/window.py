@@ -186,7 +186,7 @@ class SellerWindow(QMainWindow):
     def set_connection(self, state: str, last_update: datetime | None) -> None:
         self.pill.set_connection(state, last_update, self.server)
 
-    def render(self, room: RoomState, seller: SellerState) -> None:
+    def show_state(self, room: RoomState, seller: SellerState) -> None:
         """Draw what changed since the last render (inputs compared by identity)."""
         last = self._last
         me = seller.me

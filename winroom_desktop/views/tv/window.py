@@ -173,7 +173,7 @@ class TvWindow(QWidget):
         return self.content.grab()
 
     # -- state in --------------------------------------------------------------------
-    def render(self, state: RoomState, effects: list[Effect] | None = None) -> None:
+    def show_state(self, state: RoomState, effects: list[Effect] | None = None) -> None:
         """Draw a new state; ``effects`` of the event that produced it animate the change."""
         animate = effects is not None
         for eff in effects or ():

@@ -1,6 +1,6 @@
-"""``StubFeed``: a feed with ``LiveFeed``'s signals and no network (tests, offline renders).
-
-Tests drive it by emitting its signals directly or with the helpers below."""
+"""``OfflineFeed``: a feed with ``LiveFeed``'s signals and no network, for the offline renders
+(the TV's ``--demo-data``, the seller's screenshot scenes): its owner emits the sample
+snapshot and events through :meth:`snapshot`, :meth:`send` and :meth:`go`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 
-class StubFeed(QObject):
-    event = Signal(dict)
+class OfflineFeed(QObject):
+    # named ``event`` since wave 1 (every app connects it); to the type checker it shadows
+    # QObject.event, Qt's event handler (Python code never calls that on a feed)
+    event = Signal(dict)  # type: ignore[assignment]
     connection_changed = Signal(str, object)
     snapshot_loaded = Signal(dict, object)
     resync_needed = Signal(int)
@@ -20,9 +22,7 @@ class StubFeed(QObject):
         super().__init__(parent)
         self.state = "connecting"
         self.last_update: datetime | None = None
-        self.refreshed: list[list[str]] = []
         self.started = False
-        self.sent: list[tuple[str, Any]] = []
 
     def start(self) -> None:
         self.started = True
@@ -34,14 +34,12 @@ class StubFeed(QObject):
         self.started = False
 
     def refresh(self, paths: list[str]) -> None:
-        """Recorded at once (no network): the app's ``_spawn`` accepts ``None``."""
-        self.refreshed.append(list(paths))
+        """Nothing to fetch (the app's ``_spawn`` accepts the ``None``)."""
 
     async def send_event(self, name: str, data: Any = None, timeout: float = 5.0) -> Any:
-        self.sent.append((name, data))
         return {"ok": True} if self.state == "connected" else None
 
-    # helpers for tests
+    # what the owner feeds in
     def go(self, state: str, last_update: datetime | None = None) -> None:
         self.state = state
         if last_update is not None:
