@@ -92,7 +92,7 @@ def test_two_sellers_race_for_one_sale(backend: Any, loop: Any, qtbot: Any) -> N
         )
 
         # chat goes both ways live, and each sees the other online
-        a.send_chat("Congrats!")
+        a.chat.send("Congrats!")
         await until(lambda: any(m.text == "Congrats!" for m in c.seller.chat), 10)
         await until(lambda: c.seller.people.get(a.seller.me.id) is not None, 10)
         assert c.seller.people[a.seller.me.id].status == "online"
