@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.api import authz
 from backend.api.context import ApiContext
-from backend.api.errors import ApiError
+from backend.api.problem import ApiError
 from backend.auth import AuthError, Principal, bearer_token, principal_from_claims, resolve_token
 from backend.db.engine import reader
 from backend.runtime import Database

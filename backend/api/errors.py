@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from backend.api import authz
+from backend.api.problem import ApiError
 
 log = logging.getLogger(__name__)
 
@@ -39,26 +40,6 @@ _STATUS_CODES = {
     501: "not_implemented",
     503: "unavailable",
 }
-
-
-class ApiError(Exception):
-    """Raise from a route or dependency to answer with the envelope."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        headers: dict[str, str] | None = None,
-        **extra: Any,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers
-        self.extra = extra
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
