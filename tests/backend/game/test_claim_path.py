@@ -1,5 +1,6 @@
 """The claim's hot path: deferred events (inserted right before the commit) keep the event
-log's guarantees, and the batched writes leave the same numbers the general path keeps."""
+log's guarantees, and the batched writes leave the numbers a recomputation from the base rows
+gives."""
 
 from __future__ import annotations
 
@@ -198,7 +199,7 @@ def test_an_achievement_written_with_the_claims_ledger_entries_is_stored_whole(
     db: Database, settings: Settings
 ) -> None:
     """The jackpot achievement goes out with the claim's ledger entries (one batch on
-    PostgreSQL): every column as the general path writes it, and its events."""
+    PostgreSQL): every column as ``awards.fire`` writes it, and its events."""
     from backend.models import Achievement
 
     with db.transaction() as s:
