@@ -57,7 +57,10 @@ class Principal:
         """The Socket.IO rooms this caller joins."""
         if self.is_tv:
             return ["everyone", "tv-display"]
-        return ["everyone", "staff", f"user:{self.seller_id}"]
+        rooms = ["everyone", "staff", f"user:{self.seller_id}"]
+        if self.role in ("finance", "admin"):
+            rooms.append("finance")
+        return rooms
 
 
 def signing_key(settings: Settings) -> bytes:

@@ -25,6 +25,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from backend.db.types import utcnow
+from backend.errors import DomainError
 from backend.settings import Settings
 
 BOARDS = ("wins", "revenue", "margin", "conversion")
@@ -32,18 +33,13 @@ PERIODS = ("today", "15d", "month")
 SELLER_ROLES = ("sales", "sales_lead")
 
 
-class GameError(Exception):
-    """A request the game cannot honour: ``code`` is the error code, ``status`` the HTTP status."""
-
-    def __init__(self, code: str, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
+# the domain's one error type, under the name the game's callers and tests know
+GameError = DomainError
 
 
 def _check_period(period: str) -> None:
     if period not in PERIODS:
-        raise GameError("invalid_period", "The period is one of today, 15d or month.", 422)
+        raise DomainError(422, "invalid_period", "The period is one of today, 15d or month.")
 
 
 def _sums_and_leads(
@@ -152,8 +148,8 @@ def leaderboard(
     from backend.schemas.common import money
 
     if board not in BOARDS:
-        raise GameError(
-            "invalid_board", "The board is one of wins, revenue, margin, conversion.", 422
+        raise DomainError(
+            422, "invalid_board", "The board is one of wins, revenue, margin, conversion."
         )
     _check_period(period)
     now = now or utcnow()
@@ -490,7 +486,7 @@ def spend_spin(
 
     The prize comes from the weighted table (CONTRACT §6) at ``random_value`` (default: a
     fresh ``secrets.SystemRandom`` value), recorded in ``spins.draw``; points prizes go to
-    the ledger. Raises ``GameError("not_found", ..., 404)`` / ``GameError("spin_used", ..., 409)``."""
+    the ledger. Raises ``DomainError(404, "not_found", ...)`` / ``DomainError(409, "spin_used", ...)``."""
     from backend.eventlog import append_event
     from backend.game import awards
     from backend.game.rules.spin import PRIZES, draw
@@ -499,7 +495,7 @@ def spend_spin(
     now = now or utcnow()
     spin = session.get(Spin, spin_id)
     if spin is None or spin.seller_id != seller_id:
-        raise GameError("not_found", "No such spin.", 404)
+        raise DomainError(404, "not_found", "No such spin.")
     r = secrets.SystemRandom().random() if random_value is None else random_value
     index, prize = draw(r)
     record = {
@@ -516,7 +512,7 @@ def spend_spin(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise GameError("spin_used", "This spin was used already.", 409)
+        raise DomainError(409, "spin_used", "This spin was used already.")
     session.refresh(spin)
     if prize.points:
         awards.award_points(

@@ -28,6 +28,7 @@ from backend.models._common import (
     BigId,
     created_at,
     one_of,
+    version_column,
 )
 
 
@@ -47,6 +48,8 @@ class SalesGoal(Base):
     target_type: Mapped[str] = mapped_column(String(8))
     target: Mapped[Decimal] = mapped_column(Micros())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = version_column()
     created_by: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at()
 
@@ -68,6 +71,8 @@ class PersonalGoal(Base):
     target_type: Mapped[str] = mapped_column(String(8))
     target: Mapped[Decimal] = mapped_column(Micros())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = version_column()
     created_by: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at()
 
@@ -190,9 +195,14 @@ class Challenge(Base):
     target: Mapped[Decimal] = mapped_column(Micros())
     reward_points: Mapped[int] = mapped_column(Integer, default=0)
     awards_spin: Mapped[bool] = mapped_column(Boolean, default=True)
+    # a test run (False): computed, shown in the admin window only
+    visible: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    claim_type: Mapped[str | None] = mapped_column(String(16))  # count only this type
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = version_column()
     created_by: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at()
 

@@ -27,6 +27,7 @@ from backend.models._common import (
     BigId,
     created_at,
     one_of,
+    version_column,
 )
 
 INGEST_OUTCOMES = ("queued", "duplicate", "trial", "rejected", "waiting", "skipped")
@@ -70,6 +71,7 @@ class QueueItem(Base):
     tts_days: Mapped[int | None] = mapped_column(Integer)
     sale_created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = version_column()
     created_by: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at()
 

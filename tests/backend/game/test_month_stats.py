@@ -13,13 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from backend.db.engine import make_engine
 from backend.db.migrate import downgrade, upgrade
 from backend.game import actions, daystats, jobs
-from backend.models import Achievement, Claim, Seller
+from backend.models import Achievement, Claim
 from backend.models.game import SellerDayStats, SellerMonthStats
 from backend.runtime import Database
 from backend.settings import Settings, load_settings
@@ -151,17 +151,14 @@ def test_the_migration_builds_month_rows_from_the_day_rows(empty_url: str) -> No
     try:
         with engine.begin() as conn:
             for sid in (1, 2):
+                # the sellers table as it was at 0005 (the model has columns of later ones)
                 conn.execute(
-                    insert(Seller.__table__).values(
-                        id=sid,
-                        email=f"s{sid}@example.com",
-                        name=f"S{sid}",
-                        role="sales",
-                        password_hash="x",
-                        color="#4C8DFF",
-                        is_active=True,
-                        created_at=at,
-                    )
+                    text(
+                        "INSERT INTO sellers (id, email, name, role, password_hash, color,"
+                        " is_active, created_at) VALUES (:i, :e, :n, 'sales', 'x', '#4C8DFF',"
+                        " :a, :c)"
+                    ),
+                    {"i": sid, "e": f"s{sid}@example.com", "n": f"S{sid}", "a": True, "c": at},
                 )
             for day, sid, wins, rev, mar in days:
                 conn.execute(
