@@ -112,6 +112,8 @@ class Achievement(Base):
     period_key: Mapped[str | None] = mapped_column(String(32))
     dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
+    # the claim that set it off was refunded: TVs and sellers show that on the story
+    refunded: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = created_at()
 
 

@@ -113,6 +113,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_clawbacks_claim_id"), ["claim_id"], unique=False)
         batch_op.create_index("ix_clawbacks_month_seller", ["month", "seller_id"], unique=False)
 
+    with op.batch_alter_table("achievements", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("refunded", sa.Boolean(), server_default="0", nullable=False)
+        )
+
     with op.batch_alter_table("challenges", schema=None) as batch_op:
         batch_op.add_column(sa.Column("visible", sa.Boolean(), server_default="1", nullable=False))
         batch_op.add_column(sa.Column("claim_type", sa.String(length=16), nullable=True))
@@ -189,6 +194,9 @@ def downgrade() -> None:
         batch_op.drop_column("ended_at")
         batch_op.drop_column("claim_type")
         batch_op.drop_column("visible")
+
+    with op.batch_alter_table("achievements", schema=None) as batch_op:
+        batch_op.drop_column("refunded")
 
     with op.batch_alter_table("clawbacks", schema=None) as batch_op:
         batch_op.drop_index("ix_clawbacks_month_seller")
