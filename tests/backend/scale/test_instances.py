@@ -6,6 +6,7 @@ configuration of ``packaging/lb`` carries WebSocket and long-polling clients."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -211,6 +212,56 @@ def test_replay_on_another_instance_is_gap_free(two: tuple[Floor, Any]) -> None:
     asyncio.run(main())
 
 
+def _status(url: str, token: str, seller_id: int) -> str:
+    r = httpx.get(f"{url}/api/presence", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert r.status_code == 200, r.text
+    return next(str(p["status"]) for p in r.json()["people"] if p["seller_id"] == seller_id)
+
+
+def test_presence_is_the_same_on_every_instance(two: tuple[Floor, Any]) -> None:
+    """One person, a window on each instance: online on both while either is open, one
+    offline event when the last closes, whichever instance it was on."""
+    floor, people = two
+    a, b = floor.instances
+    me, admin = people.ids["sales"], people.tokens["admin"]
+
+    def changes(rec: Recorder) -> list[str]:
+        return [
+            d["payload"]["status"]
+            for e, d in rec.events
+            if e == "presence.changed" and d["payload"]["seller_id"] == me
+        ]
+
+    async def until(cond: Any, what: str, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while not await asyncio.to_thread(cond):
+            assert time.monotonic() < deadline, what
+            await asyncio.sleep(0.2)
+
+    async def main() -> None:
+        watcher, on_a, on_b = Recorder(), Recorder(), Recorder()
+        await watcher.connect(b.url, admin)
+        await _joined(floor.db, watcher)
+        await on_a.connect(a.url, people.tokens["sales"])
+        await on_b.connect(b.url, people.tokens["sales"])
+        for inst in (a, b):
+            await until(lambda i=inst: _status(i.url, admin, me) == "online", "online")
+        await on_a.disconnect()
+        await asyncio.sleep(2.5)  # two sweeps of each instance
+        for inst in (a, b):
+            assert await asyncio.to_thread(_status, inst.url, admin, me) == "online"
+        await on_b.disconnect()
+        for inst in (a, b):
+            await until(lambda i=inst: _status(i.url, admin, me) == "offline", "offline")
+        await watcher.wait_for(lambda: changes(watcher)[-1:] == ["offline"])
+        seen = changes(watcher)
+        assert seen[-2:] == ["online", "offline"], seen
+        assert seen.count("offline") == 1, "reported once, not once per instance"
+        await watcher.disconnect()
+
+    asyncio.run(main())
+
+
 def test_ingestion_goes_on_exactly_once_when_an_instance_is_killed(floor: Floor) -> None:
     a, b = floor.start(), floor.start()
     first = [floor.core.sub(user_id=floor.core.user(100 + i)) for i in range(20)]
@@ -226,6 +277,42 @@ def test_ingestion_goes_on_exactly_once_when_an_instance_is_killed(floor: Floor)
     assert sorted(subs) == sorted(first + later), "each subscription queued exactly once"
     assert b.proc.poll() is None
     print(f"ingestion after kill -9: all queued {took:.2f} s later")
+
+
+def test_a_killed_instances_people_go_offline_on_the_others(floor: Floor) -> None:
+    people = make_people(floor.db, _settings_like(floor))
+    a, b = floor.start(), floor.start()
+    me, admin = people.ids["sales"], people.tokens["admin"]
+
+    async def main() -> None:
+        watcher, seller = Recorder(), Recorder()
+        await watcher.connect(b.url, admin)
+        await _joined(floor.db, watcher)
+        await seller.connect(a.url, people.tokens["sales"])
+        deadline = time.monotonic() + 15
+        while await asyncio.to_thread(_status, b.url, admin, me) != "online":
+            assert time.monotonic() < deadline, "online on the other instance"
+            await asyncio.sleep(0.2)
+        a.proc.send_signal(signal.SIGKILL)  # no goodbye: its liveness key expires
+        await asyncio.to_thread(a.proc.wait)
+        killed = time.monotonic()
+        while await asyncio.to_thread(_status, b.url, admin, me) != "offline":
+            assert time.monotonic() - killed < 20, "offline within the liveness window"
+            await asyncio.sleep(0.2)
+        await watcher.wait_for(
+            lambda: any(
+                e == "presence.changed"
+                and d["payload"]["seller_id"] == me
+                and d["payload"]["status"] == "offline"
+                for e, d in watcher.events
+            ),
+            timeout=10,
+        )
+        with contextlib.suppress(Exception):
+            await seller.disconnect()
+        await watcher.disconnect()
+
+    asyncio.run(main())
 
 
 def test_haproxy_carries_websocket_and_polling_clients(
