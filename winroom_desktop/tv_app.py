@@ -295,7 +295,7 @@ def show_window(window: TvWindow, args: argparse.Namespace) -> None:
 
 
 async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
-    from winroom_desktop.kiosk import ScreenSaverInhibitor
+    from winroom_desktop.kiosk import ScreenSaverInhibitor, SystemdWatchdog
     from winroom_desktop.net.api import ApiClient
     from winroom_desktop.net.feed import LiveFeed
     from winroom_desktop.net.stub import StubFeed
@@ -339,8 +339,11 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
     inhibitor = ScreenSaverInhibitor()
     if window.kiosk:
         inhibitor.inhibit()
+    watchdog = SystemdWatchdog()
+    watchdog.start(window)  # pings from this thread: a frozen UI gets restarted
 
     async def _stop() -> None:
+        watchdog.stop()
         inhibitor.release()
         window.allow_close = True
         await tv.stop()

@@ -1,4 +1,4 @@
-"""The systemd units of ``packaging/systemd`` pass ``systemd-analyze verify`` (with the
+"""The systemd units of ``packaging/systemd`` and ``packaging/kiosk`` pass ``systemd-analyze verify`` (with the
 install prefix pointed at this checkout's virtualenv, the way an install lays them out)."""
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-UNITS = sorted((ROOT / "packaging" / "systemd").glob("*.service"))
+UNITS = sorted((ROOT / "packaging" / "systemd").glob("*.service")) + sorted(
+    (ROOT / "packaging" / "kiosk").glob("*.service")
+)
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=[u.name for u in UNITS])
@@ -19,7 +21,7 @@ def test_unit_verifies(unit: Path, tmp_path: Path) -> None:
     analyze = shutil.which("systemd-analyze")
     assert analyze, "systemd-analyze (package systemd) is needed to check the units"
     venv_bin = Path(sys.executable).parent
-    assert (venv_bin / "winroom-backend").exists()
+    assert (venv_bin / "winroom-backend").exists() and (venv_bin / "winroom").exists()
     name = unit.name.replace("@.", "@8001.")
     text = unit.read_text().replace("/opt/winroom/venv/bin", str(venv_bin))
     (tmp_path / name).write_text(text)
@@ -31,4 +33,8 @@ def test_unit_verifies(unit: Path, tmp_path: Path) -> None:
 
 
 def test_there_are_units() -> None:
-    assert {u.name for u in UNITS} >= {"winroom-backend@.service"}
+    assert {u.name for u in UNITS} >= {
+        "winroom-backend.service",
+        "winroom-backend@.service",
+        "winroom-tv.service",
+    }
