@@ -139,3 +139,16 @@ def test_wiring_pairs_stores_and_goes_back_on_refusal(tv: Any, qtbot: Any, tmp_p
     assert api.token == "wrtv_two" and len(clients) == 2
     stored = tokens.load()
     assert stored is not None and stored.token == "wrtv_two"
+
+
+def test_each_server_and_screen_keeps_its_own_token(tmp_path: Path) -> None:
+    from winroom_desktop.tv_app import journal_path, token_path
+
+    paths = {
+        token_path(tmp_path, SERVER),
+        token_path(tmp_path, SERVER, 2),
+        token_path(tmp_path, "http://other:8000"),
+    }
+    assert len(paths) == 3
+    assert token_path(tmp_path, SERVER, 2).name.endswith("-screen2.json")
+    assert token_path(tmp_path, SERVER) != journal_path(tmp_path, SERVER)
