@@ -76,10 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the password from the first line of standard input",
     )
 
-    dt = sub.add_parser("device-token", help="issue (or --revoke) a read-only TV token")
-    g = dt.add_mutually_exclusive_group(required=True)
-    g.add_argument("--name", help="a name for the screen, e.g. 'Floor TV 1'")
-    g.add_argument("--revoke", metavar="NAME", help="revoke the token of that name")
+    dt = sub.add_parser(
+        "device-token", help="issue (or --revoke) a read-only TV token, or --pair a TV"
+    )
+    dt.add_argument("--name", help="a name for the screen, e.g. 'Floor TV 1'")
+    dt.add_argument("--revoke", metavar="NAME", help="revoke the token of that name")
+    dt.add_argument("--pair", metavar="CODE", help="approve the TV showing this code (--name)")
 
     sv = sub.add_parser("serve", help="HTTP API and Socket.IO on one port (+ worker)")
     sv.add_argument("--host", default="127.0.0.1")
@@ -143,14 +145,36 @@ def _cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _device_token_mode(args: argparse.Namespace) -> str:
+    """``name``, ``revoke`` or ``pair``; a wrong combination is a usage error (exit 2)."""
+    if args.revoke is not None:
+        if args.name is not None or args.pair is not None:
+            raise CliError("--revoke takes no --name or --pair", 2)
+        return "revoke"
+    if args.name is None:
+        raise CliError("give --name NAME, --revoke NAME or --pair CODE --name NAME", 2)
+    return "pair" if args.pair is not None else "name"
+
+
 def _cmd_device_token(settings: Settings, args: argparse.Namespace) -> int:
     from backend.accounts import AccountError, issue_device_token, revoke_device_token
     from backend.runtime import open_database
 
+    mode = _device_token_mode(args)
     db = open_database(settings)
     try:
         with db.transaction() as s:
-            if args.revoke is not None:
+            if mode == "pair":
+                from backend.actions.devices import approve_pairing
+                from backend.db.types import utcnow
+                from backend.errors import DomainError
+
+                try:
+                    dev = approve_pairing(s, None, args.pair, args.name, utcnow())
+                except DomainError as exc:
+                    raise CliError(exc.message) from None
+                print(f"approved: the TV showing {args.pair.strip()} is now {dev.name!r}")
+            elif mode == "revoke":
                 if revoke_device_token(s, args.revoke):
                     print(f"revoked the device token {args.revoke!r}")
                 else:

@@ -136,6 +136,7 @@ def build(settings: Settings, db: Database | None = None, *, worker: bool = Fals
     sio = make_sio(settings.redis_url)
     relay = EventRelay(db, sio, retention_days=settings.event_retention_days)
     sockets = SocketServer(sio, ctx, relay)
+    ctx.recheck_sockets = sockets.recheck_soon
     quiet_gc = QuietCollector()
     relay.on_sent = quiet_gc.touch
     asgi = BusyTracker(

@@ -70,6 +70,12 @@ def journal_path(root: Path, server: str, screen: int = 0) -> Path:
     return root / f"tv-journal-{digest}{_screen_suffix(screen)}.json"
 
 
+def token_path(root: Path, server: str, screen: int = 0) -> Path:
+    """Where a paired TV keeps its token: per server and screen, like the journal."""
+    digest = hashlib.sha1(server.encode()).hexdigest()[:10]
+    return root / f"tv-token-{digest}{_screen_suffix(screen)}.json"
+
+
 class TvApp(QObject):
     def __init__(
         self,
@@ -305,10 +311,11 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
     store = Store()
     feed: Any
     journal: Journal | None = None
+    api: ApiClient | None = None
     if getattr(args, "demo_data", False):
         feed = StubFeed()
     else:
-        api = ApiClient(args.server, args.token)
+        api = ApiClient(args.server, None)  # the token: below (given, stored, or paired)
         journal = Journal(
             journal_path(data_dir(args), args.server, screen_of(args)), server=args.server
         )
@@ -326,7 +333,10 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
         settings_file=None if getattr(args, "screenshot", None) else settings_path(args),
         settings_base=settings_source(args),
     )
-    tv.restore_journal()
+    restored = tv.restore_journal()
+    pairing = None
+    if api is not None:
+        pairing = _pairing(tv, api, window, args, has_screen=restored)
     window.quit_requested.connect(lambda: ctx.quit(0))
     show_window(window, args)
     window.repaint()  # the first frame (last good screen) before anything slow
@@ -346,10 +356,15 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
         watchdog.stop()
         inhibitor.release()
         window.allow_close = True
+        if pairing is not None:
+            await pairing.stop()
         await tv.stop()
 
     ctx.on_exit(_stop)
-    tv.start()
+    if pairing is not None:
+        pairing.run(getattr(args, "token", None) or _stored_token(pairing))
+    else:
+        tv.start()
     if isinstance(feed, StubFeed):
         feed.snapshot(sample_responses())
         feed.go("connected", datetime.now(UTC))
@@ -362,6 +377,30 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
         overlay = sample_overlay(kind)
         QTimer.singleShot(int(delay * 1000), lambda: window.play_overlay(overlay))
     return tv
+
+
+def _pairing(
+    tv: TvApp, api: Any, window: TvWindow, args: argparse.Namespace, *, has_screen: bool
+) -> Any:
+    from winroom_desktop.net.pairing import PairingClient
+    from winroom_desktop.state.tvtoken import TokenFile
+    from winroom_desktop.tv_pairing import TvPairing
+    from winroom_desktop.views.tv.pairing import PairingView
+
+    path = token_path(data_dir(args), args.server, screen_of(args))
+    return TvPairing(
+        tv=tv,
+        api=api,
+        token_file=TokenFile(path, args.server),
+        view=PairingView(window),
+        make_client=lambda: PairingClient(args.server),
+        has_screen=has_screen,
+    )
+
+
+def _stored_token(pairing: Any) -> str | None:
+    stored = pairing.token_file.load()
+    return stored.token if stored is not None else None
 
 
 def run_tv(args: argparse.Namespace) -> int:

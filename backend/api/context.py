@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,6 +17,9 @@ class ApiContext:
     settings: Settings
     db: Database
     limits: RateLimits = field(init=False)
+    # ask this process's open sockets to check their tokens now (set by the server; any
+    # thread may call it): a revoked TV's socket closes at once instead of at the next check
+    recheck_sockets: Callable[[], None] = field(init=False, default=lambda: None)
 
     _dolar: DolarRate | None = field(init=False, default=None)
 

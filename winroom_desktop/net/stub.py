@@ -15,6 +15,7 @@ class StubFeed(QObject):
     connection_changed = Signal(str, object)
     snapshot_loaded = Signal(dict, object)
     resync_needed = Signal(int)
+    unauthorized = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

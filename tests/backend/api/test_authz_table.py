@@ -187,7 +187,9 @@ def test_endpoint_by_role(
 ) -> None:
     _app, people, client = env
     who = CONTRACT[(method, path)]
-    later = path.startswith(("/api/admin/", "/api/devices/"))  # not built yet: 501
+    later = path.startswith(("/api/admin/", "/api/devices/")) and not path.startswith(
+        ("/api/admin/devices", "/api/devices/")  # built: devices and TV pairing
+    )  # not built yet: 501
     got: dict[str | None, int] = {}
     want: dict[str | None, int] = {}
     for role in CALLERS:
