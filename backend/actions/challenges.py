@@ -81,11 +81,12 @@ def challenge_progress(session: Session, ch: Challenge) -> dict[str, Any]:
             "completed_count": 1 if value >= ch.target else 0,
         }
     values = {sid: metric_value(n, ch.metric) for sid, n in numbers.items() if not n.is_zero()}
-    names = dict(
-        session.execute(select(Seller.id, Seller.name).where(Seller.id.in_(sorted(values))))
-        .tuples()
-        .all()
-    )
+    names: dict[int, str] = {
+        sid: name
+        for sid, name in session.execute(
+            select(Seller.id, Seller.name).where(Seller.id.in_(sorted(values)))
+        )
+    }
     done = set(
         session.scalars(
             select(ChallengeProgress.seller_id).where(
