@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from backend.actions import audit
+from backend.actions.queue_manual import amount_problem
 from backend.actions.versions import bump
 from backend.db.types import utcnow
 from backend.errors import DomainError, not_found
@@ -192,7 +193,6 @@ def create_challenge(
 API_TARGET_TYPES = {"count": "count", "revenue": "revenue", "margin_amount": "margin"}
 STORED_TARGET_TYPES = {v: k for k, v in API_TARGET_TYPES.items()}
 MAX_COUNT_TARGET = 1_000_000
-MAX_MONEY_TARGET = Decimal(10_000_000)
 
 
 def find_goal(session: Session, goal_id: int) -> SalesGoal | PersonalGoal:
@@ -263,21 +263,19 @@ def check_target(target_type: str, target: Any) -> Decimal:
 
 
 def parse_money(v: Any) -> Decimal:
-    """Money from a client: a number or a decimal string, 0 < amount <= 10,000,000, whole
-    cents (CONTRACT §4a); ValueError says what is wrong."""
+    """Money from a client: a number or a decimal string of ASCII digits, 0 < amount <=
+    10,000,000, whole cents (CONTRACT §4a); ValueError says what is wrong."""
     if isinstance(v, bool) or not isinstance(v, int | float | str):
         raise ValueError("must be a number or a decimal string")
     text_value = v.strip() if isinstance(v, str) else repr(v)
-    if isinstance(v, str) and not re.fullmatch(r"[0-9]+(\.[0-9]{1,2})?", text_value):
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", text_value):
         raise ValueError("must be digits with at most two decimals, such as 120.50")
-    try:
-        d = Decimal(text_value)
-    except InvalidOperation:
-        raise ValueError("must be a number") from None
-    if not d.is_finite() or d != d.quantize(Decimal("0.01")):
-        raise ValueError("must have at most two decimals")
-    if not 0 < d <= MAX_MONEY_TARGET:
-        raise ValueError("must be above 0 and at most 10,000,000")
+    d = Decimal(text_value)
+    problem = amount_problem(d)
+    if problem is not None:
+        raise ValueError(problem)
+    if d <= 0:
+        raise ValueError("must be above 0")
     return d
 
 

@@ -157,6 +157,9 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     _separate_goal_ids()
+    # overdue is computed now (backend.rules.installments), never stored: the old daily
+    # job's mark meant "pending"
+    op.execute("UPDATE installment_payments SET status = 'pending' WHERE status = 'overdue'")
 
 
 def _separate_goal_ids() -> None:

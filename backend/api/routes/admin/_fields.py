@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
-from backend.api.schemas import MAX_ID
+from backend.api.schemas import MAX_ID, Amount
 
 MAX_VERSION = MAX_ID
 
@@ -49,3 +49,13 @@ Instant = Annotated[
 Day = Annotated[
     date, BeforeValidator(parse_day), WithJsonSchema({"type": "string", "format": "date"})
 ]
+
+
+def _positive(d: Any) -> Any:
+    if d <= 0:
+        raise ValueError("must be above 0")
+    return d
+
+
+# money in an admin request: 0 < amount <= 10,000,000, whole cents (CONTRACT §4a)
+PositiveAmount = Annotated[Amount, AfterValidator(_positive)]
