@@ -60,6 +60,8 @@ class Principal:
         rooms = ["everyone", "staff", f"user:{self.seller_id}"]
         if self.role in ("finance", "admin"):
             rooms.append("finance")
+        if self.role == "admin":
+            rooms.append("admin")  # test-run challenges (CONTRACT §4a) and other admin-only
         return rooms
 
 

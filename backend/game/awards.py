@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.eventlog import append_event, take_order_lock
+from backend.game import numbers as game_numbers
 from backend.game.rules import points as prules
 from backend.game.rules.milestones import BADGES, Milestone
 from backend.models import Achievement, Badge, PointsEntry, Seller, SellerBadge, SellerStats
@@ -108,7 +109,7 @@ def fire(
             award_points(
                 session,
                 seller.id,
-                prules.MILESTONE_POINTS,
+                game_numbers.current(session).milestone_points,
                 f"Milestone: {m.title}",
                 "milestone",
                 now,
@@ -145,7 +146,7 @@ def award_badge(session: Session, seller_id: int, code: str, now: datetime) -> b
     award_points(
         session,
         seller_id,
-        prules.BADGE_POINTS,
+        game_numbers.current(session).badge_points,
         f"Badge: {badge.name}",
         "badge",
         now,
@@ -249,7 +250,7 @@ def daily_activity(session: Session, seller_id: int, today: date, now: datetime)
     award_points(
         session,
         seller_id,
-        prules.DAILY_STREAK_POINTS,
+        game_numbers.current(session).daily_streak_points,
         f"Daily streak: day {step.streak}",
         "daily_streak",
         now,

@@ -59,6 +59,7 @@ from sqlalchemy.orm import Session
 from backend.db.driver import run_pipeline
 from backend.db.types import MICRO, UTCDateTime
 from backend.eventlog import append_event
+from backend.game import numbers as game_numbers
 from backend.game.awards import achievement_payload
 from backend.game.daystats import DayNumbers, month_start, next_month
 from backend.game.rules import points as prules
@@ -770,7 +771,7 @@ def fire_all(
             if c.milestone_points:
                 points_e = Entry(
                     seller.id,
-                    prules.MILESTONE_POINTS,
+                    game_numbers.current(session).milestone_points,
                     f"Milestone: {m.title}",
                     "milestone",
                     f"milestone:{m.dedupe_key}",
@@ -784,7 +785,7 @@ def fire_all(
                     given.add((seller.id, badge_id))
                     badge_e = Entry(
                         seller.id,
-                        prules.BADGE_POINTS,
+                        game_numbers.current(session).badge_points,
                         f"Badge: {badge_name}",
                         "badge",
                         f"badge:{m.badge}:seller:{seller.id}",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from backend.eventlog import append_event
 from backend.game import awards, claimpath, daystats, progress
+from backend.game import numbers as game_numbers
 from backend.game.daystats import DayNumbers
 from backend.game.rules import milestones as mrules
 from backend.game.rules import points as prules
@@ -92,7 +93,9 @@ def run_claim(
         now=now,
     )
     step, month = opening.step, opening.month
-    if step.fires:
+    numbers = game_numbers.current(session)
+    fires = step.count >= numbers.streak_from  # the admins' number, not the rule's default
+    if fires:
         append_event(
             session,
             "streak",
@@ -113,7 +116,14 @@ def run_claim(
             "claim",
             claim.id,
         )
-        for award in prules.claim_awards(item.is_jackpot, step.count, step.fires)
+        for award in prules.claim_awards(
+            item.is_jackpot,
+            step.count,
+            fires,
+            claim_points=numbers.claim_points,
+            jackpot_bonus=numbers.jackpot_bonus,
+            multiplier=numbers.streak_multiplier,
+        )
     ]
     totals = book.of(seller.id)
     day_step = prules.next_day_streak(totals.last_active_day, totals.daily_streak, today)
@@ -123,7 +133,7 @@ def run_claim(
         batch.append(
             claimpath.Entry(
                 seller.id,
-                prules.DAILY_STREAK_POINTS,
+                numbers.daily_streak_points,
                 f"Daily streak: day {day_step.streak}",
                 "daily_streak",
                 f"daily_streak:seller:{seller.id}:{today.isoformat()}",

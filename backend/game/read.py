@@ -388,37 +388,45 @@ def badges(session: Session, seller_id: int) -> list[dict[str, Any]]:
 
 
 def challenges(
-    session: Session, seller_id: int | None, settings: Settings, now: datetime | None = None
+    session: Session,
+    seller_id: int | None,
+    settings: Settings,
+    now: datetime | None = None,
+    *,
+    include_tests: bool = False,
 ) -> list[dict[str, Any]]:
     """Active challenges: ``id, title, description, metric, target, reward_points, starts_at,
     ends_at, progress`` (the caller's, for sellers; ``None`` for TVs and finance — team
-    challenges always show the team's) ``, completed, scope, seconds_left``."""
+    challenges always show the team's) ``, completed, scope, seconds_left``. Test runs
+    (``visible`` False) only with ``include_tests`` (admins)."""
     from backend.game import daystats
     from backend.game.progress import format_value, metric_value
     from backend.models import Challenge, ChallengeProgress
 
     now = now or utcnow()
-    rows = session.scalars(
-        select(Challenge)
-        .where(Challenge.active.is_(True), Challenge.starts_at <= now, Challenge.ends_at > now)
-        .order_by(Challenge.ends_at, Challenge.id)
+    q = select(Challenge).where(
+        Challenge.active.is_(True), Challenge.starts_at <= now, Challenge.ends_at > now
     )
+    if not include_tests:
+        q = q.where(Challenge.visible.is_(True))
+    rows = session.scalars(q.order_by(Challenge.ends_at, Challenge.id))
     out = []
     for ch in rows:
         progress: int | str | None = None
         completed = False
         if ch.scope == "team":
             total = daystats.DayNumbers()
-            for n in daystats.compute_range(session, ch.starts_at, ch.ends_at).values():
+            team = daystats.compute_range(session, ch.starts_at, ch.ends_at, None, ch.claim_type)
+            for n in team.values():
                 total.wins += n.wins
                 total.revenue += n.revenue
                 total.margin += n.margin
             value = metric_value(total, ch.metric)
             progress, completed = format_value(value, ch.metric), value >= ch.target
         elif seller_id is not None:
-            n = daystats.compute_range(session, ch.starts_at, ch.ends_at, [seller_id]).get(
-                seller_id, daystats.DayNumbers()
-            )
+            n = daystats.compute_range(
+                session, ch.starts_at, ch.ends_at, [seller_id], ch.claim_type
+            ).get(seller_id, daystats.DayNumbers())
             value = metric_value(n, ch.metric)
             done = session.scalar(
                 select(ChallengeProgress.completed_at).where(
@@ -437,6 +445,8 @@ def challenges(
                 "target": format_value(ch.target, ch.metric),
                 "reward_points": ch.reward_points,
                 "awards_spin": ch.awards_spin,
+                "claim_type": ch.claim_type,
+                "visible": ch.visible,
                 "starts_at": ch.starts_at.isoformat(),
                 "ends_at": ch.ends_at.isoformat(),
                 "seconds_left": max(0, int((ch.ends_at - now).total_seconds())),
@@ -489,7 +499,8 @@ def spend_spin(
     the ledger. Raises ``DomainError(404, "not_found", ...)`` / ``DomainError(409, "spin_used", ...)``."""
     from backend.eventlog import append_event
     from backend.game import awards
-    from backend.game.rules.spin import PRIZES, draw
+    from backend.game import numbers as game_numbers
+    from backend.game.rules.spin import draw
     from backend.models import Seller, Spin
 
     now = now or utcnow()
@@ -497,12 +508,13 @@ def spend_spin(
     if spin is None or spin.seller_id != seller_id:
         raise DomainError(404, "not_found", "No such spin.")
     r = secrets.SystemRandom().random() if random_value is None else random_value
-    index, prize = draw(r)
+    prizes = game_numbers.current(session).prizes()
+    index, prize = draw(r, prizes)
     record = {
         "random": r,
         "index": index,
         "points": prize.points,
-        "table": [{"code": p.code, "weight": p.weight} for p in PRIZES],
+        "table": [{"code": p.code, "weight": p.weight} for p in prizes],
         "rule": "the prize whose cumulative weight first exceeds random × total weight",
     }
     claimed = session.execute(

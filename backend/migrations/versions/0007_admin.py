@@ -156,6 +156,51 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
 
     # ### end Alembic commands ###
+    _separate_goal_ids()
+    # overdue is computed now (backend.rules.installments), never stored: the old daily
+    # job's mark meant "pending"
+    op.execute("UPDATE installment_payments SET status = 'pending' WHERE status = 'overdue'")
+
+
+def _separate_goal_ids() -> None:
+    """One id space for team and personal goals (``/api/admin/goals/{id}``): a personal
+    goal whose id is also a team goal's gets a new id above both tables (its progress
+    cache rows and the dedupe keys of what it fired follow). New ids are allocated across
+    both tables by ``backend.actions.goals`` (a mapper hook)."""
+    conn = op.get_bind()
+    team = {int(r[0]) for r in conn.execute(sa.text("SELECT id FROM sales_goals"))}
+    personal = sorted(int(r[0]) for r in conn.execute(sa.text("SELECT id FROM personal_goals")))
+    clashes = [i for i in personal if i in team]
+    top = max([0, *team, *personal])
+    for old in clashes:
+        top += 1
+        new = top
+        params = {"old": old, "new": new}
+        conn.execute(sa.text("UPDATE personal_goals SET id = :new WHERE id = :old"), params)
+        conn.execute(
+            sa.text(
+                "UPDATE progress_cache SET goal_id = :new WHERE scope = 'personal' AND goal_id = :old"
+            ),
+            params,
+        )
+        for table in ("achievements", "points_ledger"):
+            rows = conn.execute(
+                sa.text(f"SELECT id, dedupe_key FROM {table} WHERE dedupe_key LIKE :pat"),
+                {"pat": f"%personal_goal:{old}:%"},
+            ).all()
+            for rid, key in rows:
+                fixed = str(key).replace(f"personal_goal:{old}:", f"personal_goal:{new}:")
+                conn.execute(
+                    sa.text(f"UPDATE {table} SET dedupe_key = :k WHERE id = :i"),
+                    {"k": fixed, "i": rid},
+                )
+    if conn.dialect.name == "postgresql" and clashes:
+        conn.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence('personal_goals', 'id'), "
+                "(SELECT max(id) FROM personal_goals))"
+            )
+        )
 
 
 def downgrade() -> None:

@@ -181,15 +181,21 @@ def test_the_table_says_what_the_contract_says() -> None:
         assert rule == want, (method, path)
 
 
+def _still_501(app: WinRoomApp, method: str, path: str) -> bool:
+    """Whether the endpoint is of a later batch still (its operation documents 501)."""
+    for template, ops in app.api.openapi()["paths"].items():
+        if shape(template) == shape(path) and method.lower() in ops:
+            return "501" in ops[method.lower()]["responses"]
+    return False
+
+
 @pytest.mark.parametrize(("method", "path"), sorted(CONTRACT), ids=lambda x: str(x))
 def test_endpoint_by_role(
     env: tuple[WinRoomApp, People, TestClient], method: str, path: str
 ) -> None:
-    _app, people, client = env
+    app, people, client = env
     who = CONTRACT[(method, path)]
-    later = path.startswith(("/api/admin/", "/api/devices/")) and not path.startswith(
-        ("/api/admin/devices", "/api/devices/")  # built: devices and TV pairing
-    )  # not built yet: 501
+    later = _still_501(app, method, path)  # not built yet: 501
     got: dict[str | None, int] = {}
     want: dict[str | None, int] = {}
     for role in CALLERS:

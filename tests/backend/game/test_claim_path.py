@@ -324,7 +324,11 @@ def test_a_badge_worth_no_points_is_still_granted_with_no_entry(
 ) -> None:
     """Game numbers may change: with badges worth 0 points, the claim's badges are granted
     and no badge entry or ``points.awarded`` is written for them."""
-    monkeypatch.setattr(prules, "BADGE_POINTS", 0)
+    from backend.game import numbers as game_numbers
+
+    monkeypatch.setattr(
+        game_numbers, "current", lambda _s: game_numbers.GameNumbers(badge_points=0)
+    )
     with db.transaction() as s:
         ayse = add_seller(s, "Ayse")
         item = add_item(s, "100000", "20000", at=NOW)
