@@ -102,17 +102,21 @@ def update_seller(
             for k, v in body.model_dump(include=sent).items()
             if v is not None
         }
-    with ctx.db.transaction() as s:
-        seller_actions.update_seller(
-            s,
-            seller_id,
-            changes=changes,
-            version=body.version,
-            actor_id=principal.seller_id,
-            actor_role=principal.role,
-        )
-        s.flush()
-        out = seller_reads.one_seller(s, seller_id, ctx.settings)
+    try:
+        with ctx.db.transaction() as s:
+            seller = seller_actions.update_seller(
+                s,
+                seller_id,
+                changes=changes,
+                version=body.version,
+                actor_id=principal.seller_id,
+                actor_role=principal.role,
+            )
+            if seller.hidden_from_tv:  # masked on the TVs before anything of theirs commits
+                ctx.hidden.hide_now(seller.id, seller.name)
+            out = seller_reads.one_seller(s, seller_id, ctx.settings)
+    finally:
+        ctx.hidden.refresh()  # what committed (or not)
     return {"seller": out}
 
 
