@@ -21,6 +21,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import leaderboards
 from leaderboards import NOW, SELLERS, database, pct, populate, timed
 from provenance import print_provenance
 from sqlalchemy import text
@@ -31,6 +32,15 @@ from backend.runtime import Database
 from backend.settings import load_settings
 
 CAMPAIGNS = 20
+_random_times = leaderboards.gen_rows
+
+
+def gen_rows_in_time_order(n: int, seed: int = 7) -> Any:
+    """``leaderboards.gen_rows`` with ids in time order, as a live floor makes them (a claim
+    and its queue item get higher ids than earlier ones): a day's rows sit together."""
+    rows = sorted(_random_times(n, seed), key=lambda r: r[4])
+    for i, row in enumerate(rows, start=1):
+        yield (i, *row[1:])
 
 
 def campaigns_and_refunds(db: Database) -> None:
@@ -53,7 +63,8 @@ def campaigns_and_refunds(db: Database) -> None:
             conn.execute(text("ANALYZE"))
 
 
-def run(kind: str, n: int, reps: int) -> dict[str, Any]:
+def run(kind: str, n: int, reps: int, ordered: bool) -> dict[str, Any]:
+    leaderboards.gen_rows = gen_rows_in_time_order if ordered else _random_times
     st = load_settings(data_dir=Path(tempfile.mkdtemp()), timezone="Europe/Istanbul")
     with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as db:
         load_s = populate(db, n)
@@ -103,6 +114,11 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="100,000 claims, fewer repetitions")
     ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     ap.add_argument("--claims", type=int)
+    ap.add_argument(
+        "--random-ids",
+        action="store_true",
+        help="ids in random time order (bench/leaderboards.py's data; the worst case)",
+    )
     args = ap.parse_args()
     n = args.claims or (100_000 if args.quick else 1_000_000)
     reps = 10 if args.quick else 30
@@ -114,8 +130,12 @@ def main() -> int:
         kinds.remove("postgres")
     print_provenance(platform.processor() or platform.machine())
     for kind in kinds:
-        r = run(kind, n, reps)
-        print(f"\n### {kind}: {r['claims']:,} claims, {SELLERS} sellers, {CAMPAIGNS} campaigns")
+        r = run(kind, n, reps, ordered=not args.random_ids)
+        order = "random" if args.random_ids else "time"
+        print(
+            f"\n### {kind}: {r['claims']:,} claims, {SELLERS} sellers, {CAMPAIGNS} campaigns"
+            f" (ids in {order} order)"
+        )
         print(f"bulk load {r['load_s']:.1f} s; October: {r['wins_oct']:,} wins\n")
         print("| month | first request ms | p50 ms | p95 ms |\n|---|---:|---:|---:|")
         for m, (p50, p95) in r["months"].items():

@@ -9,9 +9,9 @@ boards. For a month (and the previous one):
 - ``margin_amount_usd``: their items' margin minus the adjustments — the margin the boards
   show; so ``revenue − cost − adjustments = margin`` wherever the cost is known;
 - ``margin_percent``: margin ÷ revenue (a fraction, None without revenue);
-- ``refunds_usd`` (and ``refunds``, how many): the month's claims that were refunded, at the
-  refund's amount (the item's revenue when the refund named none); they are left out of
-  everything above, as they leave the boards.
+- ``refunds_usd`` (and ``refunds``, how many): the month's claims that were refunded (items
+  not excluded), at the refund's amount (the item's revenue when the refund named none);
+  they are left out of everything above, as they leave the boards.
 
 Past days' per-campaign numbers are cached in the process (:class:`_DayCache` says when a
 day is recomputed); today's are read on every request.
@@ -33,10 +33,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from backend.db.types import utcnow
+from backend.db.types import Micros, utcnow
 from backend.errors import DomainError
 from backend.game.daystats import next_month
 from backend.game.rules.periods import DayRange, iter_days, local_day, utc_bounds
@@ -95,63 +95,49 @@ def _days(first: date) -> DayRange:
     return DayRange(first, next_month(first) - timedelta(days=1))
 
 
-def _live() -> Any:
-    return and_(Claim.refunded.is_(False), QueueItem.status != "excluded")
-
-
 Campaigns = dict[tuple[Any, Any], Numbers]
 
 
 def _by_campaign(session: Session, start: datetime, end: datetime) -> Campaigns:
     """Live claims with ``start <= claimed_at < end`` per campaign ``(id, name)``, with
-    their adjustments; the refunded ones under the key ``(None, REFUNDS)``."""
-    q, c = QueueItem, Claim
-    out: Campaigns = {}
+    their adjustments; the refunded ones (items not excluded) under ``(None, REFUNDS)``.
+    One statement: the adjustments and the refund are index probes per claim."""
+    q, c, a = QueueItem, Claim, ClaimAdjustment
+    adjusted = (
+        select(func.sum(a.amount_usd)).where(a.claim_id == c.id).correlate(c).scalar_subquery()
+    )
     stmt = (
         select(
             q.campaign_id,
             q.campaign_name,
+            c.refunded,
             func.count(),
             func.sum(q.revenue_usd),
             func.sum(q.cost_usd),
             func.sum(q.margin_amount_usd),
+            func.sum(type_coerce(adjusted, Micros())),
+            func.sum(func.coalesce(Refund.amount_usd, q.revenue_usd, 0)),
         )
         .select_from(c)
         .join(q, q.id == c.queue_id)
-        .where(c.claimed_at >= start, c.claimed_at < end, _live())
-        .group_by(q.campaign_id, q.campaign_name)
+        .outerjoin(Refund, Refund.claim_id == c.id)
+        .where(c.claimed_at >= start, c.claimed_at < end, q.status != "excluded")
+        .group_by(q.campaign_id, q.campaign_name, c.refunded)
     )
-    for cid, name, n, revenue, cost, margin in session.execute(stmt):
+    out: Campaigns = {}
+    for cid, name, refunded, n, revenue, cost, margin, adj, refund in session.execute(stmt):
+        if refunded:
+            got = out.setdefault((None, REFUNDS), Numbers())
+            got.refunded += int(n)
+            got.refunds += _money_sum(refund)
+            continue
         out[(cid, name)] = Numbers(
             wins=int(n),
             revenue=_money_sum(revenue),
             cost=_money_sum(cost),
             gross_margin=_money_sum(margin),
+            adjustments=_money_sum(adj),
         )
-    adj = (
-        select(q.campaign_id, q.campaign_name, func.sum(ClaimAdjustment.amount_usd))
-        .select_from(c)
-        .join(ClaimAdjustment, ClaimAdjustment.claim_id == c.id)
-        .join(q, q.id == c.queue_id)
-        .where(c.claimed_at >= start, c.claimed_at < end, _live())
-        .group_by(q.campaign_id, q.campaign_name)
-    )
-    for cid, name, total in session.execute(adj):
-        out.setdefault((cid, name), Numbers()).adjustments = _money_sum(total)
-    refunds = (
-        select(func.count(), func.sum(func.coalesce(Refund.amount_usd, q.revenue_usd, 0)))
-        .select_from(c)
-        .join(q, q.id == c.queue_id)
-        .outerjoin(Refund, Refund.claim_id == c.id)
-        .where(
-            c.claimed_at >= start,
-            c.claimed_at < end,
-            c.refunded.is_(True),
-        )
-    )
-    n, total = session.execute(refunds).one()
-    if n:
-        out[(None, REFUNDS)] = Numbers(refunded=int(n), refunds=_money_sum(total))
     return out
 
 

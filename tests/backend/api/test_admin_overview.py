@@ -120,7 +120,7 @@ def expected(sales: list[Sale], month: str, settings: Settings) -> dict[str, Any
     cost = sum((x.cost for x in live), Decimal(0))
     adjustments = sum((x.adjustments for x in live), Decimal(0))
     margin = revenue - cost - adjustments
-    refunded = [x for x in mine if x.refunded]
+    refunded = [x for x in mine if x.refunded and not x.excluded]
     totals = {
         "wins": len(live),
         "revenue_usd": m(revenue),
