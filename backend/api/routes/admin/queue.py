@@ -21,10 +21,9 @@ router = APIRouter(prefix="/api/admin", tags=["admin"])
 FinanceStatus = Literal["waiting", "approved", "installment", "problem"]
 StatusFilter = Literal["pending", "claimed", "excluded", "all"]
 Version = Annotated[int | None, Field(default=None, ge=1, le=MAX_ID)]
-ORDER = Keyset(
-    "queue:-created",
-    [Key(QueueItem.__table__.c.created_at, True), Key(QueueItem.__table__.c.id, True)],
-)
+# newest first by id (ids follow the order items were queued): served by the primary key
+# and ``ix_queue_status_id`` without a sort, however long the queue's history
+ORDER = Keyset("queue:-id", [Key(QueueItem.__table__.c.id, True)])
 
 
 class AdminQueueItem(QueueItemOut):
@@ -75,7 +74,7 @@ def list_queue(
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
 ) -> Any:
-    """Newest first. ``problem=true``: items with a problem (an ingest problem reason or the
+    """Newest first (by id). ``problem=true``: items with a problem (an ingest problem reason or the
     finance status ``problem``); ``false``: the others. ``q``: a case-insensitive substring
     of the customer's email or name or the campaign's name."""
     stmt = select(QueueItem)
@@ -103,7 +102,7 @@ def list_queue(
             )
         )
     with ctx.db.read() as s:
-        pg = page(s, stmt, ORDER, lambda r: (r[0].created_at, r[0].id), limit, cursor)
+        pg = page(s, stmt, ORDER, lambda r: (r[0].id,), limit, cursor)
         items = [queue_admin.admin_item_out(r[0]) for r in pg.rows]
     return listing("items", items, pg)
 
