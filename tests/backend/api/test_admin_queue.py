@@ -341,3 +341,40 @@ def test_exclude_refusals(client: TestClient, people: People, db: Database) -> N
         assert r.json()["error"]["code"] == code
     assert _item(db, qid).status == "pending"
     assert _events(db, "queue.excluded") == [] and _audit(db) == []
+
+
+def test_two_concurrent_writers_with_one_version(
+    client: TestClient, people: People, db: Database
+) -> None:
+    """At the same moment, both sending version 1: exactly one wins, the other is stale."""
+    import threading
+
+    qid = add_item(db)
+    barrier = threading.Barrier(2)
+    answers: list[Any] = []
+
+    def write(role: str, note: str) -> None:
+        barrier.wait()
+        answers.append(
+            client.patch(
+                f"{ADMIN}/{qid}",
+                json={"note": note, "finance_status": "approved", "version": 1},
+                headers=people.headers(role),
+            )
+        )
+
+    threads = [
+        threading.Thread(target=write, args=("finance", "a")),
+        threading.Thread(target=write, args=("admin", "b")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
+    loser = next(r for r in answers if r.status_code == 409)
+    assert loser.json()["error"]["code"] == "stale"
+    winner = next(r for r in answers if r.status_code == 200).json()["item"]
+    item = _item(db, qid)
+    assert (item.note, item.version) == (winner["note"], 2)
+    assert len(_events(db, "finance.status_changed")) == 1 and len(_audit(db)) == 1
