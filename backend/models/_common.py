@@ -19,8 +19,9 @@ def created_at() -> Mapped[datetime]:
 
 def version_column() -> Mapped[int]:
     """``version`` of an object the admin API edits: every write increments it
-    (CONTRACT §4a; ``backend.actions.versions.bump`` checks and raises it)."""
-    return mapped_column(Integer, default=1, server_default="1", nullable=False)
+    (CONTRACT §4a; ``backend.actions.versions.bump`` checks and raises it). Only a server
+    default: the hot paths' hand-built INSERTs need not name it."""
+    return mapped_column(Integer, server_default="1", nullable=False)
 
 
 def one_of(column: str, values: tuple[str, ...], name: str | None = None) -> CheckConstraint:

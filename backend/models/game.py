@@ -113,7 +113,7 @@ class Achievement(Base):
     dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
     # the claim that set it off was refunded: TVs and sellers show that on the story
-    refunded: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    refunded: Mapped[bool] = mapped_column(Boolean, server_default="0")
     created_at: Mapped[datetime] = created_at()
 
 
@@ -198,7 +198,7 @@ class Challenge(Base):
     reward_points: Mapped[int] = mapped_column(Integer, default=0)
     awards_spin: Mapped[bool] = mapped_column(Boolean, default=True)
     # a test run (False): computed, shown in the admin window only
-    visible: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    visible: Mapped[bool] = mapped_column(Boolean, server_default="1")
     claim_type: Mapped[str | None] = mapped_column(String(16))  # count only this type
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

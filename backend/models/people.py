@@ -27,7 +27,7 @@ class Seller(Base):
     color: Mapped[str] = mapped_column(String(9), default="#4C8DFF")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # TVs show a hidden seller as "A teammate"; they still play and see everything
-    hidden_from_tv: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    hidden_from_tv: Mapped[bool] = mapped_column(Boolean, server_default="0")
     version: Mapped[int] = version_column()
     created_at: Mapped[datetime] = created_at()
 
