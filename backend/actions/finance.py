@@ -226,9 +226,9 @@ def _write_shares(session: Session, claim: Claim, shares: list[tuple[int, Decima
             session.delete(entry)
     session.flush()
     for sid, share in shares:
-        entry = existing.get(sid)
-        if entry is None:
-            entry = AttributionShareEntry(claim_id=claim.id, seller_id=sid)
+        found = existing.get(sid)
+        entry = found or AttributionShareEntry(claim_id=claim.id, seller_id=sid)
+        if found is None:
             session.add(entry)
         entry.share = share
         entry.revenue_usd = None if item.revenue_usd is None else share_of(item.revenue_usd, share)
@@ -307,9 +307,7 @@ def _move_points(session: Session, claim: Claim, old: int, new: int, now: dateti
 def _active_seller(session: Session, seller_id: int, field: str, code: str) -> Seller:
     seller = session.get(Seller, seller_id)
     if seller is None or not seller.is_active or seller.role not in CLAIMING_ROLES:
-        raise DomainError(
-            422, code, f"Seller {seller_id} is not an active seller.", field=field
-        )
+        raise DomainError(422, code, f"Seller {seller_id} is not an active seller.", field=field)
     return seller
 
 
@@ -613,11 +611,13 @@ def apply_refund(
     w = _Write(session, claim, version, settings, actor_id, now)
     if claim.refunded:  # refunded while we waited for the lock
         raise DomainError(409, "already_refunded", "This claim was refunded already.")
+    if amount is None:  # the whole sale
+        amount = _item(session, claim).revenue_usd
     refund = Refund(
         claim_id=claim.id, amount_usd=amount, reason=reason, created_by=actor_id, created_at=now
     )
     session.add(refund)
-    if not _item(session, claim).status == "excluded":
+    if _item(session, claim).status != "excluded":
         _take_back_points(session, claim, claim.claimed_by, "Refunded", now)
     claim.refunded = True
     session.execute(
@@ -626,9 +626,7 @@ def apply_refund(
         .values(refunded=True),
         execution_options={"synchronize_session": "fetch"},
     )
-    marked = list(
-        session.scalars(select(Achievement.id).where(Achievement.claim_id == claim.id))
-    )
+    marked = list(session.scalars(select(Achievement.id).where(Achievement.claim_id == claim.id)))
     if marked:
         session.execute(
             update(Achievement).where(Achievement.id.in_(marked)).values(refunded=True),

@@ -40,7 +40,9 @@ def period_out(session: Session, month: str, row: ClosedPeriod | None) -> dict[s
     names: dict[int, str] = {}
     ids = [i for i in ((row.closed_by, row.reopened_by) if row else ()) if i is not None]
     if ids:
-        names = dict(session.execute(select(Seller.id, Seller.name).where(Seller.id.in_(ids))))
+        names = dict(
+            session.execute(select(Seller.id, Seller.name).where(Seller.id.in_(ids))).all()
+        )
 
     def who(sid: int | None) -> dict[str, Any] | None:
         return None if sid is None else {"id": sid, "name": names.get(sid)}
@@ -129,7 +131,9 @@ def reopen_period(
     now = now or utcnow()
     statement.parse_month(month_text)
     if not reason.strip():
-        raise DomainError(422, "invalid_reason", "Reopening a month needs a reason.", field="reason")
+        raise DomainError(
+            422, "invalid_reason", "Reopening a month needs a reason.", field="reason"
+        )
     awards.serialize(session)
     row = session.get(ClosedPeriod, month_text, populate_existing=True)
     if row is None or row.reopened_at is not None:

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import func, literal, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -202,9 +202,7 @@ def order_of(sort: str) -> Order:
     return Order(col, QueueItem.id, desc, True)
 
 
-def _segment(
-    base: Select[Any], order: Order, after: Sequence[Any] | None, nulls: bool, limit: int
-) -> Select[Any]:
+def _segment(base: Any, order: Order, after: Sequence[Any] | None, nulls: bool, limit: int) -> Any:
     stmt = base
     if order.nullable:
         stmt = stmt.where(order.value.is_(None) if nulls else order.value.is_not(None))
@@ -215,7 +213,8 @@ def _segment(
     else:
         keys = [order.value, order.tie]
         if after is not None:
-            row, cut = tuple_(order.value, order.tie), tuple_(after[0], after[1])
+            cut = tuple_(literal(after[0], order.value.type), literal(after[1], order.tie.type))
+            row = tuple_(order.value, order.tie)
             stmt = stmt.where(row < cut if order.descending else row > cut)
     return stmt.order_by(*[k.desc() if order.descending else k.asc() for k in keys]).limit(limit)
 
@@ -233,11 +232,7 @@ def rows_after(
     """Up to ``limit`` rows after the key ``after`` (None: from the start), and the key of
     the last row when more follow (None at the end)."""
     order = order_of(sort)
-    base = (
-        select(*_COLUMNS)
-        .join(QueueItem, QueueItem.id == Claim.queue_id)
-        .where(*_conditions(f))
-    )
+    base = select(*_COLUMNS).join(QueueItem, QueueItem.id == Claim.queue_id).where(*_conditions(f))
     want = limit + 1
     rows: list[Any] = []
     in_nulls = order.nullable and after is not None and after[0] is None
@@ -387,7 +382,11 @@ def claim_detail(session: Session, claim_id: int) -> dict[str, Any]:
     if refund is not None:
         people.add(refund.created_by)
     ids = sorted(p for p in people if p is not None)
-    names = dict(session.execute(select(Seller.id, Seller.name).where(Seller.id.in_(ids)))) if ids else {}
+    names = (
+        dict(session.execute(select(Seller.id, Seller.name).where(Seller.id.in_(ids))).all())
+        if ids
+        else {}
+    )
 
     out["adjustments"] = [
         {
@@ -439,7 +438,11 @@ def claim_detail(session: Session, claim_id: int) -> dict[str, Any]:
     for a in audits:
         body = {k: v for k, v in (a.details or {}).items() if k not in ("before", "after")}
         steps.append(
-            (a.created_at, 2, {"kind": a.action, "actor": _actor(names, a.actor_id), "detail": body})
+            (
+                a.created_at,
+                2,
+                {"kind": a.action, "actor": _actor(names, a.actor_id), "detail": body},
+            )
         )
     for o in objections:
         steps.append(

@@ -134,9 +134,7 @@ def compute(session: Session, month: date, tz: Any) -> list[Line]:
     for sid, total in session.execute(clawbacks):
         line(sid).clawbacks += Decimal(total or 0)
     if lines:
-        names = session.execute(
-            select(Seller.id, Seller.name).where(Seller.id.in_(sorted(lines)))
-        )
+        names = session.execute(select(Seller.id, Seller.name).where(Seller.id.in_(sorted(lines))))
         for sid, name in names:
             lines[sid].name = name
     return [lines[sid] for sid in sorted(lines)]
