@@ -32,16 +32,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from leaderboards import database, pct, ts  # noqa: E402
+from leaderboards import database, pct, ts
 
-from backend.api.lists import encode_cursor  # noqa: E402
-from backend.auth import issue_token  # noqa: E402
-from backend.models import Seller  # noqa: E402
-from backend.reads import claims as reads  # noqa: E402
-from backend.reads import exports, statement  # noqa: E402
-from backend.runtime import Database  # noqa: E402
-from backend.server import build  # noqa: E402
-from backend.settings import load_settings  # noqa: E402
+from backend.api.lists import encode_cursor
+from backend.auth import issue_token
+from backend.models import Seller
+from backend.reads import claims as reads
+from backend.reads import exports, statement
+from backend.runtime import Database
+from backend.server import build
+from backend.settings import load_settings
 
 SELLERS = 100
 M = 1_000_000
@@ -183,7 +183,6 @@ def deep_cursor(db: Database, sort: str, n: int) -> str:
     """The cursor after the middle row of ``sort`` (as a client paging there would hold)."""
     order = reads.order_of(sort)
     with db.read() as s:
-        rows, _ = reads.rows_after(s, reads.ClaimFilters(), sort, None, 1)
         from sqlalchemy import select
 
         from backend.models import Claim, QueueItem
