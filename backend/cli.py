@@ -1,4 +1,5 @@
-"""``winroom-backend``: migrate, create-user, device-token, serve, worker, simulate, demo.
+"""``winroom-backend``: migrate, create-user, device-token, close-period, export, serve,
+worker, simulate, demo.
 
 Every command exits non-zero with one clear line on bad input (``winroom-backend: ...``).
 """
@@ -98,6 +99,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="sales per second (default: 0.2 until stopped; with --count, no pause)",
     )
     sm.add_argument("--seed", type=int, help="random seed for a reproducible floor")
+
+    cp = sub.add_parser("close-period", help="close a past month: freeze its statement")
+    cp.add_argument("month", metavar="YYYY-MM")
+
+    ex = sub.add_parser("export", help="write claims.csv or a month's statement.csv")
+    ex.add_argument("what", choices=["claims", "statement"])
+    ex.add_argument("--month", metavar="YYYY-MM", help="the statement's month (required)")
+    ex.add_argument("--from", dest="from_", metavar="YYYY-MM-DD", help="claims from this day")
+    ex.add_argument("--to", metavar="YYYY-MM-DD", help="claims up to this day (inclusive)")
+    ex.add_argument("--seller-id", type=_positive_int)
+    ex.add_argument("--finance-status")
+    ex.add_argument("--claim-type")
+    ex.add_argument("--refunded", choices=["true", "false"])
+    ex.add_argument("--q", help="substring of customer email or name, campaign name")
+    ex.add_argument("--sort", help="claimed_at, revenue_usd, margin_amount_usd (- descending)")
+    ex.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     dm = sub.add_parser("demo", help="everything the demo needs in one process tree")
     dm.add_argument("--port", type=_port, default=8000)
@@ -200,10 +217,71 @@ def _lazy(module: str, func: str) -> Callable[[Settings, argparse.Namespace], in
     return run
 
 
+def _cmd_close_period(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.actions.periods import close_period
+    from backend.errors import DomainError
+    from backend.runtime import open_database
+
+    db = open_database(settings)
+    try:
+        with db.transaction() as s:
+            row = close_period(s, args.month, settings=settings)
+            rows = row.statement_csv.count("\r\n") - 1
+        print(f"closed {args.month}: its statement ({rows} sellers) is frozen")
+    except DomainError as exc:
+        raise CliError(exc.message) from None
+    finally:
+        db.dispose()
+    return 0
+
+
+def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.errors import DomainError
+    from backend.reads import claims, exports, statement
+    from backend.runtime import open_database
+
+    db = open_database(settings)
+    out = None
+    try:
+        if args.what == "statement":
+            month = statement.parse_month(args.month, "--month")
+            with db.read() as s:
+                chunks = [statement.statement_text(s, month, settings.tz).encode("utf-8")]
+        else:
+            with db.read() as s:
+                f = claims.parse_filters(
+                    s,
+                    settings.tz,
+                    from_=args.from_,
+                    to=args.to,
+                    seller_id=args.seller_id,
+                    finance_status=args.finance_status,
+                    claim_type=args.claim_type,
+                    refunded=args.refunded,
+                    q=args.q,
+                )
+            sort = claims.parse_sort(args.sort)
+            chunks = exports.claims_csv(db.read, f, sort)  # type: ignore[assignment]
+        out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
+        for chunk in chunks:
+            out.write(chunk)
+        out.flush()
+    except DomainError as exc:
+        field = exc.extra.get("field")
+        raise CliError(f"{field}: {exc.message}" if field else exc.message, 2) from None
+    finally:
+        if out is not None and args.output:
+            out.close()
+        db.dispose()
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "migrate": _cmd_migrate,
     "create-user": _cmd_create_user,
     "device-token": _cmd_device_token,
+    "close-period": _cmd_close_period,
+    "export": _cmd_export,
     "serve": _lazy("backend.server", "serve_command"),
     "worker": _lazy("backend.ingest.worker", "worker_command"),
     "simulate": _lazy("backend.simulate", "simulate_command"),

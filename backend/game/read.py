@@ -580,6 +580,7 @@ def achievements(session: Session, limit: int = 12) -> list[dict[str, Any]]:
     out = []
     for a, name in rows:
         item = {"id": a.id, **achievement_payload(a, name)}  # ``id`` as every list has
+        item["refunded"] = bool(a.refunded)  # the claim that set it off was refunded
         item["reactions"] = [
             {"emoji": e, "count": len(s), "seller_ids": s} for e, s in reactions[a.id].items()
         ]

@@ -46,6 +46,9 @@ class QueueItem(Base):
         CheckConstraint("revenue_usd IS NULL OR revenue_usd >= 0", name="revenue_non_negative"),
         CheckConstraint("cost_usd IS NULL OR cost_usd >= 0", name="cost_non_negative"),
         Index("ix_queue_status_id", "status", "id"),
+        # the admin claims list sorted by money (keyset on value, id)
+        Index("ix_queue_revenue_id", "revenue_usd", "id"),
+        Index("ix_queue_margin_id", "margin_amount_usd", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

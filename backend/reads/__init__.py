@@ -1,1 +1,1 @@
-"""Read models of the admin API: what finance and admins look at (no writes here)."""
+"""Read models of the admin API: queries that never write (CONTRACT §4a)."""

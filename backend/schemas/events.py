@@ -71,6 +71,7 @@ class AchievementPayload(Payload):
     emoji: str
     value: str | None
     created_at: str | None = None
+    refunded: bool = False  # the claim that set it off was refunded (CONTRACT §4a)
 
 
 class LeaderboardRefresh(Payload):

@@ -144,6 +144,8 @@ def upgrade() -> None:
 
     with op.batch_alter_table("queue", schema=None) as batch_op:
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
+        batch_op.create_index("ix_queue_revenue_id", ["revenue_usd", "id"], unique=False)
+        batch_op.create_index("ix_queue_margin_id", ["margin_amount_usd", "id"], unique=False)
 
     with op.batch_alter_table("sales_goals", schema=None) as batch_op:
         batch_op.add_column(sa.Column("ended_at", backend.db.types.UTCDateTime(), nullable=True))
@@ -214,6 +216,8 @@ def downgrade() -> None:
         batch_op.drop_column("ended_at")
 
     with op.batch_alter_table("queue", schema=None) as batch_op:
+        batch_op.drop_index("ix_queue_margin_id")
+        batch_op.drop_index("ix_queue_revenue_id")
         batch_op.drop_column("version")
 
     with op.batch_alter_table("promotions", schema=None) as batch_op:
