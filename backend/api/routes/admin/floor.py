@@ -129,6 +129,8 @@ def list_goals(
         parts.append(
             personal if seller_id is None else personal.where(PersonalGoal.seller_id == seller_id)
         )
+    if not parts:  # team goals have no seller: nothing matches both filters
+        return GoalList(goals=[], next_cursor=None, total=0)
     u = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     stmt = select(u.c.id, u.c.scope)
     if active is not None:
