@@ -88,7 +88,7 @@ for who in admin finance sales_lead sales tv; do
 done
 if grep -q "unexpected error" "$WORK/serve.log"; then
   echo "the server logged unexpected errors (500):" >&2
-  grep -A30 "unexpected error" "$WORK/serve.log" >&2
+  grep -A150 "unexpected error" "$WORK/serve.log" | grep -v "^  File .*site-packages" >&2
   status=1
 else
   echo "the server logged no unexpected error (no 500)"
