@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 
 from winroom_desktop.app import AppContext, run_app
 from winroom_desktop.state import snapshot as snap
-from winroom_desktop.state.effects import RefetchBoards, Sound
+from winroom_desktop.state.effects import Refetch, RefetchBoards, Sound
 from winroom_desktop.state.journal import Journal, write_atomic
 from winroom_desktop.state.sample import sample_overlay, sample_responses
 from winroom_desktop.state.store import Store
@@ -177,13 +177,18 @@ class TvApp(QObject):
         self.window.render(state, effects)
         self._journal_dirty = True
         boards: set[str] = set()
+        paths: dict[str, None] = {}  # in order: the playlist's boards together, then the rest
         for eff in effects:
             if isinstance(eff, Sound) and self.sound is not None and not self.window.overlay.busy:
                 self.sound.play(eff.name)
             elif isinstance(eff, RefetchBoards):
                 boards.update(eff.boards or ("wins", "revenue", "margin", "conversion"))
+            elif isinstance(eff, Refetch):
+                paths.update(dict.fromkeys(eff.paths))
         if boards and any(b in boards for b, _ in self.settings.board_playlist):
-            self._spawn(self.feed.refresh(self.board_paths()))
+            paths = {**dict.fromkeys(self.board_paths()), **paths}
+        if paths:  # one reload for everything this event changed
+            self._spawn(self.feed.refresh(list(paths)))
 
     def on_snapshot(self, responses: dict[str, Any], latest_id: int | None) -> None:
         state = self.store.load_snapshot(responses, latest_id)
