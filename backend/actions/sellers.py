@@ -96,5 +96,6 @@ def update_seller(
         after=seller_row(seller),
     )
     if {"name", "hidden_from_tv", "is_active"} & set(moved):
+        append_event(session, "sellers.changed", {"id": seller.id, "action": "updated"})
         append_event(session, "leaderboard:refresh", {"boards": BOARDS}, actor=actor_id)
     return seller

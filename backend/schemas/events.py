@@ -162,7 +162,9 @@ class ClaimChanged(Payload):
 
 
 class Hint(Payload):
-    """``goals.changed``, ``challenges.changed``, ``promotions.changed``: refetch over HTTP."""
+    """``goals.changed``, ``challenges.changed``, ``promotions.changed``: refetch over HTTP;
+    ``sellers.changed`` (beyond CONTRACT §5): a seller's name, TV visibility or activity
+    changed, so screens reload what names sellers (recent claims, stories)."""
 
     id: int | None = None
     action: str | None = None  # created, updated, ended
@@ -200,6 +202,7 @@ PAYLOADS: dict[str, type[Payload]] = {
     "goals.changed": Hint,
     "challenges.changed": Hint,
     "promotions.changed": Hint,
+    "sellers.changed": Hint,
     "installment.changed": InstallmentChanged,
 }
 
@@ -240,6 +243,7 @@ EventType = Literal[
     "goals.changed",
     "challenges.changed",
     "promotions.changed",
+    "sellers.changed",
     "installment.changed",
 ]
 

@@ -64,6 +64,7 @@ REFETCH: dict[str, tuple[str, ...]] = {
     "claim.adjusted": (CLAIMS,),
     "refund.applied": (CLAIMS, ACHIEVEMENTS),
     "objection.resolved": (CLAIMS,),
+    "sellers.changed": (CLAIMS, ACHIEVEMENTS),
 }
 
 

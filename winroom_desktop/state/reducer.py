@@ -274,6 +274,7 @@ REDUCERS: dict[str, Reducer] = {
     "emoji.added": _emoji,
     "emoji.removed": _emoji,
     "queue.excluded": _changed,
+    "queue.updated": _changed,
     "refund.applied": _changed,
     "claim.adjusted": _changed,
     "finance.status_changed": _changed,

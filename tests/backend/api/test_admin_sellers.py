@@ -101,7 +101,10 @@ def test_admin_edits(client: TestClient, people: People, db: Database) -> None:
     )
     assert row.details["before"]["role"] == "sales" and row.details["after"]["role"] == "sales_lead"
     with db.read() as s:
-        assert [e.type for e in s.scalars(select(Event))] == ["leaderboard:refresh"]
+        assert [e.type for e in s.scalars(select(Event))] == [
+            "sellers.changed",
+            "leaderboard:refresh",
+        ]
     # the same values again: nothing written
     r = client.patch(f"{URL}/{sid}", json={"name": "Sales Two"}, headers=h)
     assert r.status_code == 200 and r.json()["seller"]["version"] == 2
