@@ -1487,8 +1487,9 @@ class AdminController(QObject):
         self.ask_login("You are logged out.")
 
     async def close(self) -> None:
-        self._flush.stop()
-        self._detail_timer.stop()
+        with contextlib.suppress(RuntimeError):  # the window (and its timers) may be gone
+            self._flush.stop()
+            self._detail_timer.stop()
         for task in list(self.tasks):
             task.cancel()
         for task in list(self.tasks):

@@ -86,6 +86,7 @@ class FakeAdmin:
         self.fail: dict[tuple[str, str], tuple[int, Any]] = {}  # (method, path) → answer
         self.overrides: dict[int, dict[str, Any]] = {}
         self.lock = threading.Lock()
+        self.down = False  # the in-process transport refuses connections
         n = n_claims
         # per-claim columns for filters and sorting (cheap lists, not dicts)
         self.c_seller = [SELLERS[(i * 7) % 8][0] for i in range(1, n + 1)]
@@ -805,6 +806,8 @@ class FakeAdmin:
     # -- adapters ----------------------------------------------------------------------
     def transport(self) -> httpx.MockTransport:
         def handler(request: httpx.Request) -> httpx.Response:
+            if self.down:
+                raise httpx.ConnectError("connection refused", request=request)
             url = urlsplit(str(request.url))
             query = dict(parse_qsl(url.query))
             body = json.loads(request.content) if request.content else None

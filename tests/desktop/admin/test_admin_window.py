@@ -1,0 +1,228 @@
+"""The admin window wired to the fake §4a API: loading, paging, actions, live events,
+409 stale, roles and offline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from tests.desktop.admin.conftest import Harness, make_admin
+from winroom_desktop.state.admin.actions import ShareSplit
+
+
+def test_claims_load_a_page_and_fetch_more_on_scroll(admin: Harness) -> None:
+    page = admin.window.pages["claims"]
+    assert page.model.rowCount() == 100
+    assert page.model.data(page.model.index(0, 0)) == "350"  # newest first
+    assert "of 350 claims" in page.status.text()
+    assert page.model.canFetchMore()
+    page.table.scrollToBottom()  # the view asks the model for more
+    admin.wait(lambda: page.model.rowCount() == 200)
+    assert admin.calls("GET", "/api/admin/claims")[-1][2]["cursor"] == "100"
+
+
+def test_filters_and_server_sort_reload_from_the_first_page(admin: Harness) -> None:
+    page = admin.window.pages["claims"]
+    page.finance.setCurrentIndex(page.finance.findData("problem"))
+    admin.wait(
+        lambda: admin.calls("GET", "/api/admin/claims")[-1][2].get("finance_status") == "problem"
+    )
+    admin.wait(lambda: page.model.rowCount() > 0 and not page.model.list.loading)
+    assert all(r["finance_status"] == "problem" for r in page.model.list.rows)
+    page.table.sortByColumn(6, Qt.SortOrder.DescendingOrder)  # Revenue
+    admin.wait(lambda: admin.calls("GET", "/api/admin/claims")[-1][2].get("sort") == "-revenue_usd")
+    admin.wait(lambda: not page.model.list.loading and page.model.rowCount() > 1)
+    revs = [float(r["revenue_usd"]) for r in page.model.list.rows]
+    assert revs == sorted(revs, reverse=True)
+    page.search.setText("rossi")  # search as you type, debounced
+    admin.wait(lambda: admin.calls("GET", "/api/admin/claims")[-1][2].get("q") == "rossi")
+
+
+def test_a_bad_date_is_a_sentence_not_a_request(admin: Harness) -> None:
+    page = admin.window.pages["claims"]
+    before = len(admin.calls("GET", "/api/admin/claims"))
+    page.date_from.setText("31.12.2025")
+    page.emit_filters()
+    assert "not a date" in page.status.text()
+    assert len(admin.calls("GET", "/api/admin/claims")) == before
+
+
+def test_detail_pane_shows_the_current_claim(admin: Harness) -> None:
+    admin.wait(lambda: admin.controller.detail is not None)
+    assert admin.controller.detail["id"] == 350
+    texts = [
+        w.text()
+        for w in admin.window.pages["claims"].detail.body.findChildren(type(admin.window.who))
+    ]
+    assert "ECONOMICS" in texts and "TIMELINE" in texts
+
+
+def test_refund_confirms_what_changes_then_updates_the_row(admin: Harness) -> None:
+    admin.wait(lambda: admin.controller.detail is not None)
+    admin.asker.forms = [{"reason": "cancelled", "note": ""}]
+    admin.run(admin.controller.on_action("claims", "refund"))
+    title, text = admin.asker.shown[-1]
+    assert title == "Refund" and "leaves every board" in text
+    assert admin.calls("POST", "/api/admin/claims/350/refund")[-1][3] == {"reason": "cancelled"}
+    row = admin.window.pages["claims"].model.list.get(350)
+    assert row is not None and row["refunded"] is True
+    assert "refunded" in admin.window.message.text()
+
+
+def test_a_cancelled_confirmation_sends_nothing(admin: Harness) -> None:
+    admin.wait(lambda: admin.controller.detail is not None)
+    admin.asker.forms = [{"reason": "chargeback", "amount": "25.00", "note": ""}]
+    admin.asker.confirms = [False]
+    admin.run(admin.controller.on_action("claims", "adjust"))
+    assert admin.calls("POST", "/api/admin/claims/350/adjustment") == []
+
+
+def test_share_split_and_adjustment_are_sent_as_the_contract_says(admin: Harness) -> None:
+    admin.wait(lambda: admin.controller.detail is not None)
+    admin.asker.splits = [ShareSplit.from_rows([(3, "60"), (4, "40")])]
+    admin.run(admin.controller.on_action("claims", "split"))
+    assert admin.calls("POST", "/api/admin/claims/350/shares")[-1][3] == {
+        "shares": [{"seller_id": 3, "share": "0.6000"}, {"seller_id": 4, "share": "0.4000"}]
+    }
+    assert "the win stays with Zeynep Kaya" in admin.asker.shown[-1][1]
+    admin.asker.forms = [{"reason": "commission", "amount": "12.50", "note": ""}]
+    admin.run(admin.controller.on_action("claims", "adjust"))
+    row = admin.window.pages["claims"].model.list.get(350)
+    assert row is not None and row["adjustments_usd"] == "12.50"
+
+
+def test_stale_write_reloads_the_row_and_says_so(admin: Harness) -> None:
+    admin.wait(lambda: admin.controller.detail is not None)
+    admin.fake.overrides[350] = {"version": 4, "finance_status": "problem"}  # another user
+    admin.asker.forms = [{"finance_status": "approved", "note": ""}]
+    admin.run(admin.controller.on_action("claims", "status"))
+    assert "someone changed it meanwhile" in admin.window.message.text()
+    row = admin.window.pages["claims"].model.list.get(350)
+    assert row is not None and (row["version"], row["finance_status"]) == (4, "problem")
+
+
+def test_live_events_update_rows_in_place_and_mark_who_changed_them(admin: Harness) -> None:
+    claims = admin.window.pages["claims"]
+    admin.fake.overrides[349] = {"finance_status": "problem", "version": 2}
+    for n in range(50):  # a burst: one reload
+        admin.feed.event.emit(
+            {
+                "id": 100 + n,
+                "type": "claim.adjusted",
+                "actor": {"id": 5, "name": "Elif Şahin"},
+                "payload": {"claim_id": 349, "queue_id": 20349, "change": "adjustment"},
+            }
+        )
+    admin.wait(lambda: (claims.model.list.get(349) or {}).get("finance_status") == "problem")
+    assert len(admin.calls("GET", "/api/admin/claims/349")) == 1
+    assert claims.model.list.changed_by[349] == "Elif Şahin"
+    i = claims.model.list.row_of(349)
+    assert (
+        claims.model.data(claims.model.index(i, 0), Qt.ItemDataRole.ToolTipRole)
+        == "Just changed by Elif Şahin"
+    )
+    assert admin.controller.last_event_id == 149
+
+
+def test_queue_tab_bulk_approve_and_live_items(admin: Harness) -> None:
+    w = admin.window
+    w.show_tab("queue")
+    q = w.pages["queue"]
+    admin.wait(lambda: q.model.rowCount() == 24)
+    q.table.selectAll()
+    admin.run(admin.controller.on_action("queue", "approve"))
+    body = admin.calls("POST", "/api/admin/queue/finance-status")[-1][3]
+    assert len(body["ids"]) == 24 and body["finance_status"] == "approved"
+    assert all(r["finance_status"] == "approved" for r in q.model.list.rows)
+    item = dict(q.model.list.rows[0], id=7777)
+    admin.feed.event.emit({"id": 1, "type": "queue.new", "payload": {"item": item}})
+    assert q.model.list.rows[0]["id"] == 7777
+    admin.feed.event.emit(
+        {"id": 2, "type": "queue.excluded", "payload": {"item": dict(item, status="excluded")}}
+    )
+    assert q.model.list.get(7777) is None  # the pending list no longer holds it
+
+
+def test_finance_list_clears_top_to_bottom(admin: Harness) -> None:
+    w = admin.window
+    w.show_tab("finance")
+    f = w.pages["finance"]
+    admin.wait(lambda: f.model.rowCount() > 3)
+    first, second = f.model.list.rows[0], f.model.list.rows[1]
+    assert first["status"] == "problem"
+    admin.run(admin.controller.on_action("finance", "approve"))
+    assert f.model.list.get(first["id"]) is None
+    assert f.current() is not None and f.current()["id"] == second["id"]  # the next one is current
+
+
+def test_sales_lead_sees_lead_tabs_and_cannot_write_finance(loop: Any, qtbot: Any) -> None:
+    h = make_admin(loop, qtbot, "lead@example.com")
+    h.wait(lambda: h.window.pages["claims"].model.rowCount() > 0)
+    titles = [h.window.tabs.tabText(i) for i in range(h.window.tabs.count())]
+    assert "Finance" not in titles and "Audit" not in titles and "Devices" not in titles
+    assert "Goals" in titles and "Claims" in titles
+    assert not any(b.isEnabled() for b in h.window.pages["claims"].write_buttons)
+    assert all(b.isEnabled() for b in h.window.pages["goals"].write_buttons)
+    loop.run_until_complete(h.controller.close())
+
+
+def test_offline_keeps_rows_shows_the_bar_and_disables_writes(admin: Harness) -> None:
+    w = admin.window
+    admin.feed.go("reconnecting")
+    assert not w.offline.isHidden() and "Reconnecting" in w.offline_text.text()
+    assert w.pages["claims"].model.rowCount() == 100
+    assert not any(b.isEnabled() for b in w.pages["claims"].write_buttons)
+    admin.feed.go("connected")
+    assert w.offline.isHidden()
+    assert all(b.isEnabled() for b in w.pages["claims"].write_buttons)
+
+
+def test_a_failing_list_is_one_sentence_in_the_window(admin: Harness) -> None:
+    admin.fake.fail[("GET", "/api/admin/claims")] = (
+        503,
+        {"error": {"code": "down", "message": "Down for a minute."}},
+    )
+    admin.controller.refresh()
+    admin.wait(lambda: "Down for a minute." in admin.window.message.text())
+    assert "could not be loaded" in admin.window.pages["claims"].status.text()
+
+
+def test_an_unreachable_server_keeps_the_rows(admin: Harness) -> None:
+    admin.fake.down = True
+    admin.window.pages["claims"].table.scrollToBottom()
+    admin.wait(lambda: "can't reach" in admin.window.message.text())
+    assert admin.window.pages["claims"].model.rowCount() == 100
+
+
+def test_export_writes_what_the_table_shows(admin: Harness, tmp_path: Any) -> None:
+    w = admin.window
+    w.show_tab("sellers")
+    s = w.pages["sellers"]
+    admin.wait(lambda: s.model.rowCount() == 8)
+    admin.asker.path = str(tmp_path / "sellers.csv")
+    admin.run(admin.controller.export("sellers"))
+    text = (tmp_path / "sellers.csv").read_text("utf-8-sig")
+    assert text.splitlines()[0].startswith("Name,Email,Role")
+    assert len(text.splitlines()) == 9
+    admin.asker.path = str(tmp_path / "claims.csv")
+    admin.run(admin.controller.export("claims"))  # finance: the API's own export
+    assert (tmp_path / "claims.csv").read_bytes().startswith("\ufeffid,".encode())
+
+
+def test_share_split_dialog_enables_at_exactly_100(qtbot: Any) -> None:
+    from winroom_desktop.views.admin.dialogs import ShareSplitDialog
+
+    d = ShareSplitDialog({"id": 1, "seller": {"id": 1}}, [(1, "A"), (2, "B"), (3, "C")])
+    qtbot.addWidget(d)
+    combo1, pct1 = d.rows[1]
+    combo1.setCurrentIndex(combo1.findData(2))
+    d.rows[0][1].setText("70")
+    pct1.setText("20")
+    assert not d.ok_button.isEnabled() and "90" in d.total.text()
+    pct1.setText("30")
+    assert d.ok_button.isEnabled()
+    assert d.split().payload() == [
+        {"seller_id": 1, "share": "0.7000"},
+        {"seller_id": 2, "share": "0.3000"},
+    ]
