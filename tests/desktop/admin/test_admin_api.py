@@ -76,7 +76,7 @@ def test_error_envelope_becomes_apierror(api: tuple[FakeAdmin, AdminApi]) -> Non
 
 
 def test_export_returns_the_bytes(api: tuple[FakeAdmin, AdminApi]) -> None:
-    fake, a = api
+    _fake, a = api
     data = run(a.export("/api/admin/export/claims.csv", {"seller_id": 2}))
     assert data.startswith("\ufeffid,seller".encode())
 
