@@ -854,7 +854,10 @@ class FakeAdmin:
             headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
             query = dict(parse_qsl(scope.get("query_string", b"").decode()))
             path = scope["path"]
-            if path == "/api/admin/export/claims.csv":
+            if path == "/_fake/burst":  # the bench: N live events as fast as the server sends
+                await fake.burst(json.loads(raw or b"{}"))
+                data, ctype, status = b"{}", b"application/json", 200
+            elif path == "/api/admin/export/claims.csv":
                 data, ctype, status = fake.claims_csv(query), b"text/csv; charset=utf-8", 200
             else:
                 status, out = await asyncio.to_thread(
@@ -918,6 +921,37 @@ class FakeAdmin:
         self.events.append(env)
         if self._sio is not None and self._loop is not None:
             asyncio.run_coroutine_threadsafe(self._sio.emit(kind, env), self._loop).result(5)
+
+    async def burst(self, spec: dict[str, Any]) -> None:
+        """``{"n": 200, "claims": [ids]}``: a mix of claim, finance and queue events."""
+        n = int(spec.get("n", 200))
+        ids = list(spec.get("claims") or [self.n])
+        actor = {"id": 5, "name": "Elif Şahin"}
+        for k in range(n):
+            kind = ("claim.adjusted", "finance.status_changed", "queue.updated", "queue.new")[k % 4]
+            if kind == "claim.adjusted":
+                cid = ids[k % len(ids)]
+                payload: dict[str, Any] = {
+                    "claim_id": cid,
+                    "queue_id": 20000 + cid,
+                    "change": "adjustment",
+                    "seller_ids": [1],
+                }
+            elif kind == "queue.new":
+                payload = {"item": dict(self.queue[0], id=80000 + k, status="pending")}
+            else:
+                item = self.queue[k % len(self.queue)]
+                payload = {"item": dict(item, finance_status=("approved", "waiting")[k % 2])}
+            env = {
+                "id": len(self.events) + 1,
+                "type": kind,
+                "payload": payload,
+                "actor": actor,
+                "created_at": "2025-06-18T15:00:00+03:00",
+            }
+            self.events.append(env)
+            if self._sio is not None:
+                await self._sio.emit(kind, env)
 
     def connected(self) -> int:
         """Sockets connected to the fake right now."""

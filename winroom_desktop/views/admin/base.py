@@ -62,6 +62,7 @@ class ListTab(QWidget):
         self.table.horizontalHeader().setHighlightSections(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self._size_columns()
         self.table.doubleClicked.connect(self._activate)
         self.table.selectionModel().currentRowChanged.connect(self._current)

@@ -33,6 +33,23 @@ STATUS_COLORS: dict[str, QColor] = {
 RIGHT = ("money", "count", "percent")
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+DISPLAY = Qt.ItemDataRole.DisplayRole
+ALIGN = Qt.ItemDataRole.TextAlignmentRole
+FOREGROUND = Qt.ItemDataRole.ForegroundRole
+BACKGROUND = Qt.ItemDataRole.BackgroundRole
+HANDLED = frozenset(
+    int(r)
+    for r in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.UserRole + 1,
+    )
+)
+_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 class RowsModel(QAbstractTableModel):
@@ -45,6 +62,15 @@ class RowsModel(QAbstractTableModel):
         self.list = PagedList()
         self._changed_bg = QBrush(QColor(61, 139, 253, 46))
         self._text = {k: QBrush(c) for k, c in STATUS_COLORS.items()}
+        self._cache: dict[Any, tuple[str, ...]] = {}
+        self._align = [_RIGHT if c.kind in RIGHT else _LEFT for c in self.columns]
+
+    def set_columns(self, columns: tuple[Column, ...] | list[Column]) -> None:
+        self.beginResetModel()
+        self.columns = list(columns)
+        self._align = [_RIGHT if c.kind in RIGHT else _LEFT for c in self.columns]
+        self._cache.clear()
+        self.endResetModel()
 
     # -- Qt model --------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:
@@ -53,35 +79,47 @@ class RowsModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.columns)
 
+    def _texts(self, n: int) -> tuple[str, ...]:
+        """A row's cell texts, made once (a repaint asks for each cell many times)."""
+        row = self.list.rows[n]
+        key = row.get("id")
+        texts = self._cache.get(key)
+        if texts is None:
+            texts = tuple(c.text(row) for c in self.columns)
+            self._cache[key] = texts
+        return texts
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.list.rows):
+        if role not in HANDLED:  # a repaint asks ~10 roles per cell: most are answered here
             return None
-        row = self.list.rows[index.row()]
-        col = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return col.text(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if col.kind in RIGHT:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
+        n = index.row()
+        if n < 0 or n >= len(self.list.rows):
+            return None
+        if role == DISPLAY:
+            return self._texts(n)[index.column()]
+        if role == ALIGN:
+            return self._align[index.column()]
+        if role == FOREGROUND:
+            col = self.columns[index.column()]
+            if col.kind not in ("status", "finance"):
+                return None
+            row = self.list.rows[n]
             if col.kind == "finance" and row.get("refunded"):
                 return self._text["problem"]
-            if col.kind in ("status", "finance"):
-                return self._text.get(str(col.raw(row) or ""))
-            return None
-        if role == Qt.ItemDataRole.BackgroundRole:
-            if row.get("id") in self.list.changed_by:
+            return self._text.get(str(col.raw(row) or ""))
+        if role == BACKGROUND:
+            if self.list.changed_by and self.list.rows[n].get("id") in self.list.changed_by:
                 return self._changed_bg
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
+            row = self.list.rows[n]
             who = self.list.changed_by.get(row.get("id"))
             if who:
                 return f"Just changed by {who}"
-            text = col.text(row)
+            text = self._texts(n)[index.column()]
             return text if len(text) > 24 else None
         if role == ROW_ROLE:
-            return row
+            return self.list.rows[n]
         return None
 
     def headerData(
@@ -113,12 +151,14 @@ class RowsModel(QAbstractTableModel):
         if self.list.next_cursor is not None:
             return  # a partial list sorted locally would lie: only server sorts there
         self.layoutAboutToBeChanged.emit()
+        self._cache.clear()
         self.list.rows.sort(key=lambda r: _sort_key(col, r), reverse=desc)
         self.list._index = {r.get("id"): n for n, r in enumerate(self.list.rows)}
         self.layoutChanged.emit()
 
     # -- changes from the controller -------------------------------------------------
     def reset(self) -> int:
+        self._cache.clear()
         self.beginResetModel()
         gen = self.list.reset()
         self.endResetModel()
@@ -142,6 +182,7 @@ class RowsModel(QAbstractTableModel):
         else:
             lst.add_page(generation, page)
         for r in held:
+            self._cache.pop(r.get("id"), None)
             self.row_changed(r.get("id"))
         return True
 
@@ -151,6 +192,7 @@ class RowsModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.columns) - 1))
 
     def replace(self, obj: dict[str, Any], changed_by: str | None = None) -> bool:
+        self._cache.pop(obj.get("id"), None)
         i = self.list.replace(obj, changed_by)
         if i is None:
             return False
@@ -158,6 +200,7 @@ class RowsModel(QAbstractTableModel):
         return True
 
     def insert_first(self, obj: dict[str, Any]) -> None:
+        self._cache.pop(obj.get("id"), None)
         if obj.get("id") in self.list._index:
             self.replace(obj)
             return
@@ -170,6 +213,7 @@ class RowsModel(QAbstractTableModel):
         if i is None:
             return
         self.beginRemoveRows(QModelIndex(), i, i)
+        self._cache.pop(key, None)
         self.list.remove(key)
         self.endRemoveRows()
 

@@ -349,7 +349,7 @@ class OverviewTab(ListTab):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(spec("overview"), parent)
-        self.model.columns = list(OVERVIEW_COLUMNS)
+        self.model.set_columns(OVERVIEW_COLUMNS)
         self.spec = self.spec.__class__(**{**self.spec.__dict__, "columns": OVERVIEW_COLUMNS})
         self._size_columns()
         self.table.setSortingEnabled(False)
