@@ -1491,13 +1491,14 @@ class AdminController(QObject):
         with contextlib.suppress(RuntimeError):  # the window (and its timers) may be gone
             self._flush.stop()
             self._detail_timer.stop()
-        for task in list(self.tasks):
+        tasks = list(self.tasks)
+        for task in tasks:
             task.cancel()
-        for task in list(self.tasks):
-            with contextlib.suppress(BaseException):
-                await task
+        if tasks:  # bounded: the app's cleanup gives every closer 5 s in all
+            await asyncio.wait(tasks, timeout=2)
         if self.feed is not None:
-            await self.feed.stop()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.feed.stop(), 2)
         await self.api.api.aclose()
 
 

@@ -627,7 +627,7 @@ class FakeAdmin:
             s["version"] += 1
             return 200, {"seller": s}
         if path == "/api/admin/overview":
-            return 200, self._overview()
+            return 200, self._overview(q.get("month") or "2025-06")
         if (
             len(parts) >= 3
             and parts[2] in ("goals", "challenges", "promotions")
@@ -758,10 +758,10 @@ class FakeAdmin:
         out["claim"] = self.claim(cid)
         return (201 if action in ("adjustment", "refund") else 200), out
 
-    def _overview(self) -> dict[str, Any]:
+    def _overview(self, month: str) -> dict[str, Any]:
         daily = [
             {
-                "date": f"2025-06-{d:02d}",
+                "date": f"{month}-{d:02d}",
                 "wins": 8 + (d * 7) % 9,
                 "revenue_usd": _money(900_000 + (d * 7919) % 600_000),
                 "margin_amount_usd": _money(300_000 + (d * 3571) % 250_000),
@@ -769,7 +769,7 @@ class FakeAdmin:
             for d in range(1, 19)
         ]
         return {
-            "month": "2025-06",
+            "month": month,
             "totals": {
                 "wins": 214,
                 "revenue_usd": "231840.50",
@@ -890,6 +890,7 @@ class FakeAdmin:
         import uvicorn
 
         sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
         port = sock.getsockname()[1]
         config = uvicorn.Config(self.asgi(), log_level="warning", lifespan="off")

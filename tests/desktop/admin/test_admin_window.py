@@ -226,3 +226,45 @@ def test_share_split_dialog_enables_at_exactly_100(qtbot: Any) -> None:
         {"seller_id": 1, "share": "0.7000"},
         {"seller_id": 2, "share": "0.3000"},
     ]
+
+
+def test_keyboard_clears_the_finance_list_and_ctrl_f_finds_the_search(
+    admin: Harness, qtbot: Any
+) -> None:
+    w = admin.window
+    w.show_tab("finance")
+    f = w.pages["finance"]
+    admin.wait(lambda: f.model.rowCount() > 3)
+    n = f.model.rowCount()
+    f.table.setFocus()
+    qtbot.keyClick(f.table, Qt.Key.Key_A)
+    admin.wait(lambda: f.model.rowCount() == n - 1)
+    w.show_tab("claims")
+    qtbot.keyClick(w, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert w.pages["claims"].search.hasFocus()
+
+
+def test_the_detail_pane_says_who_changed_the_open_claim(admin: Harness) -> None:
+    admin.wait(lambda: admin.controller.detail is not None)
+    admin.fake.overrides[350] = {"finance_status": "problem", "version": 2}
+    admin.feed.event.emit(
+        {
+            "id": 500,
+            "type": "refund.applied",
+            "actor": {"id": 5, "name": "Elif Şahin"},
+            "payload": {"claim_id": 350, "queue_id": 20350, "change": "refund"},
+        }
+    )
+    pane = admin.window.pages["claims"].detail
+    admin.wait(lambda: "Elif Şahin just changed this claim" in pane.banner.text())
+    assert admin.controller.detail["finance_status"] == "problem"
+
+
+def test_a_forbidden_tab_says_so_calmly(admin: Harness) -> None:
+    admin.fake.fail[("GET", "/api/admin/audit")] = (
+        403,
+        {"error": {"code": "forbidden", "message": "No."}},
+    )
+    admin.window.show_tab("audit")
+    admin.wait(lambda: "role may not" in admin.window.message.text())
+    assert admin.window.pages["audit"].model.rowCount() == 0

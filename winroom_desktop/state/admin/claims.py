@@ -242,5 +242,9 @@ def _actor(a: Any) -> str:
 
 def _detail(d: Any) -> str:
     if isinstance(d, dict):
-        return ", ".join(f"{k}: {v}" for k, v in d.items() if v not in (None, ""))
+        return ", ".join(
+            f"{k.replace('_', ' ')}: {str(v).replace('_', ' ')}"
+            for k, v in d.items()
+            if v not in (None, "")
+        )
     return str(d or "")

@@ -170,8 +170,8 @@ GOAL_COLUMNS = (
     C("seller.name", "Seller", width=13),
     C("period", "Period", width=7),
     C("target_type", "Measures", "enum", width=12),
-    C("target", "Target", width=10),
-    C("value", "Now", width=10),
+    C("target", "Target", "count", width=11),
+    C("value", "Now", "count", width=11),
     C("percent", "Progress", "percent", width=8),
     C("status", "Status"),
 )
@@ -294,6 +294,7 @@ TABS: tuple[TabSpec, ...] = (
         "/api/admin/overview",
         paged=False,
         shortcut="Alt+8",
+        extra={"fixed": True},
     ),
     TabSpec(
         "audit", "Audit", "F", "F", "/api/admin/audit", "entries", AUDIT_COLUMNS, shortcut="Alt+9"

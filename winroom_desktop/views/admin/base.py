@@ -72,7 +72,7 @@ class ListTab(QWidget):
         self.splitter.addWidget(self.table)
         if side is not None:
             self.splitter.addWidget(side)
-            side.setMaximumWidth(520)
+            side.setMaximumWidth(640)
             self.splitter.setStretchFactor(0, 1)
             self.splitter.setStretchFactor(1, 0)
             self.splitter.setSizes([680, 320])  # scaled to the window
@@ -86,7 +86,7 @@ class ListTab(QWidget):
         self.actions.setSpacing(6)
         foot.addLayout(self.actions)
         self.export_button = QPushButton("Export CSV")
-        self.export_button.setToolTip("Save what this table shows as CSV (Ctrl+E)")
+        self.export_button.setToolTip("Save what this table shows as CSV (Ctrl+Shift+E)")
         self.export_button.clicked.connect(self.export_wanted)
         foot.addWidget(self.export_button)
         v.addLayout(foot)
@@ -110,7 +110,7 @@ class ListTab(QWidget):
             else:
                 header.setSectionResizeMode(n, QHeaderView.ResizeMode.Stretch)
                 stretch_set = True
-        header.setStretchLastSection(not stretch_set)
+        header.setStretchLastSection(not stretch_set and not self.spec.extra.get("fixed"))
         if not any(c.sort for c in self.spec.columns):
             header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
 

@@ -93,7 +93,8 @@ class BarChart(QWidget):
             if labels is not None:
                 # every bar when they fit; else the best day and the last one (no overlap)
                 best = max(range(n), key=lambda i: values[i])
-                keep = set(pos) if n <= 16 else {best, n - 1}
+                room = max(self.width(), 300) / n  # px per bar
+                keep = set(pos) if room >= 44 else {best, n - 1}
                 for p, val, lab in zip(pos, values, labels, strict=False):
                     if p not in keep:
                         continue

@@ -334,6 +334,10 @@ class EditableTab(ListTab):
             box.addWidget(self.preview)
             self.layout().insertLayout(1, box)  # type: ignore[union-attr]
             self.current_changed.connect(self.preview.set_promotion)
+        if name == "goals":
+            self.note.setText(
+                "Team goals drive the TV's energy glow; personal goals show in the seller's window."
+            )
         if name == "challenges":
             self.note.setText(
                 "A challenge that is not on the TV is a test run: its progress shows here only."
@@ -354,7 +358,7 @@ class OverviewTab(ListTab):
         self._size_columns()
         self.table.setSortingEnabled(False)
         self.table.setFixedHeight(30 * 6 + 44)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setStretchLastSection(False)
         self.month = QComboBox()
         self.month.setObjectName("overview-month")
         self.month.setEditable(False)
