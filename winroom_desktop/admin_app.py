@@ -34,6 +34,7 @@ from winroom_desktop.state.admin.rows import (
     challenge_row,
     daily_series,
     goal_row,
+    objection_row,
     overview_rows,
     plan_row,
     top_performers,
@@ -44,6 +45,7 @@ from winroom_desktop.state.admin.specs import (
     FINANCE_STATUSES,
     ROLES,
     TAB_NAMES,
+    local_minute,
     spec,
 )
 from winroom_desktop.state.admin.worklist import WorkList
@@ -57,7 +59,11 @@ T = TypeVar("T")
 FLUSH_MS = 150  # live events gathered this long become one reload per claim / tab
 DETAIL_MS = 120  # arrowing through rows loads the detail of the row you stop on
 RELOAD_PARALLEL = 4
-ROW_FIX = {"installments": plan_row, "goals": goal_row, "challenges": challenge_row}
+ROW_FIX = {
+    "installments": plan_row,
+    "challenges": challenge_row,
+    "objections": objection_row,
+}
 
 
 def _choices(values: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
@@ -150,17 +156,24 @@ class AdminController(QObject):
         coro: Awaitable[T],
         what: str = "",
         on_stale: Callable[[], Awaitable[Any]] | None = None,
+        where: Any = None,
     ) -> T | None:
-        """Await a request with the spinner; an error becomes one sentence (``None``)."""
+        """Await a request with the spinner; an error becomes one sentence (``None``):
+        in the window's message line, or for a tab's load (``where``) a 403/501 in the tab's
+        own status line, so a server without an endpoint yet is a calm note there."""
         self.window.busy(+1)
         try:
             return await coro
         except ApiError as exc:
+            text = act.error_sentence(exc.status, exc.code, exc.message, what)
             if exc.status == 401:
                 self.ask_login("Your session has expired — log in again.")
             elif exc.status == 409 and exc.code == "stale" and on_stale is not None:
                 await on_stale()
-            self.window.say(act.error_sentence(exc.status, exc.code, exc.message, what), warn=True)
+            if where is not None and exc.status in (403, 404, 501):
+                where.say(text[0].upper() + text[1:])
+            else:
+                self.window.say(text, warn=True)
         except ServerUnreachable:
             self.window.say(
                 f"{what + ': ' if what else ''}can't reach {self.server} — showing the last data.",
@@ -240,15 +253,21 @@ class AdminController(QObject):
         if ticket is None:
             return
         gen, cursor = ticket
-        body = await self.call(self.api.page(t.endpoint, self.params_of(name), cursor), t.title)
+        body = await self.call(
+            self.api.page(t.endpoint, self.params_of(name), cursor), t.title, where=page
+        )
         if body is None:
             lst.fetch_failed(gen)
-            page.say(f"{t.title} could not be loaded — F5 tries again.")
+            if not page.status.text().startswith(t.title):  # a 403/501 note stays
+                page.say(f"{t.title} could not be loaded — F5 tries again.")
             return
         pg = parse_page(body, t.items_key)
         fix = ROW_FIX.get(name)
         if fix is not None:
             pg.rows = [fix(r) for r in pg.rows]
+        elif name == "goals":
+            names = dict(self.seller_names(False))
+            pg.rows = [goal_row(r, names) for r in pg.rows]
         if name == "objections" and not page.query.get("status"):  # type: ignore[attr-defined]
             pg.rows.sort(key=lambda o: o.get("status") != "open")
         page.model.add_page(gen, pg)
@@ -267,10 +286,16 @@ class AdminController(QObject):
                 page.table.setFocus()
 
     async def load_sellers(self) -> None:
-        body = await self.call(self.api.page("/api/admin/sellers", {}, None, 500))
-        if body is None:
-            return
-        self.sellers = parse_page(body, "sellers").rows
+        body = await self.call(self.api.page("/api/admin/sellers", {}, None, 500), where=_Quiet())
+        if body is None:  # not served yet: the names from the team overview
+            body = await self.call(
+                self.api.get("/api/team/overview", {"period": "month"}), where=_Quiet()
+            )
+            if body is None:
+                return
+        self.sellers = [
+            {**r, "id": r.get("id", r.get("seller_id"))} for r in parse_page(body, "sellers").rows
+        ]
         pairs = [
             (int(s["id"]), str(s.get("name"))) for s in self.sellers if s.get("id") is not None
         ]
@@ -436,10 +461,10 @@ class AdminController(QObject):
                     [
                         ("Status", str(row.get("status"))),
                         ("Claim", f"#{row.get('claim_id')}"),
-                        ("Raised by", str((row.get("seller") or {}).get("name") or "")),
+                        ("Raised by", str(row.get("raised_by_label") or "")),
                         ("Reason", str(row.get("reason") or "")),
                         ("Details", str(row.get("details") or "")),
-                        ("Decision note", str(row.get("note") or "")),
+                        ("Decision note", str(row.get("resolution_label") or "")),
                     ],
                 )
             ]
@@ -895,7 +920,7 @@ class AdminController(QObject):
             text += " When every payment is confirmed the plan is completed."
         if await self.asker.confirm("Payment", text, f"Mark {status}"):
             await self._plan_write(
-                self.api.mark_payment(plan["id"], pay["id"], status),
+                self.api.mark_payment(plan["id"], pay["id"], status, plan.get("version")),
                 "Payment",
                 f"Payment marked {status}.",
             )
@@ -992,12 +1017,14 @@ class AdminController(QObject):
         o = self._current("objections", "objection")
         if o is None:
             return
+        if o.get("version") is not None:
+            body = {**body, "version": o["version"]}
         res = await self.call(
             self.api.resolve(o["id"], body), what, on_stale=lambda: self.load("objections")
         )
         if isinstance(res, dict) and isinstance(res.get("objection"), dict):
             page = self.window.pages["objections"]
-            page.model.replace(res["objection"])
+            page.model.replace(objection_row(res["objection"]))
             if isinstance(res.get("claim"), dict):
                 self.apply_claim(res["claim"])
             self.window.say(f"Objection #{o['id']} {res['objection'].get('status')}.")
@@ -1194,8 +1221,18 @@ class AdminController(QObject):
                     choices=[(0, 100000)],
                     default=obj.get("reward_points") or 100,
                 ),
-                Field("starts_at", "Starts (YYYY-MM-DDTHH:MM)", default=obj.get("starts_at")),
-                Field("ends_at", "Ends (YYYY-MM-DDTHH:MM)", default=obj.get("ends_at")),
+                Field(
+                    "starts_at",
+                    "Starts (YYYY-MM-DD HH:MM, local)",
+                    default=local_minute(obj["starts_at"]) if obj.get("starts_at") else "",
+                    check=act.parse_local_time,
+                ),
+                Field(
+                    "ends_at",
+                    "Ends (YYYY-MM-DD HH:MM, local)",
+                    default=local_minute(obj["ends_at"]) if obj.get("ends_at") else "",
+                    check=act.parse_local_time,
+                ),
                 Field(
                     "visible",
                     "Show on TVs (off = a test run)",
@@ -1213,8 +1250,18 @@ class AdminController(QObject):
             ),
             Field("title", "Title", default=obj.get("title")),
             Field("body", "Body", "multiline", default=obj.get("body"), required=False),
-            Field("starts_at", "Starts (YYYY-MM-DDTHH:MM)", default=obj.get("starts_at")),
-            Field("ends_at", "Ends (YYYY-MM-DDTHH:MM)", default=obj.get("ends_at")),
+            Field(
+                "starts_at",
+                "Starts (YYYY-MM-DD HH:MM, local)",
+                default=local_minute(obj["starts_at"]) if obj.get("starts_at") else "",
+                check=act.parse_local_time,
+            ),
+            Field(
+                "ends_at",
+                "Ends (YYYY-MM-DD HH:MM, local)",
+                default=local_minute(obj["ends_at"]) if obj.get("ends_at") else "",
+                check=act.parse_local_time,
+            ),
         ]
 
     async def _edit(self, kind: str, obj: dict[str, Any] | None) -> None:
@@ -1225,6 +1272,11 @@ class AdminController(QObject):
         if not vals:
             return
         vals = {k: v for k, v in vals.items() if v is not None}
+        if obj is not None:  # an edit sends what changed (the server refuses the rest)
+            vals = act.changed_fields(obj, vals)
+            if not vals:
+                self.window.say("Nothing changed.")
+                return
         if obj is None:
             body = await self.call(self.api.create(kind, vals), f"New {noun}")
         else:
@@ -1500,6 +1552,13 @@ class AdminController(QObject):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.feed.stop(), 2)
         await self.api.api.aclose()
+
+
+class _Quiet:
+    """A ``where`` for background loads: their 403/501 is nobody's business."""
+
+    def say(self, text: str) -> None:
+        log.info("background load: %s", text)
 
 
 def settle_heap() -> None:

@@ -139,9 +139,13 @@ class AdminApi:
             body["tolerance_days"] = tolerance
         return await self._send("POST", "/api/admin/installments", body)
 
-    async def mark_payment(self, plan_id: Any, payment_id: Any, status: str) -> Any:
+    async def mark_payment(
+        self, plan_id: Any, payment_id: Any, status: str, version: int | None = None
+    ) -> Any:
         return await self._send(
-            "POST", f"/api/admin/installments/{plan_id}/payments/{payment_id}", {"status": status}
+            "POST",
+            f"/api/admin/installments/{plan_id}/payments/{payment_id}",
+            _versioned({"status": status}, version),
         )
 
     async def tolerance(self, plan_id: Any, days: int, reason: str) -> Any:

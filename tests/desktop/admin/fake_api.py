@@ -170,6 +170,9 @@ class FakeAdmin:
                 pays.append(
                     {
                         "id": k * 100 + m,
+                        "seq": m + 1,
+                        "deadline": (due + timedelta(days=3)).isoformat(),
+                        "overdue": status == "overdue" and m < 2,
                         "due_on": due.isoformat(),
                         "amount": _money(25_000 + k * 1_000),
                         "status": pst,
@@ -185,7 +188,25 @@ class FakeAdmin:
                     "version": 1,
                     "tolerance_days": 3,
                     "payments": pays,
-                    "customer": {"name": CUSTOMERS[k], "email": "x@mail.example"},
+                    "customer_email": f"{CUSTOMERS[k].split()[0].lower()}@mail.example",
+                    "seller": {"id": SELLERS[k % 8][0], "name": SELLERS[k % 8][1]},
+                    "subscription_id": 90000 + k,
+                    "total_installments": 6,
+                    "total_usd": _money(6 * (25_000 + k * 1_000)),
+                    "outstanding_usd": _money(
+                        sum(
+                            int(Decimal(p["amount"]) * 100)
+                            for p in pays
+                            if p["status"] != "confirmed"
+                        )
+                    ),
+                    "overdue_amount_usd": _money(2 * (25_000 + k * 1_000))
+                    if status == "overdue"
+                    else "0.00",
+                    "next_due_on": next(
+                        (p["due_on"] for p in pays if p["status"] != "confirmed"), None
+                    ),
+                    "note": None,
                 }
             )
         self.objections = [
@@ -195,7 +216,9 @@ class FakeAdmin:
                 "status": ("open", "open", "accepted", "rejected", "open")[k % 5],
                 "reason": ("wrong_owner", "duplicate", "refund", "other")[k % 4],
                 "details": "I spoke to this customer on Monday" if k % 2 else "Same customer twice",
-                "seller": {"id": SELLERS[k % 8][0], "name": SELLERS[k % 8][1]},
+                "raised_by": SELLERS[k % 8][0],
+                "raised_by_name": SELLERS[k % 8][1],
+                "resolution": None,
                 "created_at": f"2025-06-1{k % 8}T10:{k:02d}:00+03:00",
                 "note": "",
                 "version": 1,
@@ -211,7 +234,9 @@ class FakeAdmin:
                 "target_type": "revenue",
                 "target": "250000.00",
                 "value": "182340.50",
-                "percent": "0.7294",
+                "percent": 0.7294,
+                "active": True,
+                "completed": False,
                 "version": 1,
             },
             {
@@ -222,20 +247,23 @@ class FakeAdmin:
                 "target_type": "count",
                 "target": "30",
                 "value": "21",
-                "percent": "0.70",
+                "percent": 0.7,
+                "active": True,
+                "completed": False,
                 "version": 1,
             },
             {
                 "id": 3,
                 "scope": "personal",
-                "seller": {"id": 2, "name": "Mehmet Demir"},
                 "seller_id": 2,
                 "title": "Mehmet: 15-day margin",
                 "period": "15d",
                 "target_type": "margin_amount",
                 "target": "20000.00",
                 "value": "16400.00",
-                "percent": "0.82",
+                "percent": 0.82,
+                "active": True,
+                "completed": False,
                 "version": 1,
             },
         ]
@@ -252,7 +280,15 @@ class FakeAdmin:
                 "ends_at": "2025-06-20T18:00:00+03:00",
                 "visible": True,
                 "version": 1,
-                "progress": {"value": "3", "percent": "0.6"},
+                "active": True,
+                "progress": {
+                    "team": None,
+                    "completed": None,
+                    "completed_count": 0,
+                    "sellers": [
+                        {"seller_id": 3, "name": "Zeynep Kaya", "value": "3", "completed": False}
+                    ],
+                },
             },
             {
                 "id": 2,
@@ -266,7 +302,13 @@ class FakeAdmin:
                 "ends_at": "2025-06-25T18:00:00+03:00",
                 "visible": False,
                 "version": 1,
-                "progress": {"value": "4120.00", "percent": "0.412"},
+                "active": True,
+                "progress": {
+                    "team": "4120.00",
+                    "completed": False,
+                    "completed_count": 0,
+                    "sellers": [],
+                },
             },
         ]
         self.promotions = [
@@ -278,6 +320,8 @@ class FakeAdmin:
                 "starts_at": "2025-06-18T09:00:00+03:00",
                 "ends_at": "2025-06-18T18:00:00+03:00",
                 "version": 1,
+                "showing": True,
+                "ended_at": None,
             },
             {
                 "id": 2,
@@ -287,6 +331,8 @@ class FakeAdmin:
                 "starts_at": "2025-06-18T11:00:00+03:00",
                 "ends_at": "2025-06-18T13:00:00+03:00",
                 "version": 1,
+                "showing": False,
+                "ended_at": None,
             },
         ]
         self.audit = [
@@ -315,6 +361,7 @@ class FakeAdmin:
                 "last_seen_at": "2025-06-18T14:02:11+03:00",
                 "created_at": "2025-05-02T10:00:00+03:00",
                 "revoked_at": None,
+                "connected": True,
             },
             {
                 "id": 2,
@@ -322,6 +369,7 @@ class FakeAdmin:
                 "last_seen_at": "2025-06-17T18:00:40+03:00",
                 "created_at": "2025-05-09T10:00:00+03:00",
                 "revoked_at": None,
+                "connected": False,
             },
         ]
         self.periods = [{"month": "2025-05", "closed": True}, {"month": "2025-06", "closed": False}]
@@ -657,7 +705,8 @@ class FakeAdmin:
             if o["status"] != "open":
                 return _err(409, "already_resolved", "This objection is already resolved.")
             o["status"] = "accepted" if body.get("decision") == "accept" else "rejected"
-            o["note"] = body.get("note", "")
+            o["resolution"] = body.get("note", "")
+            o["version"] += 1
             return 200, {
                 "objection": o,
                 "claim": self.claim(o["claim_id"]) if o["claim_id"] <= self.n else None,

@@ -325,3 +325,97 @@ def test_rows_for_plans_challenges_and_overview() -> None:
     assert by["Wins"]["change"] == "+10.0 %"
     assert by["Revenue"]["change"] == "new"
     assert by["Margin %"]["change"] == "+1.0 pts"
+
+
+def test_rows_read_the_servers_shapes() -> None:
+    from winroom_desktop.state.admin.rows import goal_row, objection_row
+
+    g = goal_row(
+        {
+            "scope": "personal",
+            "seller_id": 2,
+            "target_type": "revenue",
+            "target": "20000.00",
+            "value": "16400.00",
+            "percent": 0.82,
+            "active": True,
+            "completed": False,
+        },
+        {2: "Mehmet"},
+    )
+    assert (g["seller_label"], g["target_label"], g["value_label"], g["status"]) == (
+        "Mehmet",
+        "$20,000.00",
+        "$16,400.00",
+        "active",
+    )
+    assert goal_row({"active": False, "ended_at": "x"})["status"] == "ended"
+    assert goal_row({"active": True, "completed": True})["status"] == "reached"
+    ch = challenge_row(
+        {
+            "target": "5",
+            "active": True,
+            "progress": {
+                "team": None,
+                "completed_count": 1,
+                "sellers": [{"name": "Zeynep", "value": "6"}, {"name": "Can", "value": "2"}],
+            },
+        }
+    )
+    assert ch["progress"] == "lead Zeynep 6 · 1 reached 5" and ch["status"] == "active"
+    team = challenge_row({"target": "100", "progress": {"team": "120", "completed": True}})
+    assert team["progress"] == "team 120 of 100 ✓"
+    o = objection_row({"raised_by": 3, "raised_by_name": None, "resolution": "duplicate"})
+    assert (o["raised_by_label"], o["resolution_label"]) == ("#3", "duplicate")
+    plan = plan_row(
+        {
+            "payments": [{"status": "pending", "overdue": True, "amount": "5"}],
+            "outstanding_usd": "5.00",
+            "next_due_on": "2025-07-01",
+            "customer_email": "a@b.c",
+        }
+    )
+    assert plan["payments"][0]["state"] == "overdue"
+    assert (plan["outstanding"], plan["next_due"], plan["customer_label"]) == (
+        "5.00",
+        "2025-07-01",
+        "a@b.c",
+    )
+
+
+def test_times_show_in_local_time() -> None:
+    from datetime import UTC, datetime
+
+    from winroom_desktop.state.admin.specs import local_minute
+
+    want = datetime(2025, 6, 18, 7, 5, tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+    assert local_minute("2025-06-18T07:05:59+00:00") == want
+    assert local_minute("2025-06-18T07:05:00Z") == want
+    assert local_minute("2025-06-18T10:00:00") == "2025-06-18 10:00"  # naive: as sent
+    assert local_minute("soon") == "soon"
+
+
+def test_local_times_and_changed_fields() -> None:
+    from datetime import datetime
+
+    from winroom_desktop.state.admin.actions import changed_fields, parse_local_time
+
+    iso = parse_local_time("2025-06-18 09:00")
+    assert datetime.fromisoformat(iso) == datetime(2025, 6, 18, 9, 0).astimezone()
+    assert parse_local_time("2025-06-18T09:00:00+03:00") == "2025-06-18T09:00:00+03:00"
+    for bad in ("tomorrow", "2025-06-18", "18.06.2025 09:00"):
+        with pytest.raises(InputError):
+            parse_local_time(bad)
+    orig = {
+        "title": "A",
+        "target": "1000.00",
+        "starts_at": "2025-06-18T06:00:00+00:00",
+        "scope": "team",
+    }
+    vals = {
+        "title": "B",
+        "target": "1000",
+        "starts_at": "2025-06-18T09:00:00+03:00",
+        "scope": "team",
+    }
+    assert changed_fields(orig, vals) == {"title": "B"}

@@ -188,6 +188,17 @@ def test_a_failing_list_is_one_sentence_in_the_window(admin: Harness) -> None:
     assert "could not be loaded" in admin.window.pages["claims"].status.text()
 
 
+def test_an_endpoint_the_server_does_not_serve_yet_is_a_note_in_its_tab(admin: Harness) -> None:
+    admin.fake.fail[("GET", "/api/admin/objections")] = (
+        501,
+        {"error": {"code": "not_implemented", "message": "Later."}},
+    )
+    admin.window.show_tab("objections")
+    page = admin.window.pages["objections"]
+    admin.wait(lambda: "does not do that yet" in page.status.text())
+    assert page.status.text().startswith("Objections")
+
+
 def test_an_unreachable_server_keeps_the_rows(admin: Harness) -> None:
     admin.fake.down = True
     admin.window.pages["claims"].table.scrollToBottom()
@@ -266,5 +277,32 @@ def test_a_forbidden_tab_says_so_calmly(admin: Harness) -> None:
         {"error": {"code": "forbidden", "message": "No."}},
     )
     admin.window.show_tab("audit")
-    admin.wait(lambda: "role may not" in admin.window.message.text())
-    assert admin.window.pages["audit"].model.rowCount() == 0
+    audit = admin.window.pages["audit"]
+    admin.wait(lambda: "role may not" in audit.status.text())  # in the tab, not a popup
+    assert audit.model.rowCount() == 0
+    assert "role may not" not in admin.window.message.text()
+
+
+def test_editing_a_goal_sends_only_what_changed_with_its_version(admin: Harness) -> None:
+    w = admin.window
+    w.show_tab("goals")
+    g = w.pages["goals"]
+    admin.wait(lambda: g.model.rowCount() == 3)
+    goal = g.current()
+    assert goal is not None and goal["title"] == "June revenue"
+    admin.asker.forms = [
+        {
+            "title": "June revenue push",
+            "scope": "team",
+            "seller_id": None,
+            "period": "month",
+            "target_type": "revenue",
+            "target": goal["target"],
+        }
+    ]
+    admin.run(admin.controller.on_action("goals", "edit"))
+    assert admin.calls("PATCH", f"/api/admin/goals/{goal['id']}")[-1][3] == {
+        "title": "June revenue push",
+        "version": 1,
+    }
+    admin.wait(lambda: (g.model.list.get(goal["id"]) or {}).get("title") == "June revenue push")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -27,6 +28,45 @@ def parse_amount(text: str) -> str:
     if not (0 < d <= MAX_AMOUNT):
         raise InputError("The amount must be above 0 and at most 10,000,000.")
     return f"{d:.2f}"
+
+
+_LOCAL = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$")
+
+
+def parse_local_time(text: str) -> str:
+    """``2025-06-18 09:00`` (this desk's local time) → ISO with its UTC offset, as the API
+    wants it; a time that already carries an offset is kept."""
+    t = text.strip()
+    try:
+        dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError("Write a time like 2025-06-18 09:00.") from None
+    if dt.tzinfo is None:
+        if not _LOCAL.match(t):
+            raise InputError("Write a time like 2025-06-18 09:00.")
+        dt = dt.astimezone()  # a naive time is local
+    return dt.isoformat(timespec="seconds")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a == b:
+        return True
+    sa, sb = str(a), str(b)
+    try:
+        return datetime.fromisoformat(sa.replace("Z", "+00:00")) == datetime.fromisoformat(
+            sb.replace("Z", "+00:00")
+        )
+    except ValueError:
+        pass
+    try:
+        return Decimal(sa) == Decimal(sb)
+    except (InvalidOperation, ValueError):
+        return sa.strip() == sb.strip()
+
+
+def changed_fields(original: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The form's values that differ from the object (times and numbers compared by value)."""
+    return {k: v for k, v in values.items() if not _same(original.get(k), v)}
 
 
 def _name(claim: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
-from winroom_desktop.state.admin.specs import CLAIM_TYPES, FINANCE_STATUSES
+from winroom_desktop.state.admin.specs import CLAIM_TYPES, FINANCE_STATUSES, local_minute
 from winroom_desktop.state.format import money_card, percent
 
 SORTS = ("claimed_at", "revenue_usd", "margin_amount_usd")
@@ -125,7 +125,7 @@ def detail_sections(claim: dict[str, Any]) -> list[Section]:
         ("Seller", str(seller.get("name") or "")),
         ("Type", str(claim.get("claim_type") or "").replace("_", " ")),
         ("Finance", str(claim.get("finance_status") or "")),
-        ("Claimed", str(claim.get("claimed_at") or "")[:16].replace("T", " ")),
+        ("Claimed", local_minute(claim.get("claimed_at"))),
         (
             "Item · sub.",
             f"{claim.get('queue_id', '')} / {claim.get('subscription_id', '')}",
@@ -215,7 +215,7 @@ def detail_sections(claim: dict[str, Any]) -> list[Section]:
                 "Timeline",
                 [
                     (
-                        str(t.get("at") or "")[:16].replace("T", " "),
+                        local_minute(t.get("at")),
                         " · ".join(
                             x
                             for x in (

@@ -155,5 +155,6 @@ class PagedList:
         if total == 0:
             return f"No {noun} match."
         if len(self.rows) >= total:
-            return f"{total:,} {noun}"
+            one = total == 1 and noun.endswith("s") and noun != "TVs"
+            return f"{total:,} {noun[:-1] if one else noun}"
         return f"{len(self.rows):,} of {total:,} {noun} loaded — scroll for more"

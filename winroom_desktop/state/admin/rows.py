@@ -19,46 +19,88 @@ def _dec(v: Any) -> Decimal | None:
 
 
 def plan_row(plan: dict[str, Any]) -> dict[str, Any]:
+    """A plan as its row: the server's sums when it sends them (``paid_usd``,
+    ``outstanding_usd``, ``next_due_on``), else worked out from the payments."""
     payments = [p for p in plan.get("payments") or [] if isinstance(p, dict)]
     confirmed = sum(1 for p in payments if p.get("status") == "confirmed")
     open_ = [p for p in payments if p.get("status") != "confirmed"]
     total = sum((_dec(p.get("amount")) or Decimal(0) for p in payments), Decimal(0))
+    left = sum((_dec(p.get("amount")) or Decimal(0) for p in open_), Decimal(0))
     row = dict(plan)
-    row["paid"] = f"{confirmed}/{len(payments)}"
-    row["next_due"] = open_[0].get("due_on") if open_ else None
-    row["next_amount"] = open_[0].get("amount") if open_ else None
-    row["total_amount"] = f"{total:.2f}"
+    row["payments"] = [
+        dict(
+            p,
+            seq=p.get("seq", n + 1),
+            state="overdue"
+            if p.get("overdue") and p.get("status") != "confirmed"
+            else p.get("status"),
+        )
+        for n, p in enumerate(payments)
+    ]
+    row["paid"] = f"{confirmed}/{plan.get('total_installments') or len(payments)}"
+    row["next_due"] = plan.get("next_due_on") or (open_[0].get("due_on") if open_ else None)
+    row["total_amount"] = plan.get("total_usd") or f"{total:.2f}"
+    row["outstanding"] = plan.get("outstanding_usd") or f"{left:.2f}"
+    cust = plan.get("customer")
+    row["customer_label"] = plan.get("customer_email") or (
+        (cust.get("name") or cust.get("email")) if isinstance(cust, dict) else ""
+    )
     return row
 
 
 def challenge_row(ch: dict[str, Any]) -> dict[str, Any]:
+    """Progress as a line: the team's total, or the leader and how many reached it."""
     row = dict(ch)
     prog = ch.get("progress")
+    text = ""
     if isinstance(prog, dict):
-        value = prog.get("value")
-        pct = prog.get("percent")
-        row["progress"] = (
-            f"{value} of {ch.get('target')} ({percent(pct)})" if pct is not None else str(value)
-        )
-    elif isinstance(prog, list):  # per seller: the leader
-        best = max(prog, key=lambda p: _dec(p.get("value")) or 0, default=None) if prog else None
-        row["progress"] = f"best {best.get('name')}: {best.get('value')}" if best else ""
+        if prog.get("team") is not None:
+            text = f"team {prog['team']} of {ch.get('target')}"
+            if prog.get("completed"):
+                text += " ✓"
+        elif isinstance(prog.get("sellers"), list):
+            sellers = prog["sellers"]
+            lead = sellers[0] if sellers else None
+            text = f"lead {lead.get('name')} {lead.get('value')}" if lead else "nobody yet"
+            text += f" · {prog.get('completed_count', 0)} reached {ch.get('target')}"
+        elif "value" in prog:
+            pct = prog.get("percent")
+            text = f"{prog['value']} of {ch.get('target')}"
+            if pct is not None:
+                text += f" ({percent(pct)})"
+    row["progress"] = text
     if ch.get("visible") is False:
-        row["progress"] = f"TEST RUN · {row.get('progress') or 'no progress yet'}"
+        row["progress"] = f"TEST RUN · {text or 'no progress yet'}"
+    row["status"] = "ended" if ch.get("active") is False or ch.get("ended_at") else "active"
     return row
 
 
-def goal_row(goal: dict[str, Any]) -> dict[str, Any]:
-    row = dict(goal)
-    if goal.get("target_type") in ("revenue", "margin_amount"):
-        row["target"] = money_card(goal.get("target"))
-        if goal.get("value") is not None:
-            row["value"] = money_card(goal.get("value"))
-    if goal.get("percent") is not None:
-        p = _dec(goal.get("percent"))
-        if p is not None and p > 1:  # some servers send 0–100
-            row["percent"] = str(p / 100)
-    row.setdefault("status", "ended" if goal.get("ended_at") else "active")
+def goal_row(goal: dict[str, Any], names: dict[int, str] | None = None) -> dict[str, Any]:
+    """A goal's row: money targets as money, the seller's name, active / reached / ended
+    (``percent`` is a fraction, 1 = reached)."""
+    row = dict(goal)  # target and value stay as sent: the edit form starts from them
+    money = goal.get("target_type") in ("revenue", "margin_amount")
+    row["target_label"] = money_card(goal.get("target")) if money else str(goal.get("target", ""))
+    value = goal.get("value")
+    row["value_label"] = (money_card(value) if money else str(value)) if value is not None else ""
+    seller = goal.get("seller")
+    sid = goal.get("seller_id")
+    if isinstance(seller, dict):
+        row["seller_label"] = str(seller.get("name") or "")
+    else:
+        row["seller_label"] = (names or {}).get(sid, f"#{sid}") if sid else ""
+    ended = goal.get("active") is False or goal.get("ended_at")
+    row["status"] = "ended" if ended else ("reached" if goal.get("completed") else "active")
+    return row
+
+
+def objection_row(o: dict[str, Any]) -> dict[str, Any]:
+    row = dict(o)
+    seller = o.get("seller")
+    row["raised_by_label"] = o.get("raised_by_name") or (
+        seller.get("name") if isinstance(seller, dict) else f"#{o.get('raised_by', '')}"
+    )
+    row["resolution_label"] = o.get("resolution") or o.get("note") or ""
     return row
 
 

@@ -7,6 +7,7 @@ hides what would fail."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from winroom_desktop.state.format import money_card, percent
@@ -55,6 +56,19 @@ class Column:
         return cell_text(self.kind, self.raw(row))
 
 
+def local_minute(value: Any) -> str:
+    """An ISO time as this desk's local ``YYYY-MM-DD HH:MM`` (the server sends UTC or an
+    offset; a naive time is shown as it is)."""
+    text = str(value or "")
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text[:16].replace("T", " ")
+    if dt.tzinfo is not None:
+        dt = dt.astimezone()
+    return dt.strftime("%Y-%m-%d %H:%M")
+
+
 def cell_text(kind: str, value: Any) -> str:
     if value is None or value == "":
         return "—" if kind in ("money", "percent") else ""
@@ -63,7 +77,7 @@ def cell_text(kind: str, value: Any) -> str:
     if kind == "percent":
         return percent(value, 1)
     if kind == "datetime":
-        return str(value)[:16].replace("T", " ")
+        return local_minute(value)
     if kind == "date":
         return str(value)[:10]
     if kind == "enum":
@@ -133,26 +147,26 @@ QUEUE_COLUMNS = (
     C("note", "Note"),
 )
 PLAN_COLUMNS = (
-    C("id", "Plan", "count", width=6),
-    C("queue_id", "Item", "count", width=6),
+    C("id", "Plan", "count", width=5),
     C("claim_id", "Claim", "count", width=6),
-    C("customer.name", "Customer", width=15),
-    C("status", "Status", "status", width=10),
-    C("paid", "Paid", width=8),
+    C("customer_label", "Customer", width=18),
+    C("seller.name", "Seller", width=12),
+    C("status", "Status", "status", width=9),
+    C("paid", "Paid", width=5),
     C("next_due", "Next due", "date", width=10),
-    C("next_amount", "Next amount", "money", width=11),
-    C("total_amount", "Total", "money", width=11),
-    C("tolerance_days", "Tolerance (days)", "count", width=8),
+    C("outstanding", "Outstanding", "money", width=10),
+    C("overdue_amount_usd", "Overdue", "money", width=9),
+    C("tolerance_days", "Grace days", "count", width=5),
 )
 OBJECTION_COLUMNS = (
-    C("id", "#", "count", width=6),
+    C("id", "#", "count", width=5),
     C("created_at", "Raised", "datetime", width=16),
     C("status", "Status", "status", width=9),
     C("claim_id", "Claim", "count", width=7),
-    C("seller.name", "Raised by", width=14),
+    C("raised_by_label", "Raised by", width=14),
     C("reason", "Reason", "enum", width=12),
     C("details", "Details"),
-    C("note", "Decision note"),
+    C("resolution_label", "Decision note", width=16),
 )
 SELLER_COLUMNS = (
     C("name", "Name", width=16),
@@ -167,31 +181,33 @@ SELLER_COLUMNS = (
 GOAL_COLUMNS = (
     C("title", "Goal", width=20),
     C("scope", "Scope", width=8),
-    C("seller.name", "Seller", width=13),
+    C("seller_label", "Seller", width=13),
     C("period", "Period", width=7),
     C("target_type", "Measures", "enum", width=12),
-    C("target", "Target", "count", width=11),
-    C("value", "Now", "count", width=11),
+    C("target_label", "Target", "count", width=11),
+    C("value_label", "Now", "count", width=11),
     C("percent", "Progress", "percent", width=8),
-    C("status", "Status"),
+    C("status", "Status", "status"),
 )
 CHALLENGE_COLUMNS = (
     C("title", "Challenge", width=20),
-    C("metric", "Metric", "enum", width=12),
-    C("claim_type", "Claim type", "enum", width=11),
-    C("target", "Target", width=9),
-    C("reward_points", "Reward", "count", width=7),
+    C("progress", "Progress", width=30),
+    C("metric", "Metric", "enum", width=11),
+    C("claim_type", "Claim type", "enum", width=10),
+    C("target", "Target", "count", width=8),
+    C("reward_points", "Reward", "count", width=6),
     C("starts_at", "Starts", "datetime", width=16),
     C("ends_at", "Ends", "datetime", width=16),
-    C("visible", "On TV", "bool", width=6),
-    C("progress", "Progress"),
+    C("visible", "On TV", "bool", width=5),
+    C("status", "Status", "status"),
 )
 PROMOTION_COLUMNS = (
-    C("title", "Title", width=20),
+    C("title", "Title", width=26),
     C("variant", "Variant", "status", width=8),
     C("body", "Body"),
     C("starts_at", "Starts", "datetime", width=16),
     C("ends_at", "Ends", "datetime", width=16),
+    C("showing", "Showing now", "bool", width=8),
 )
 AUDIT_COLUMNS = (
     C("at", "When", "datetime", width=16),
@@ -206,6 +222,7 @@ AUDIT_COLUMNS = (
 DEVICE_COLUMNS = (
     C("id", "#", "count", width=5),
     C("name", "Name", width=20),
+    C("connected", "Connected", "bool", width=8),
     C("last_seen_at", "Last seen", "datetime", width=16),
     C("created_at", "Paired", "datetime", width=16),
     C("revoked_at", "Revoked", "datetime"),

@@ -34,9 +34,10 @@ from winroom_desktop.views.admin.models import RowsModel
 from winroom_desktop.views.theme import Scale
 
 PAYMENT_COLUMNS = (
+    Column("seq", "#", "count", width=2),
     Column("due_on", "Due", "date", width=10),
     Column("amount", "Amount", "money", width=10),
-    Column("status", "Status", "status", width=9),
+    Column("state", "Status", "status", width=9),
     Column("paid_at", "Paid", "datetime"),
 )
 OVERVIEW_COLUMNS = (
