@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from winroom_desktop.state.admin.actions import InputError, ShareSplit
+from winroom_desktop.views.seller.style import set_style_prop
 
 
 @dataclass
@@ -152,6 +153,10 @@ class ConfirmDialog(QDialog):
         self.setWindowTitle(title)
         self.setMinimumWidth(480)
         v = QVBoxLayout(self)
+        head = QLabel(title)
+        head.setProperty("role", "h2")
+        head.setTextFormat(Qt.TextFormat.PlainText)
+        v.addWidget(head)
         label = QLabel(text)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)
@@ -214,6 +219,7 @@ class ShareSplitDialog(QDialog):
             self.rows.append((combo, pct))
         self.total = QLabel("")
         self.total.setObjectName("share-total")
+        self.total.setWordWrap(True)
         v.addWidget(self.total)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.ok_button: QPushButton = buttons.addButton(
@@ -237,6 +243,7 @@ class ShareSplitDialog(QDialog):
         problem = self.split().problem()
         self.ok_button.setEnabled(problem is None)
         self.total.setText(problem or f"Total {self.split().total().normalize():f} % ✓")
+        set_style_prop(self.total, "tone", "bad" if problem else "ok")
 
 
 class DialogAsker:

@@ -63,6 +63,10 @@ def admin_stylesheet() -> str:
     QScrollBar::add-line:horizontal, QScrollBar::sub-line:horizontal {{ width: 0; }}
     QPushButton[role="danger"] {{ color: {red}; border-color: {red}; }}
     QPushButton:disabled {{ border-color: {line}; }}
+    QPushButton[role="primary"]:disabled {{ background: {hi}; border-color: {line};
+        color: {hexa(theme.DIM)}; }}
+    QLabel[tone="ok"] {{ color: {hexa(theme.GOAL)}; font-weight: 700; }}
+    QLabel[tone="bad"] {{ color: {hexa(theme.WARNING)}; font-weight: 700; }}
     QLabel[role="notice"] {{ background: rgba(61,139,253,40); border: 1px solid {blue};
         border-radius: 6px; padding: 6px 8px; }}
     QFrame[role="offline"] {{ background: rgba(255,176,32,36); border-bottom: 1px solid {hexa(theme.WARNING)}; }}
