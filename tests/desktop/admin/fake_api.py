@@ -439,7 +439,7 @@ class FakeAdmin:
     def handle(
         self, method: str, path: str, query: dict[str, str], body: Any, headers: dict[str, str]
     ) -> tuple[int, Any]:
-        if self.latency:
+        if self.latency and self.server is not None:  # loopback: a slow server thread
             time.sleep(self.latency)
         self.calls.append((method, path, query, body))
         if (method, path) in self.fail:
@@ -854,7 +854,14 @@ class FakeAdmin:
 
     # -- adapters ----------------------------------------------------------------------
     def transport(self) -> httpx.MockTransport:
+        async def slow(request: httpx.Request) -> httpx.Response:
+            await asyncio.sleep(self.latency)
+            return handler(request)
+
         def handler(request: httpx.Request) -> httpx.Response:
+            if self.latency and not getattr(request, "_slept", False):
+                request._slept = True  # type: ignore[attr-defined]
+                return slow(request)  # type: ignore[return-value]
             if self.down:
                 raise httpx.ConnectError("connection refused", request=request)
             url = urlsplit(str(request.url))

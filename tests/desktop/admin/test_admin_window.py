@@ -306,3 +306,130 @@ def test_editing_a_goal_sends_only_what_changed_with_its_version(admin: Harness)
         "version": 1,
     }
     admin.wait(lambda: (g.model.list.get(goal["id"]) or {}).get("title") == "June revenue push")
+
+
+def test_a_slow_answer_shows_the_spinner_and_never_blocks(admin: Harness) -> None:
+    admin.fake.latency = 0.6
+    admin.controller.refresh()
+    admin.wait(lambda: "Loading" in admin.window.spinner.text())
+    admin.fake.latency = 0.0
+    admin.wait(lambda: admin.window.spinner.text() == "")
+
+
+def test_queue_exclude_and_manual_entry(admin: Harness) -> None:
+    w = admin.window
+    w.show_tab("queue")
+    q = w.pages["queue"]
+    admin.wait(lambda: q.model.rowCount() == 24)
+    first = q.model.list.rows[0]
+    admin.asker.forms = [{"reason": "duplicate of #5002"}]
+    admin.run(admin.controller.on_action("queue", "exclude"))
+    title, text = admin.asker.shown[-1]
+    assert "can no longer be claimed" in text and "duplicate of #5002" in text
+    assert q.model.list.get(first["id"]) is None
+    admin.asker.forms = [
+        {
+            "customer_email": "new@mail.example",
+            "customer_name": "New Customer",
+            "campaign_id": 11,
+            "amount": "120.00",
+            "currency": "USD",
+            "note": "",
+        }
+    ]
+    admin.run(admin.controller.on_action("queue", "manual"))
+    assert admin.calls("POST", "/api/queue/manual")[-1][3]["amount"] == "120.00"
+    assert q.model.list.rows[0]["customer"]["name"] == "New Customer"
+
+
+def test_installment_actions_send_what_the_contract_says(admin: Harness) -> None:
+    w = admin.window
+    w.show_tab("installments")
+    page = w.pages["installments"]
+    admin.wait(lambda: page.model.rowCount() == 8)
+    assert page.tiles["overdue_amount_usd"].text() == "$540.00"
+    plan = page.current()
+    assert plan is not None and plan["id"] == 1 and page.payments.rowCount() == 6
+    admin.run(admin.controller.on_action("installments", "confirmed"))
+    path = "/api/admin/installments/1/payments/102"  # the first unconfirmed payment
+    assert admin.calls("POST", path)[-1][3] == {"status": "confirmed", "version": 1}
+    admin.run(admin.controller.on_action("installments", "freeze"))
+    assert admin.calls("PATCH", "/api/admin/installments/1")[-1][3] == {
+        "status": "frozen",
+        "version": 2,
+    }
+    assert page.model.list.get(1)["status"] == "frozen"
+    admin.asker.forms = [
+        {"queue_id": 5010, "payments": "2025-07-01 250\n2025-08-01 250.50", "tolerance_days": 5}
+    ]
+    admin.run(admin.controller.on_action("installments", "create"))
+    assert admin.calls("POST", "/api/admin/installments")[-1][3] == {
+        "queue_id": 5010,
+        "payments": [
+            {"due_on": "2025-07-01", "amount": "250.00"},
+            {"due_on": "2025-08-01", "amount": "250.50"},
+        ],
+        "tolerance_days": 5,
+    }
+    admin.asker.forms = [{"queue_id": 5010, "payments": "July 250", "tolerance_days": 5}]
+    before = len(admin.calls("POST", "/api/admin/installments"))
+    admin.run(admin.controller.on_action("installments", "create"))
+    assert len(admin.calls("POST", "/api/admin/installments")) == before
+    assert "Line 1" in w.message.text()
+
+
+def test_objection_accept_with_reassign(admin: Harness) -> None:
+    w = admin.window
+    w.show_tab("objections")
+    page = w.pages["objections"]
+    admin.wait(lambda: page.model.rowCount() > 0)
+    o = page.current()
+    assert o is not None and o["status"] == "open"
+    admin.asker.forms = [
+        {"action": "reassign", "seller_id": 3, "note": "Zeynep spoke to them first"}
+    ]
+    admin.run(admin.controller.on_action("objections", "accept"))
+    assert admin.calls("POST", f"/api/admin/objections/{o['id']}")[-1][3] == {
+        "decision": "accept",
+        "note": "Zeynep spoke to them first",
+        "action": "reassign",
+        "seller_id": 3,
+        "version": 1,
+    }
+    assert "moves with its win" in admin.asker.shown[-1][1]
+    assert page.model.list.get(o["id"])["status"] == "accepted"
+    admin.asker.forms = [{"action": "", "seller_id": None, "note": "again"}]
+    admin.run(admin.controller.on_action("objections", "accept"))  # the same one again
+    assert "already resolved" in w.message.text()
+
+
+def test_pairing_a_tv_with_a_wrong_code_says_why(loop: Any, qtbot: Any) -> None:
+    h = make_admin(loop, qtbot, "admin@example.com")
+    h.wait(lambda: h.window.pages["claims"].model.rowCount() > 0)
+    h.window.show_tab("devices")
+    d = h.window.pages["devices"]
+    h.wait(lambda: d.model.rowCount() == 2)
+    h.asker.forms = [{"code": "aaaa-bbbb", "name": "Lobby"}]
+    h.run(h.controller.on_action("devices", "pair"))
+    assert h.calls("POST", "/api/admin/devices/pair")[-1][3] == {
+        "code": "AAAA-BBBB",
+        "name": "Lobby",
+    }
+    assert "No TV shows that code" in h.window.message.text()
+    h.asker.forms = [{"code": "K7PQ-4XZD", "name": "Lobby"}]
+    h.run(h.controller.on_action("devices", "pair"))
+    h.wait(lambda: d.model.rowCount() == 3)
+    loop.run_until_complete(h.controller.close())
+
+
+def test_a_sales_lead_may_hide_a_seller_from_the_tv_only(loop: Any, qtbot: Any) -> None:
+    h = make_admin(loop, qtbot, "lead@example.com")
+    h.wait(lambda: h.window.pages["claims"].model.rowCount() > 0)
+    h.window.show_tab("sellers")
+    s = h.window.pages["sellers"]
+    h.wait(lambda: s.model.rowCount() == 8)
+    enabled = {b.objectName(): b.isEnabled() for b in s.write_buttons}
+    assert enabled == {"sellers-active": False, "sellers-role": False, "sellers-hide": True}
+    h.run(h.controller.on_action("sellers", "hide"))
+    assert h.calls("PATCH", "/api/admin/sellers/1")[-1][3] == {"hidden_from_tv": True, "version": 1}
+    loop.run_until_complete(h.controller.close())
