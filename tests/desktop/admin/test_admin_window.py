@@ -324,7 +324,7 @@ def test_queue_exclude_and_manual_entry(admin: Harness) -> None:
     first = q.model.list.rows[0]
     admin.asker.forms = [{"reason": "duplicate of #5002"}]
     admin.run(admin.controller.on_action("queue", "exclude"))
-    title, text = admin.asker.shown[-1]
+    _title, text = admin.asker.shown[-1]
     assert "can no longer be claimed" in text and "duplicate of #5002" in text
     assert q.model.list.get(first["id"]) is None
     admin.asker.forms = [
