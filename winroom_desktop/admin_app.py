@@ -100,6 +100,7 @@ class AdminController(QObject):
         self.new_claims = 0
         self.work_more = False
         self._settled = False
+        self._keep: dict[str, Any] = {}
         self._first_load_done = False
         self._live_once = False
         self.first_rows_at: float | None = None
@@ -251,6 +252,8 @@ class AdminController(QObject):
             await self.load_overview()
             return
         page = self.window.pages[name]
+        cur = page.current()
+        self._keep[name] = cur.get("id") if cur else None  # reselected when the page lands
         page.model.reset()
         page.update_status()
         if name == "claims":
@@ -293,7 +296,8 @@ class AdminController(QObject):
         if name == "claims" and self.first_rows_at is None and pg.rows:
             self.first_rows_at = asyncio.get_event_loop().time()
         if page.model.rowCount() and not page.table.currentIndex().isValid():
-            page.select_row(0)
+            keep = lst.row_of(self._keep.pop(name, None))
+            page.select_row(keep if keep is not None else 0)
             if self.window.focusWidget() in (None, self.window.refresh_button):
                 page.table.setFocus()
 
@@ -348,8 +352,22 @@ class AdminController(QObject):
                     500,
                 )
             ),
-            self.call(api.page("/api/admin/claims", {"finance_status": "problem"}, None, 500)),
-            self.call(api.page("/api/admin/claims", {"finance_status": "waiting"}, None, 500)),
+            self.call(
+                api.page(
+                    "/api/admin/claims",
+                    {"finance_status": "problem", "sort": "claimed_at"},
+                    None,
+                    500,
+                )
+            ),
+            self.call(
+                api.page(
+                    "/api/admin/claims",
+                    {"finance_status": "waiting", "sort": "claimed_at"},
+                    None,
+                    500,
+                )
+            ),
             self.call(api.page("/api/admin/installments", {"status": "overdue"}, None, 500)),
         )
         queue = parse_page(results[0], "items").rows + parse_page(results[1], "items").rows
@@ -359,11 +377,16 @@ class AdminController(QObject):
         self.work_more = any(
             isinstance(r, dict) and r.get("next_cursor") for r in results if r is not None
         )
+        cur = page.current()
+        at = page.table.currentIndex().row()
         page.model.set_rows(self.worklist.items)
         page.summary.setText(self.worklist.summary(self.work_more))  # type: ignore[attr-defined]
         page.update_status()
-        if self.worklist.items:
-            page.select_row(0)
+        if self.worklist.items:  # stay where finance was in the list
+            keep = page.model.list.row_of(cur.get("id")) if cur else None
+            page.select_row(
+                keep if keep is not None else min(max(at, 0), page.model.rowCount() - 1)
+            )
             if self.window.focusWidget() in (None, self.window.refresh_button):
                 page.table.setFocus()
 
@@ -1434,6 +1457,8 @@ class AdminController(QObject):
         mine = isinstance(a, dict) and a.get("id") == self.me.get("id")
         for kind, item in u.items:
             self.apply_item(kind, item, mine=mine, actor=actor)
+        if mine:  # the work list already took our own decision off; do not reload under us
+            u.tabs.discard("finance")
         self.pending.add(u, "" if mine else actor)
         if not self.pending.empty() and not self._flush.isActive():
             self._flush.start()

@@ -433,3 +433,17 @@ def test_a_sales_lead_may_hide_a_seller_from_the_tv_only(loop: Any, qtbot: Any) 
     h.run(h.controller.on_action("sellers", "hide"))
     assert h.calls("PATCH", "/api/admin/sellers/1")[-1][3] == {"hidden_from_tv": True, "version": 1}
     loop.run_until_complete(h.controller.close())
+
+
+def test_a_hint_reloads_the_open_tab_and_keeps_the_row(admin: Harness) -> None:
+    w = admin.window
+    w.show_tab("goals")
+    g = w.pages["goals"]
+    admin.wait(lambda: g.model.rowCount() == 3)
+    g.select_row(2)
+    picked = g.current()["id"]
+    before = len(admin.calls("GET", "/api/admin/goals"))
+    admin.feed.event.emit({"id": 900, "type": "goals.changed", "payload": {}})
+    admin.wait(lambda: len(admin.calls("GET", "/api/admin/goals")) == before + 1)
+    admin.wait(lambda: g.model.rowCount() == 3 and g.current() is not None)
+    assert g.current()["id"] == picked
