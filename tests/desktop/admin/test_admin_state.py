@@ -202,7 +202,7 @@ def test_detail_sections_show_economics_and_timeline() -> None:
     sections = dict(detail_sections(claim))
     econ = dict(sections["Economics"])
     assert econ["Margin"] == "$400.00  (40.0%)"
-    assert econ["Adjusted margin"] == "$350.00"
+    assert econ["Adj. margin"] == "$350.00"
     assert dict(sections["Shares"]) == {"A": "60.0%", "B": "40.0%"}
     assert sections["Timeline"] == [("2025-06-18 10:00", "claimed · A")]
     assert ("2025-07-01", "$50.00  pending") in sections["Installment plan"]

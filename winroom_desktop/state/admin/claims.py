@@ -151,7 +151,7 @@ def detail_sections(claim: dict[str, Any]) -> list[Section]:
                 ("Cost", money_card(claim.get("cost_usd"))),
                 ("Margin", f"{money_card(margin)}  ({percent(margin_pct, 1)})"),
                 ("Adjustments", money_card(claim.get("adjustments_usd") or "0")),
-                ("Adjusted margin", money_card(claim.get("adjusted_margin_usd"))),
+                ("Adj. margin", money_card(claim.get("adjusted_margin_usd"))),
             ],
         ),
     ]

@@ -121,17 +121,17 @@ class TabSpec:
 
 
 C = Column
-CLAIM_COLUMNS = (
+CLAIM_COLUMNS = (  # what finance reads first comes first (1366 px shows up to Finance)
     C("id", "#", "count", width=6),
     C("claimed_at", "Claimed", "datetime", sort="claimed_at", width=15),
-    C("seller.name", "Seller", "seller", width=13),
-    C("customer.name", "Customer", width=15),
-    C("campaign.name", "Campaign", width=15),
+    C("seller.name", "Seller", "seller", width=12),
+    C("customer.name", "Customer", width=13),
+    C("revenue_usd", "Revenue", "money", sort="revenue_usd", width=9),
+    C("margin_amount_usd", "Margin", "money", sort="margin_amount_usd", width=9),
+    C("adjusted_margin_usd", "Adj. margin", "money", width=9),
+    C("finance_status", "Finance", "finance", width=12),
     C("claim_type", "Type", "enum", width=11),
-    C("revenue_usd", "Revenue", "money", sort="revenue_usd", width=11),
-    C("margin_amount_usd", "Margin", "money", sort="margin_amount_usd", width=11),
-    C("adjusted_margin_usd", "Adj. margin", "money", width=11),
-    C("finance_status", "Finance", "finance"),
+    C("campaign.name", "Campaign"),
 )
 QUEUE_COLUMNS = (
     C("id", "#", "count", width=6),
@@ -147,16 +147,16 @@ QUEUE_COLUMNS = (
     C("note", "Note"),
 )
 PLAN_COLUMNS = (
-    C("id", "Plan", "count", width=5),
-    C("claim_id", "Claim", "count", width=6),
-    C("customer_label", "Customer", width=18),
-    C("seller.name", "Seller", width=12),
+    C("id", "Plan", "count", width=4),
+    C("customer_label", "Customer", width=16),
     C("status", "Status", "status", width=9),
-    C("paid", "Paid", width=5),
     C("next_due", "Next due", "date", width=10),
     C("outstanding", "Outstanding", "money", width=10),
     C("overdue_amount_usd", "Overdue", "money", width=9),
-    C("tolerance_days", "Grace days", "count", width=5),
+    C("paid", "Paid", width=4),
+    C("seller.name", "Seller", width=12),
+    C("claim_id", "Claim", "count", width=6),
+    C("tolerance_days", "Grace days", "count"),
 )
 OBJECTION_COLUMNS = (
     C("id", "#", "count", width=5),

@@ -93,7 +93,7 @@ class ListTab(QWidget):
             side.setMaximumWidth(640)
             self.splitter.setStretchFactor(0, 1)
             self.splitter.setStretchFactor(1, 0)
-            self.splitter.setSizes([680, 320])  # scaled to the window
+            self.splitter.setSizes([700, 300])  # scaled to the window
         v.addWidget(self.splitter, 1)
         foot = QHBoxLayout()
         self.status = QLabel("")

@@ -94,7 +94,7 @@ class DetailPane(QFrame):
                 b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
                 b.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
                 self.grid.addWidget(a, r, 0, Qt.AlignmentFlag.AlignTop)
-                if len(value) > 26 and " " not in value:  # an email: its own full-width line
+                if len(value) > 18 and " " not in value:  # an email: its own full-width line
                     r += 1
                     self.grid.addWidget(b, r, 0, 1, 2)
                 else:
