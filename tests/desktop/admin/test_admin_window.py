@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 
 from tests.desktop.admin.conftest import Harness, make_admin
@@ -447,3 +448,109 @@ def test_a_hint_reloads_the_open_tab_and_keeps_the_row(admin: Harness) -> None:
     admin.wait(lambda: len(admin.calls("GET", "/api/admin/goals")) == before + 1)
     admin.wait(lambda: g.model.rowCount() == 3 and g.current() is not None)
     assert g.current()["id"] == picked
+
+
+SMOKE = [
+    ("claims", "reassign", [{"seller_id": 2}]),
+    ("queue", "status", [{"finance_status": "problem", "note": "card declined"}]),
+    ("queue", "edit", [{"customer_name": "Ann Other", "note": "called"}]),
+    ("finance", "problem", [{"note": "no payment yet"}]),
+    ("finance", "open", []),
+    ("installments", "submitted", []),
+    ("installments", "tolerance", [{"days": 7, "reason": "bank holiday"}]),
+    ("installments", "cancel", []),
+    ("installments", "reactivate", []),
+    ("objections", "reject", [{"note": "not a duplicate"}]),
+    ("objections", "claim", []),
+    ("sellers", "active", []),
+    ("sellers", "role", [{"role": "sales_lead"}]),
+    (
+        "goals",
+        "create",
+        [
+            {
+                "title": "Friday wins",
+                "scope": "team",
+                "seller_id": None,
+                "period": "day",
+                "target_type": "count",
+                "target": "12",
+            }
+        ],
+    ),
+    ("goals", "end", []),
+    (
+        "challenges",
+        "create",
+        [
+            {
+                "title": "Sprint",
+                "description": "",
+                "metric": "count",
+                "claim_type": None,
+                "target": "5",
+                "reward_points": 100,
+                "starts_at": "2025-06-18T09:00:00+03:00",
+                "ends_at": "2025-06-20T18:00:00+03:00",
+                "visible": False,
+            }
+        ],
+    ),
+    (
+        "promotions",
+        "edit",
+        [
+            {
+                "variant": "info",
+                "title": "Lunch at 13:00",
+                "body": "",
+                "starts_at": "2025-06-18T11:00:00+03:00",
+                "ends_at": "2025-06-18T13:00:00+03:00",
+            }
+        ],
+    ),
+    ("overview", "close", []),
+    ("devices", "revoke", []),
+]
+
+
+@pytest.mark.parametrize(("tab", "action", "forms"), SMOKE, ids=[f"{t}-{a}" for t, a, _ in SMOKE])
+def test_every_action_runs_to_an_answer(
+    loop: Any, qtbot: Any, tab: str, action: str, forms: list[dict[str, Any]]
+) -> None:
+    h = make_admin(loop, qtbot, "admin@example.com")
+    h.wait(lambda: h.window.pages["claims"].model.rowCount() > 0)
+    h.window.show_tab(tab)
+    page = h.window.pages[tab]
+    if tab == "overview":
+        h.wait(lambda: page.model.rowCount() == 6)
+    else:
+        h.wait(lambda: page.model.rowCount() > 0 and page.current() is not None)
+    writes = sum(1 for c in h.fake.calls if c[0] != "GET")
+    h.asker.forms = list(forms)
+    h.run(h.controller.on_action(tab, action))
+    h.wait(lambda: not h.controller.tasks or all(t.done() for t in h.controller.tasks))
+    text = h.window.message.text()
+    assert "went wrong" not in text
+    if action not in ("open", "claim"):
+        assert sum(1 for c in h.fake.calls if c[0] != "GET") == writes + 1, text
+    loop.run_until_complete(h.controller.close())
+
+
+def test_sellers_chart_and_the_monthly_overview_draw_their_series(admin: Harness) -> None:
+    w = admin.window
+    w.show_tab("sellers")
+    s = w.pages["sellers"]
+    admin.wait(lambda: len(s.chart.values) == 30)
+    assert s.who.text() == "Ayşe Yılmaz"
+    w.show_tab("overview")
+    o = w.pages["overview"]
+    admin.wait(lambda: o.model.rowCount() == 6 and len(o.top_chart.values) == 8)
+    assert o.model.list.rows[0] == {
+        "id": 0,
+        "metric": "Wins",
+        "this": "214",
+        "previous": "198",
+        "change": "+8.1 %",
+    }
+    assert len(o.revenue_chart.values) == 18
