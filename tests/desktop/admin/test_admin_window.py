@@ -554,3 +554,25 @@ def test_sellers_chart_and_the_monthly_overview_draw_their_series(admin: Harness
         "change": "+8.1 %",
     }
     assert len(o.revenue_chart.values) == 18
+
+
+def test_a_column_the_server_cannot_sort_says_so_and_keeps_the_arrow(admin: Harness) -> None:
+    page = admin.window.pages["claims"]
+    before = len(admin.calls("GET", "/api/admin/claims"))
+    page.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)  # Customer
+    assert "sorts once every row is loaded" in page.status.text()
+    assert page.table.horizontalHeader().sortIndicatorSection() == 1  # still Claimed
+    assert len(admin.calls("GET", "/api/admin/claims")) == before
+
+
+def test_after_a_server_sort_a_refused_column_puts_the_arrow_back_there(admin: Harness) -> None:
+    page = admin.window.pages["claims"]
+    page.table.sortByColumn(4, Qt.SortOrder.DescendingOrder)  # Revenue: the server sorts
+    admin.wait(lambda: admin.calls("GET", "/api/admin/claims")[-1][2].get("sort") == "-revenue_usd")
+    admin.wait(lambda: page.model.rowCount() > 0 and page.model.list.next_cursor is not None)
+    page.table.sortByColumn(3, Qt.SortOrder.AscendingOrder)
+    header = page.table.horizontalHeader()
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (
+        4,
+        Qt.SortOrder.DescendingOrder,
+    )

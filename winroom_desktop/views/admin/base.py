@@ -108,6 +108,8 @@ class ListTab(QWidget):
         self.export_button.clicked.connect(self.export_wanted)
         foot.addWidget(self.export_button)
         v.addLayout(foot)
+        self._accepted: tuple[int, Qt.SortOrder] = (-1, Qt.SortOrder.AscendingOrder)
+        self.model.sort_refused.connect(self._sort_refused)
         self.model.modelReset.connect(self.update_status)
         self.model.rowsInserted.connect(self.update_status)
         self.model.rowsRemoved.connect(self.update_status)
@@ -131,6 +133,17 @@ class ListTab(QWidget):
         header.setStretchLastSection(not stretch_set and not self.spec.extra.get("fixed"))
         if not any(c.sort for c in self.spec.columns):
             header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+
+    def _sort_refused(self, why: str) -> None:
+        """Put the arrow back where the rows really are sorted, and say why."""
+        col, order = self._accepted
+        self.table.horizontalHeader().setSortIndicator(col, order)
+        self.say(why)
+
+    def accept_sort(self) -> None:
+        """The rows are (about to be) sorted as the arrow now says: a server sort."""
+        header = self.table.horizontalHeader()
+        self._accepted = (header.sortIndicatorSection(), header.sortIndicatorOrder())
 
     # -- building ----------------------------------------------------------------------
     def add_search(self, placeholder: str = "Search (Ctrl+F)") -> QLineEdit:

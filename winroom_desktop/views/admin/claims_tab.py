@@ -173,6 +173,7 @@ class ClaimsTab(ListTab):
             cb.currentIndexChanged.connect(self.emit_filters)
         self.model.sort_wanted.connect(self._sort)
         self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.DescendingOrder)
+        self._accepted = (1, Qt.SortOrder.DescendingOrder)
         acts = (
             ("status", "Status…", "F2"),
             ("adjust", "Adjust…", "F3"),
@@ -225,6 +226,7 @@ class ClaimsTab(ListTab):
             self.filters_changed.emit(f)
 
     def _sort(self, api_sort: str, desc: bool) -> None:
+        self.accept_sort()
         f = self.filters.sorted_by(api_sort, desc)
         if f != self.filters:
             self.filters = f

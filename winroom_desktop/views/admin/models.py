@@ -60,6 +60,7 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 class RowsModel(QAbstractTableModel):
     more_wanted = Signal()
     sort_wanted = Signal(str, bool)  # api sort name, descending
+    sort_refused = Signal(str)  # a column that cannot sort a partial list: why
 
     def __init__(self, columns: tuple[Column, ...] | list[Column], parent: Any = None) -> None:
         super().__init__(parent)
@@ -153,8 +154,13 @@ class RowsModel(QAbstractTableModel):
         if col.sort:
             self.sort_wanted.emit(col.sort, desc)
             return
-        if self.list.next_cursor is not None:
-            return  # a partial list sorted locally would lie: only server sorts there
+        if self.list.next_cursor is not None:  # a partial list sorted here would lie
+            server = [c.header for c in self.columns if c.sort]
+            self.sort_refused.emit(
+                f"{col.header} sorts once every row is loaded"
+                + (f"; the server sorts by {', '.join(server)}." if server else ".")
+            )
+            return
         self.layoutAboutToBeChanged.emit()
         self._cache.clear()
         self.list.rows.sort(key=lambda r: _sort_key(col, r), reverse=desc)

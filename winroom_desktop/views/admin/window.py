@@ -63,6 +63,7 @@ def admin_stylesheet() -> str:
     QScrollBar::add-line:horizontal, QScrollBar::sub-line:horizontal {{ width: 0; }}
     QPushButton[role="danger"] {{ color: {red}; border-color: {red}; }}
     QPushButton:disabled {{ border-color: {line}; }}
+    QPushButton[role="danger"]:disabled {{ color: {hexa(theme.DIM)}; border-color: {line}; }}
     QPushButton[role="primary"]:disabled {{ background: {hi}; border-color: {line};
         color: {hexa(theme.DIM)}; }}
     QLabel[tone="ok"] {{ color: {hexa(theme.GOAL)}; font-weight: 700; }}
