@@ -25,7 +25,8 @@ class WorkList:
         for q in queue:
             st = q.get("finance_status")
             if st in ("waiting", "problem") and q.get("status", "pending") == "pending":
-                out.append(_entry("queue", q, st, q.get("revenue_usd"), q.get("problem_reason")))
+                why = q.get("problem_reason") or q.get("note") or f"item {st}, not claimed yet"
+                out.append(_entry("queue", q, st, q.get("revenue_usd"), why))
         for c in claims:
             st = c.get("finance_status")
             if st in ("waiting", "problem") and not c.get("refunded"):
@@ -35,7 +36,8 @@ class WorkList:
                         c,
                         st,
                         c.get("revenue_usd"),
-                        f"claimed by {(c.get('seller') or {}).get('name', '?')}",
+                        f"claim {st} · {(c.get('seller') or {}).get('name', '?')}, "
+                        f"{str(c.get('claimed_at') or '')[:10]}",
                     )
                 )
         for p in plans:
