@@ -63,7 +63,8 @@ class BarChart(QWidget):
         brush = pg.mkBrush(QColor(self.color))
         label_font = QFont(theme.FAMILY)
         label_font.setPixelSize(11)
-        top = max(max(values), 1e-9)
+        # nothing yet (all zero): a 0–1 axis, not pyqtgraph's 1e-09 ticks
+        top = max(values) if max(values) > 0 else 1.0
         if self.horizontal:
             pos = pos[::-1]  # first = top
             self.bars = pg.BarGraphItem(
