@@ -90,21 +90,33 @@ def hash_device_token(token: str) -> str:
 
 def issue_device_token(session: Session, name: str) -> str:
     """Create a TV token; returns the token itself (only its hash is stored)."""
+    return mint_device_token(session, name)[1]
+
+
+def mint_device_token(session: Session, name: str) -> tuple[DeviceToken, str]:
+    """The one way a TV token is made (CLI, admin API, pairing): ``(device, token)``. A
+    revoked device of that name gets a new token (the old one stays refused); an active
+    one is an AccountError (``field`` "name")."""
     name = name.strip()
     if not name or len(name) > 120:
-        raise AccountError("the device name must have 1 to 120 characters")
+        raise AccountError("the device name must have 1 to 120 characters", "name")
     existing = session.scalar(select(DeviceToken).where(DeviceToken.name == name))
     if existing is not None and existing.revoked_at is None:
-        raise AccountError(f"a device token named {name!r} already exists (revoke it first)")
+        raise AccountError(
+            f"a device token named {name!r} already exists (revoke it first)", "name"
+        )
     token = DEVICE_TOKEN_PREFIX + secrets.token_urlsafe(32)
     if existing is not None:
         existing.token_hash = hash_device_token(token)
         existing.revoked_at = None
+        existing.last_seen_at = None
         existing.created_at = utcnow()
+        device = existing
     else:
-        session.add(DeviceToken(name=name, token_hash=hash_device_token(token)))
+        device = DeviceToken(name=name, token_hash=hash_device_token(token))
+        session.add(device)
     session.flush()
-    return token
+    return device, token
 
 
 def revoke_device_token(session: Session, name: str) -> bool:

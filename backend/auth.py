@@ -11,7 +11,8 @@ checks run on every request and every socket connect.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import jwt
@@ -48,6 +49,8 @@ class Principal:
     # False: only the JWT's signature and expiry were checked (``principal_from_claims``);
     # the route's transaction checks the account before it acts
     verified: bool = True
+    # a TV's snapshot of the sellers hidden from it (id → name; set per request)
+    hidden: Mapping[int, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def is_tv(self) -> bool:
@@ -57,7 +60,12 @@ class Principal:
         """The Socket.IO rooms this caller joins."""
         if self.is_tv:
             return ["everyone", "tv-display"]
-        return ["everyone", "staff", f"user:{self.seller_id}"]
+        rooms = ["everyone", "staff", f"user:{self.seller_id}"]
+        if self.role in ("finance", "admin"):
+            rooms.append("finance")
+        if self.role == "admin":
+            rooms.append("admin")  # test-run challenges (CONTRACT §4a) and other admin-only
+        return rooms
 
 
 def signing_key(settings: Settings) -> bytes:

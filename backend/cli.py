@@ -1,4 +1,5 @@
-"""``winroom-backend``: migrate, create-user, device-token, serve, worker, simulate, demo.
+"""``winroom-backend``: migrate, create-user, device-token, close-period, export, serve,
+worker, simulate, demo.
 
 Every command exits non-zero with one clear line on bad input (``winroom-backend: ...``).
 """
@@ -76,10 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the password from the first line of standard input",
     )
 
-    dt = sub.add_parser("device-token", help="issue (or --revoke) a read-only TV token")
-    g = dt.add_mutually_exclusive_group(required=True)
-    g.add_argument("--name", help="a name for the screen, e.g. 'Floor TV 1'")
-    g.add_argument("--revoke", metavar="NAME", help="revoke the token of that name")
+    dt = sub.add_parser(
+        "device-token", help="issue (or --revoke) a read-only TV token, or --pair a TV"
+    )
+    dt.add_argument("--name", help="a name for the screen, e.g. 'Floor TV 1'")
+    dt.add_argument("--revoke", metavar="NAME", help="revoke the token of that name")
+    dt.add_argument("--pair", metavar="CODE", help="approve the TV showing this code (--name)")
 
     sv = sub.add_parser("serve", help="HTTP API and Socket.IO on one port (+ worker)")
     sv.add_argument("--host", default="127.0.0.1")
@@ -96,6 +99,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="sales per second (default: 0.2 until stopped; with --count, no pause)",
     )
     sm.add_argument("--seed", type=int, help="random seed for a reproducible floor")
+
+    cp = sub.add_parser("close-period", help="close a past month: freeze its statement")
+    cp.add_argument("month", metavar="YYYY-MM")
+
+    ex = sub.add_parser("export", help="write claims.csv or a month's statement.csv")
+    ex.add_argument("what", choices=["claims", "statement"])
+    ex.add_argument("--month", metavar="YYYY-MM", help="the statement's month (required)")
+    ex.add_argument("--from", dest="from_", metavar="YYYY-MM-DD", help="claims from this day")
+    ex.add_argument("--to", metavar="YYYY-MM-DD", help="claims up to this day (inclusive)")
+    ex.add_argument("--seller-id", type=_positive_int)
+    ex.add_argument("--finance-status")
+    ex.add_argument("--claim-type")
+    ex.add_argument("--refunded", choices=["true", "false"])
+    ex.add_argument("--q", help="substring of customer email or name, campaign name")
+    ex.add_argument("--sort", help="claimed_at, revenue_usd, margin_amount_usd (- descending)")
+    ex.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     dm = sub.add_parser("demo", help="everything the demo needs in one process tree")
     dm.add_argument("--port", type=_port, default=8000)
@@ -145,15 +164,38 @@ def _cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _device_token_mode(args: argparse.Namespace) -> str:
+    """``name``, ``revoke`` or ``pair``; a wrong combination is a usage error (exit 2)."""
+    if args.revoke is not None:
+        if args.name is not None or args.pair is not None:
+            raise CliError("--revoke takes no --name or --pair", 2)
+        return "revoke"
+    if args.name is None:
+        raise CliError("give --name NAME, --revoke NAME or --pair CODE --name NAME", 2)
+    return "pair" if args.pair is not None else "name"
+
+
 def _cmd_device_token(settings: Settings, args: argparse.Namespace) -> int:
     # lazy: a command loads only what it runs
     from backend.accounts import AccountError, issue_device_token, revoke_device_token
     from backend.runtime import open_database
 
+    mode = _device_token_mode(args)
     db = open_database(settings)
     try:
         with db.transaction() as s:
-            if args.revoke is not None:
+            if mode == "pair":
+                # lazy: a command loads what it needs when it runs (as _lazy does)
+                from backend.actions.devices import approve_pairing
+                from backend.db.types import utcnow
+                from backend.errors import DomainError
+
+                try:
+                    dev = approve_pairing(s, None, args.pair, args.name, utcnow())
+                except DomainError as exc:
+                    raise CliError(exc.message) from None
+                print(f"approved: the TV showing {args.pair.strip()} is now {dev.name!r}")
+            elif mode == "revoke":
                 if revoke_device_token(s, args.revoke):
                     print(f"revoked the device token {args.revoke!r}")
                 else:
@@ -179,10 +221,73 @@ def _lazy(module: str, func: str) -> Callable[[Settings, argparse.Namespace], in
     return run
 
 
+def _cmd_close_period(settings: Settings, args: argparse.Namespace) -> int:
+    # lazy: a command loads what it needs when it runs (as _lazy does)
+    from backend.actions.periods import close_period
+    from backend.errors import DomainError
+    from backend.runtime import open_database
+
+    db = open_database(settings)
+    try:
+        with db.transaction() as s:
+            row = close_period(s, args.month, settings=settings)
+            rows = row.statement_csv.count("\r\n") - 1
+        print(f"closed {args.month}: its statement ({rows} sellers) is frozen")
+    except DomainError as exc:
+        raise CliError(exc.message) from None
+    finally:
+        db.dispose()
+    return 0
+
+
+def _cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    # lazy: a command loads what it needs when it runs (as _lazy does)
+    from backend.errors import DomainError
+    from backend.reads import claims, exports, statement
+    from backend.runtime import open_database
+
+    db = open_database(settings)
+    out = None
+    try:
+        if args.what == "statement":
+            month = statement.parse_month(args.month, "--month")
+            with db.read() as s:
+                chunks = [statement.statement_text(s, month, settings.tz).encode("utf-8")]
+        else:
+            with db.read() as s:
+                f = claims.parse_filters(
+                    s,
+                    settings.tz,
+                    from_=args.from_,
+                    to=args.to,
+                    seller_id=args.seller_id,
+                    finance_status=args.finance_status,
+                    claim_type=args.claim_type,
+                    refunded=args.refunded,
+                    q=args.q,
+                )
+            sort = claims.parse_sort(args.sort)
+            chunks = exports.claims_csv(db.read, f, sort)  # type: ignore[assignment]
+        out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
+        for chunk in chunks:
+            out.write(chunk)
+        out.flush()
+    except DomainError as exc:
+        field = exc.extra.get("field")
+        raise CliError(f"{field}: {exc.message}" if field else exc.message, 2) from None
+    finally:
+        if out is not None and args.output:
+            out.close()
+        db.dispose()
+    return 0
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "migrate": _cmd_migrate,
     "create-user": _cmd_create_user,
     "device-token": _cmd_device_token,
+    "close-period": _cmd_close_period,
+    "export": _cmd_export,
     "serve": _lazy("backend.server", "serve_command"),
     "worker": _lazy("backend.ingest.worker", "worker_command"),
     "simulate": _lazy("backend.simulate", "simulate_command"),

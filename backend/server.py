@@ -136,7 +136,9 @@ def build(settings: Settings, db: Database | None = None, *, worker: bool = Fals
     api = create_api(ctx, lifespan=lifespan)
     sio = make_sio(settings.redis_url)
     relay = EventRelay(db, sio, retention_days=settings.event_retention_days)
+    relay.hidden = ctx.hidden
     sockets = SocketServer(sio, ctx, relay)
+    ctx.recheck_sockets = sockets.recheck_soon
     quiet_gc = QuietCollector()
     relay.on_sent = quiet_gc.touch
     asgi = BusyTracker(

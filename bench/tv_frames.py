@@ -137,7 +137,7 @@ def burst_events(start_id: int, n: int = 100) -> list[dict[str, Any]]:
 def build_tv() -> Any:
     from PySide6.QtWidgets import QApplication
 
-    from winroom_desktop.net.stub import StubFeed
+    from tests.helpers.stub_feed import StubFeed
     from winroom_desktop.sound import SoundPlayer
     from winroom_desktop.state.overlays import OverlayQueue
     from winroom_desktop.state.sample import sample_responses

@@ -84,3 +84,14 @@ def data_dir(tmp_path: Path) -> Path:
 def settings(data_dir: Path) -> Settings:
     """Default settings in a temporary data dir (its own SQLite files)."""
     return load_settings(data_dir=data_dir)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_game_numbers() -> Iterator[None]:
+    """The game numbers' cache (``backend.game.numbers``) outlives a test's database: drop
+    it around every test."""
+    from backend.game import numbers
+
+    numbers.invalidate()
+    yield
+    numbers.invalidate()

@@ -1,6 +1,6 @@
 """``winroom``: the desktop apps (CONTRACT §1).
 
-    winroom tv --server URL --token T [--screen N] [--windowed] [--overlay KIND]
+    winroom tv --server URL [--token T] [--screen N] [--windowed] [--overlay KIND]
                [--size WxH] [--screenshot PATH --quit-after S]
     winroom seller --server URL [--email E --password-stdin] [...]
     winroom admin  --server URL [--email E --password-stdin] [...]
@@ -66,7 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     tv = sub.add_parser("tv", help="fullscreen TV kiosk")
     tv.add_argument("--server", required=True, type=_server, help="e.g. http://10.0.0.5:8000")
-    tv.add_argument("--token", required=True, help="device token (winroom-backend device-token)")
+    tv.add_argument(
+        "--token",
+        help="device token (winroom-backend device-token); without one the TV pairs itself",
+    )
     tv.add_argument(
         "--screen",
         type=_screen,

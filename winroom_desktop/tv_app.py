@@ -19,16 +19,20 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer
 
 from winroom_desktop.app import AppContext, run_app
-from winroom_desktop.kiosk import ScreenSaverInhibitor
+from winroom_desktop.kiosk import ScreenSaverInhibitor, SystemdWatchdog
 from winroom_desktop.net.api import ApiClient
 from winroom_desktop.net.feed import LiveFeed
 from winroom_desktop.net.offline import OfflineFeed
+from winroom_desktop.net.pairing import PairingClient
 from winroom_desktop.state import snapshot as snap
-from winroom_desktop.state.effects import RefetchBoards, Sound
+from winroom_desktop.state.effects import Refetch, RefetchBoards, Sound
 from winroom_desktop.state.journal import Journal, write_atomic
 from winroom_desktop.state.sample import sample_overlay, sample_responses
 from winroom_desktop.state.store import Store
 from winroom_desktop.state.tvsettings import TvSettings, save_sound
+from winroom_desktop.state.tvtoken import TokenFile
+from winroom_desktop.tv_pairing import TvPairing
+from winroom_desktop.views.tv.pairing import PairingView
 from winroom_desktop.views.tv.window import TvWindow
 
 log = logging.getLogger(__name__)
@@ -72,6 +76,12 @@ def journal_path(root: Path, server: str, screen: int = 0) -> Path:
     """One journal per server and screen: TVs on one machine never share a last screen."""
     digest = hashlib.sha1(server.encode()).hexdigest()[:10]
     return root / f"tv-journal-{digest}{_screen_suffix(screen)}.json"
+
+
+def token_path(root: Path, server: str, screen: int = 0) -> Path:
+    """Where a paired TV keeps its token: per server and screen, like the journal."""
+    digest = hashlib.sha1(server.encode()).hexdigest()[:10]
+    return root / f"tv-token-{digest}{_screen_suffix(screen)}.json"
 
 
 class TvApp(QObject):
@@ -175,13 +185,18 @@ class TvApp(QObject):
         self.window.show_state(state, effects)
         self._journal_dirty = True
         boards: set[str] = set()
+        paths: dict[str, None] = {}  # in order: the playlist's boards together, then the rest
         for eff in effects:
             if isinstance(eff, Sound) and self.sound is not None and not self.window.overlay.busy:
                 self.sound.play(eff.name)
             elif isinstance(eff, RefetchBoards):
                 boards.update(eff.boards or ("wins", "revenue", "margin", "conversion"))
+            elif isinstance(eff, Refetch):
+                paths.update(dict.fromkeys(eff.paths))
         if boards and any(b in boards for b, _ in self.settings.board_playlist):
-            self._spawn(self.feed.refresh(self.board_paths()))
+            paths = {**dict.fromkeys(self.board_paths()), **paths}
+        if paths:  # one reload for everything this event changed
+            self._spawn(self.feed.refresh(list(paths)))
 
     def on_snapshot(self, responses: dict[str, Any], latest_id: int | None) -> None:
         state = self.store.load_snapshot(responses, latest_id)
@@ -305,10 +320,11 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
     store = Store()
     feed: Any
     journal: Journal | None = None
+    api: ApiClient | None = None
     if getattr(args, "demo_data", False):
         feed = OfflineFeed()
     else:
-        api = ApiClient(args.server, args.token)
+        api = ApiClient(args.server, None)  # the token: below (given, stored, or paired)
         journal = Journal(
             journal_path(data_dir(args), args.server, screen_of(args)), server=args.server
         )
@@ -326,7 +342,10 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
         settings_file=None if getattr(args, "screenshot", None) else settings_path(args),
         settings_base=settings_source(args),
     )
-    tv.restore_journal()
+    restored = tv.restore_journal()
+    pairing = None
+    if api is not None:
+        pairing = _pairing(tv, api, window, args, has_screen=restored)
     window.quit_requested.connect(lambda: ctx.quit(0))
     show_window(window, args)
     window.repaint()  # the first frame (last good screen) before anything slow
@@ -340,14 +359,22 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
     inhibitor = ScreenSaverInhibitor()
     if window.kiosk:
         inhibitor.inhibit()
+    watchdog = SystemdWatchdog()
+    watchdog.start(window)  # pings from this thread: a frozen UI gets restarted
 
     async def _stop() -> None:
+        watchdog.stop()
         inhibitor.release()
         window.allow_close = True
+        if pairing is not None:
+            await pairing.stop()
         await tv.stop()
 
     ctx.on_exit(_stop)
-    tv.start()
+    if pairing is not None:
+        pairing.run(getattr(args, "token", None) or _stored_token(pairing))
+    else:
+        tv.start()
     if isinstance(feed, OfflineFeed):
         feed.snapshot(sample_responses())
         feed.go("connected", datetime.now(UTC))
@@ -360,6 +387,25 @@ async def setup_tv(ctx: AppContext, args: argparse.Namespace) -> TvApp:
         overlay = sample_overlay(kind)
         QTimer.singleShot(int(delay * 1000), lambda: window.play_overlay(overlay))
     return tv
+
+
+def _pairing(
+    tv: TvApp, api: Any, window: TvWindow, args: argparse.Namespace, *, has_screen: bool
+) -> Any:
+    path = token_path(data_dir(args), args.server, screen_of(args))
+    return TvPairing(
+        tv=tv,
+        api=api,
+        token_file=TokenFile(path, args.server),
+        view=PairingView(window),
+        make_client=lambda: PairingClient(args.server),
+        has_screen=has_screen,
+    )
+
+
+def _stored_token(pairing: Any) -> str | None:
+    stored = pairing.token_file.load()
+    return stored.token if stored is not None else None
 
 
 def run_tv(args: argparse.Namespace) -> int:

@@ -1,14 +1,9 @@
-"""The one error type actions raise; the API maps it to its status and envelope."""
+"""Actions raise the domain's one error type (``backend.errors.DomainError``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from backend.errors import DomainError, not_found, stale
 
+ActionError = DomainError
 
-class ActionError(Exception):
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.extra = extra
+__all__ = ["ActionError", "DomainError", "not_found", "stale"]

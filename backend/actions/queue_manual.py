@@ -31,10 +31,9 @@ from backend.actions.errors import ActionError
 from backend.core.adapter import CoreCampaign, CoreDatabase
 from backend.db.types import utcnow
 from backend.eventlog import append_event
-from backend.ingest.actions import jackpot_payload
 from backend.models import QueueItem
 from backend.rules import money as money_rules
-from backend.schemas.queue import queue_item_out
+from backend.schemas.queue import jackpot_payload, queue_item_out
 from backend.settings import Settings
 
 log = logging.getLogger(__name__)

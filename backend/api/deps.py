@@ -17,7 +17,7 @@ request paid for five of them before its own.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -126,9 +126,12 @@ def authorize_with_database(request: Request, ask: AskTheDatabase) -> Principal:
     """The caller as its account says (blocking: a worker thread); ApiError 401/403."""
     ctx: ApiContext = request.app.state.ctx
     try:
-        return verify_token(ctx.db, ctx.settings, ask.token, ask.rule)
+        principal = verify_token(ctx.db, ctx.settings, ask.token, ask.rule)
     except AuthError as exc:
         raise ApiError(401, exc.code, exc.message) from None
+    if principal.is_tv:  # what tv_masked hides from it
+        principal = replace(principal, hidden=ctx.hidden.current())
+    return principal
 
 
 def authorize_request(request: Request) -> Principal | None:

@@ -68,18 +68,11 @@ async def _api_error(_req: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message, exc.headers, **exc.extra)
 
 
-async def _action_error(_req: Request, exc: Exception) -> JSONResponse:
-    from backend.actions.errors import ActionError
+async def _domain_error(_req: Request, exc: Exception) -> JSONResponse:
+    from backend.errors import DomainError
 
-    assert isinstance(exc, ActionError)
+    assert isinstance(exc, DomainError)
     return error_response(exc.status, exc.code, exc.message, **exc.extra)
-
-
-async def _game_error(_req: Request, exc: Exception) -> JSONResponse:
-    from backend.game.read import GameError
-
-    assert isinstance(exc, GameError)
-    return error_response(exc.status, exc.code, str(exc))
 
 
 async def _validation_error(_req: Request, exc: Exception) -> JSONResponse:
@@ -190,12 +183,10 @@ async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    from backend.actions.errors import ActionError
-    from backend.game.read import GameError
+    from backend.errors import DomainError
 
     app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(ActionError, _action_error)
-    app.add_exception_handler(GameError, _game_error)
+    app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_unavailable)

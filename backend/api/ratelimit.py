@@ -44,6 +44,8 @@ LOGIN_PER_PAIR = ("5/minute", "10/15minutes", "30/day")
 LOGIN_PER_ADDRESS = "100/15minutes"
 LOGIN_PER_ACCOUNT = "100/15minutes"
 KNOWN_ADDRESS_FOR = "1/30days"  # a successful login makes the address known to the account
+# new TV pairing codes per address (a TV asks once per 10 minutes; one box may drive 3)
+PAIRING_PER_ADDRESS = ("10/minute", "60/hour")
 
 
 class QuietMemoryStorage(MemoryStorage):
@@ -119,6 +121,7 @@ class RateLimits:
         self.login_address: RateLimitItem = parse(LOGIN_PER_ADDRESS)
         self.login_account: RateLimitItem = parse(LOGIN_PER_ACCOUNT)
         self.known_address: RateLimitItem = parse(KNOWN_ADDRESS_FOR)
+        self.pairing: tuple[RateLimitItem, ...] = tuple(parse(r) for r in PAIRING_PER_ADDRESS)
 
     @property
     def storage(self) -> Storage:
@@ -203,6 +206,19 @@ class RateLimits:
             c.flags.hit(self.known_address, "winroom-login-known", email, net)
 
         self._run(succeeded)
+
+    def pairing_attempt(self, address: str) -> int | None:
+        """Count one request for a TV pairing code: None when it may go on, else the
+        seconds to wait (``Retry-After``)."""
+        net = address_key(address)
+
+        def attempt(c: _Counters) -> int | None:
+            for item in self.pairing:
+                if not c.limiter.hit(item, "winroom-pairing", net):
+                    return self._retry_after(c, item, "winroom-pairing", net)
+            return None
+
+        return self._run(attempt)
 
     def _known(self, c: _Counters, email: str, net: str) -> bool:
         return not c.flags.test(self.known_address, "winroom-login-known", email, net)

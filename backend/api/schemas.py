@@ -22,6 +22,7 @@ from pydantic import (
 from backend.accounts import AccountError, normalize_email
 from backend.actions.queue_manual import MAX_AMOUNT, amount_problem
 from backend.auth import Principal
+from backend.hidden_sellers import mask_hidden
 from backend.schemas.common import mask_emails
 from backend.schemas.queue import QueueItemOut
 
@@ -54,10 +55,12 @@ M = TypeVar("M", bound=BaseModel)
 
 def tv_masked(out: M, principal: Principal | None) -> M:
     """What ``principal`` may see of ``out``: for a TV, customer emails masked and any address
-    inside any text (the relay's TV copies of events are masked the same way)."""
+    inside any text, and sellers hidden from the TV as "A teammate" (the relay's TV copies
+    of events are masked the same way)."""
     if principal is None or not principal.is_tv:
         return out
-    return type(out).model_validate(mask_emails(out.model_dump(mode="json")))
+    masked = mask_hidden(mask_emails(out.model_dump(mode="json")), principal.hidden)
+    return type(out).model_validate(masked)
 
 
 class Out(BaseModel):

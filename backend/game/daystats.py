@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Date, delete, func, insert, literal, select
 from sqlalchemy.orm import Session
@@ -87,14 +88,21 @@ def refresh_months(
 
 
 def compute_range(
-    session: Session, start: datetime, end: datetime, seller_ids: Iterable[int] | None = None
+    session: Session,
+    start: datetime,
+    end: datetime,
+    seller_ids: Iterable[int] | None = None,
+    claim_type: str | None = None,
 ) -> dict[int, DayNumbers]:
-    """Board numbers per seller for claims with ``start <= claimed_at < end``."""
+    """Board numbers per seller for claims with ``start <= claimed_at < end`` (and of
+    ``claim_type`` only, when given: a challenge's own filter)."""
     ids = None if seller_ids is None else sorted(set(seller_ids))
     out: dict[int, DayNumbers] = defaultdict(DayNumbers)
     if ids is not None and not ids:
         return out
-    live = (Claim.refunded.is_(False), QueueItem.status != "excluded")
+    live: tuple[Any, ...] = (Claim.refunded.is_(False), QueueItem.status != "excluded")
+    if claim_type is not None:
+        live = (*live, Claim.claim_type == claim_type)
 
     wq = (
         select(Claim.claimed_by, func.count())

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from backend.db.micros import to_micros
 from backend.eventlog import append_event
 from backend.game import awards, daystats, progress
+from backend.game import numbers as game_numbers
 from backend.game.daystats import DayNumbers
 from backend.game.rules import milestones as mrules
 from backend.game.rules import points as prules
@@ -98,7 +99,9 @@ def run_claim(
         now=now,
     )
     step, month = opening.step, opening.month
-    if step.fires:
+    numbers = game_numbers.current(session)
+    fires = step.count >= numbers.streak_from  # the admins' number, not the rule's default
+    if fires:
         append_event(
             session,
             "streak",
@@ -119,7 +122,14 @@ def run_claim(
             "claim",
             claim.id,
         )
-        for award in prules.claim_awards(item.is_jackpot, step.count, step.fires)
+        for award in prules.claim_awards(
+            item.is_jackpot,
+            step.count,
+            fires,
+            claim_points=numbers.claim_points,
+            jackpot_bonus=numbers.jackpot_bonus,
+            multiplier=numbers.streak_multiplier,
+        )
     ]
     totals = book.of(seller.id)
     day_step = prules.next_day_streak(totals.last_active_day, totals.daily_streak, today)
@@ -129,7 +139,7 @@ def run_claim(
         batch.append(
             Entry(
                 seller.id,
-                prules.DAILY_STREAK_POINTS,
+                numbers.daily_streak_points,
                 f"Daily streak: day {day_step.streak}",
                 "daily_streak",
                 f"daily_streak:seller:{seller.id}:{today.isoformat()}",

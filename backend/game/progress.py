@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from backend.eventlog import append_event
 from backend.game import awards, daystats
+from backend.game import numbers as game_numbers
 from backend.game.daystats import DayNumbers
 from backend.game.rules import milestones as mrules
-from backend.game.rules import points as prules
 from backend.game.rules.periods import DayRange, period_days, period_key
 from backend.models import (
     Challenge,
@@ -136,6 +136,37 @@ def evaluate_goals(
     return changed
 
 
+def evaluate_goal(
+    session: Session, goal: SalesGoal | PersonalGoal, sums: PeriodSums, now: datetime
+) -> None:
+    """Re-evaluate one goal after an admin changed it (target, period, metric): its
+    ``goal.progress`` goes out even when the value did not move, and a raised target
+    re-opens a completed period (the goal-reached story and points still fire only once
+    per period: their dedupe keys stay)."""
+    if isinstance(goal, PersonalGoal):
+        scope, owner_id = "personal", goal.seller_id
+        n = sums.period(goal.period).get(goal.seller_id, DayNumbers())
+        completer = session.get(Seller, goal.seller_id)
+    else:
+        scope, owner_id, completer = "team", None, None
+        n = sums.team(goal.period)
+    _update_goal(
+        session,
+        scope,
+        goal.id,
+        goal.title,
+        goal.period,
+        goal.target_type,
+        goal.target,
+        metric_value(n, goal.target_type),
+        sums.today,
+        now,
+        owner_id,
+        completer,
+        force=True,
+    )
+
+
 def _update_goal(
     session: Session,
     scope: str,
@@ -149,6 +180,8 @@ def _update_goal(
     now: datetime,
     owner_id: int | None,
     completer: Seller | None,
+    *,
+    force: bool = False,
 ) -> bool:
     key = period_key(goal_period, today)
     percent = percent_of(value, target)
@@ -180,8 +213,14 @@ def _update_goal(
                     ProgressCache.period_key == key,
                 )
             ).one()
-    if cache.value == value.quantize(Q6) and (cache.completed_at is not None or value < target):
+    if (
+        not force
+        and cache.value == value.quantize(Q6)
+        and (cache.completed_at is not None or value < target)
+    ):
         return False
+    if force and value < target:
+        cache.completed_at = None  # a raised target: not reached (again) yet
     cache.value, cache.percent, cache.updated_at = value, percent, now
     completes = value >= target and cache.completed_at is None
     if completes:
@@ -211,7 +250,7 @@ def _update_goal(
             awards.award_points(
                 session,
                 completer.id,
-                prules.GOAL_POINTS,
+                game_numbers.current(session).goal_points,
                 f"Goal reached: {title}",
                 "goal",
                 now,
@@ -233,22 +272,45 @@ def evaluate_challenges(
         Challenge.active.is_(True), Challenge.starts_at <= now, Challenge.ends_at > now
     )
     for ch in session.scalars(q):
-        if ch.scope == "team":
-            numbers = daystats.compute_range(session, ch.starts_at, ch.ends_at)
-            total = DayNumbers()
-            for n in numbers.values():
-                total.wins += n.wins
-                total.revenue += n.revenue
-                total.margin += n.margin
-            value = metric_value(total, ch.metric)
-            targets = {sid: value for sid, n in numbers.items() if not n.is_zero()}
-        else:
-            if not ids:
-                continue
-            numbers = daystats.compute_range(session, ch.starts_at, ch.ends_at, ids)
-            targets = {sid: metric_value(numbers.get(sid, DayNumbers()), ch.metric) for sid in ids}
-        for sid, value in sorted(targets.items()):
-            changed |= _update_challenge(session, ch, sid, value, now, sellers)
+        changed |= evaluate_challenge(session, ch, now, ids, sellers)
+    return changed
+
+
+def challenge_numbers(
+    session: Session, ch: Challenge, seller_ids: Iterable[int] | None
+) -> dict[int, DayNumbers]:
+    """Each seller's numbers in the challenge's window, its ``claim_type`` only when set
+    (``seller_ids`` None: every seller)."""
+    return daystats.compute_range(session, ch.starts_at, ch.ends_at, seller_ids, ch.claim_type)
+
+
+def evaluate_challenge(
+    session: Session,
+    ch: Challenge,
+    now: datetime,
+    seller_ids: Iterable[int],
+    sellers: dict[int, Seller],
+) -> bool:
+    """One challenge's progress for ``seller_ids`` (a team challenge: every seller with
+    numbers). A test run (``visible`` False) is computed but completes nothing."""
+    ids = sorted(set(seller_ids))
+    changed = False
+    if ch.scope == "team":
+        numbers = challenge_numbers(session, ch, None)
+        total = DayNumbers()
+        for n in numbers.values():
+            total.wins += n.wins
+            total.revenue += n.revenue
+            total.margin += n.margin
+        value = metric_value(total, ch.metric)
+        targets = {sid: value for sid, n in numbers.items() if not n.is_zero()}
+    else:
+        if not ids:
+            return False
+        numbers = challenge_numbers(session, ch, ids)
+        targets = {sid: metric_value(numbers.get(sid, DayNumbers()), ch.metric) for sid in ids}
+    for sid, value in sorted(targets.items()):
+        changed |= _update_challenge(session, ch, sid, value, now, sellers)
     return changed
 
 
@@ -272,7 +334,8 @@ def _update_challenge(
     if row.value == value.quantize(Q6) and (row.completed_at is not None or value < ch.target):
         return False
     row.value = value
-    completes = value >= ch.target and row.completed_at is None
+    # a test run completes nothing: no story, points or spin (and nothing owed later)
+    completes = ch.visible and value >= ch.target and row.completed_at is None
     if completes:
         row.completed_at = now
     session.flush()

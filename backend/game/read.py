@@ -26,15 +26,17 @@ from sqlalchemy.orm import Session
 
 from backend.core.live import live_leads
 from backend.db.types import utcnow
+from backend.errors import DomainError
 from backend.eventlog import append_event
 from backend.game import awards, daystats
+from backend.game import numbers as game_numbers
 from backend.game.daystats import DayNumbers
 from backend.game.progress import PeriodSums, format_value, metric_value, percent_of
 from backend.game.rules.metrics import as_fraction, change, ratio
 from backend.game.rules.periods import DayRange, local_day, period_days, previous_days, utc_bounds
 from backend.game.rules.points import level_for_xp, xp_for_level
 from backend.game.rules.ranking import Row, rank_rows
-from backend.game.rules.spin import PRIZES, draw
+from backend.game.rules.spin import draw
 from backend.game.writer.achievements import achievement_payload
 from backend.models import (
     Achievement,
@@ -59,18 +61,13 @@ PERIODS = ("today", "15d", "month")
 SELLER_ROLES = ("sales", "sales_lead")
 
 
-class GameError(Exception):
-    """A request the game cannot honour: ``code`` is the error code, ``status`` the HTTP status."""
-
-    def __init__(self, code: str, message: str, status: int = 409) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
+# the domain's one error type, under the name the game's callers and tests know
+GameError = DomainError
 
 
 def _check_period(period: str) -> None:
     if period not in PERIODS:
-        raise GameError("invalid_period", "The period is one of today, 15d or month.", 422)
+        raise DomainError(422, "invalid_period", "The period is one of today, 15d or month.")
 
 
 def _sums_and_leads(
@@ -169,8 +166,8 @@ def leaderboard(
     """
 
     if board not in BOARDS:
-        raise GameError(
-            "invalid_board", "The board is one of wins, revenue, margin, conversion.", 422
+        raise DomainError(
+            422, "invalid_board", "The board is one of wins, revenue, margin, conversion."
         )
     _check_period(period)
     now = now or utcnow()
@@ -393,34 +390,42 @@ def badges(session: Session, seller_id: int) -> list[dict[str, Any]]:
 
 
 def challenges(
-    session: Session, seller_id: int | None, settings: Settings, now: datetime | None = None
+    session: Session,
+    seller_id: int | None,
+    settings: Settings,
+    now: datetime | None = None,
+    *,
+    include_tests: bool = False,
 ) -> list[dict[str, Any]]:
     """Active challenges: ``id, title, description, metric, target, reward_points, starts_at,
     ends_at, progress`` (the caller's, for sellers; ``None`` for TVs and finance — team
-    challenges always show the team's) ``, completed, scope, seconds_left``."""
+    challenges always show the team's) ``, completed, scope, seconds_left``. Test runs
+    (``visible`` False) only with ``include_tests`` (admins)."""
 
     now = now or utcnow()
-    rows = session.scalars(
-        select(Challenge)
-        .where(Challenge.active.is_(True), Challenge.starts_at <= now, Challenge.ends_at > now)
-        .order_by(Challenge.ends_at, Challenge.id)
+    q = select(Challenge).where(
+        Challenge.active.is_(True), Challenge.starts_at <= now, Challenge.ends_at > now
     )
+    if not include_tests:
+        q = q.where(Challenge.visible.is_(True))
+    rows = session.scalars(q.order_by(Challenge.ends_at, Challenge.id))
     out = []
     for ch in rows:
         progress: int | str | None = None
         completed = False
         if ch.scope == "team":
             total = daystats.DayNumbers()
-            for n in daystats.compute_range(session, ch.starts_at, ch.ends_at).values():
+            team = daystats.compute_range(session, ch.starts_at, ch.ends_at, None, ch.claim_type)
+            for n in team.values():
                 total.wins += n.wins
                 total.revenue += n.revenue
                 total.margin += n.margin
             value = metric_value(total, ch.metric)
             progress, completed = format_value(value, ch.metric), value >= ch.target
         elif seller_id is not None:
-            n = daystats.compute_range(session, ch.starts_at, ch.ends_at, [seller_id]).get(
-                seller_id, daystats.DayNumbers()
-            )
+            n = daystats.compute_range(
+                session, ch.starts_at, ch.ends_at, [seller_id], ch.claim_type
+            ).get(seller_id, daystats.DayNumbers())
             value = metric_value(n, ch.metric)
             done = session.scalar(
                 select(ChallengeProgress.completed_at).where(
@@ -439,6 +444,8 @@ def challenges(
                 "target": format_value(ch.target, ch.metric),
                 "reward_points": ch.reward_points,
                 "awards_spin": ch.awards_spin,
+                "claim_type": ch.claim_type,
+                "visible": ch.visible,
                 "starts_at": ch.starts_at.isoformat(),
                 "ends_at": ch.ends_at.isoformat(),
                 "seconds_left": max(0, int((ch.ends_at - now).total_seconds())),
@@ -487,19 +494,20 @@ def spend_spin(
 
     The prize comes from the weighted table (CONTRACT §6) at ``random_value`` (default: a
     fresh ``secrets.SystemRandom`` value), recorded in ``spins.draw``; points prizes go to
-    the ledger. Raises ``GameError("not_found", ..., 404)`` / ``GameError("spin_used", ..., 409)``."""
+    the ledger. Raises ``DomainError(404, "not_found", ...)`` / ``DomainError(409, "spin_used", ...)``."""
 
     now = now or utcnow()
     spin = session.get(Spin, spin_id)
     if spin is None or spin.seller_id != seller_id:
-        raise GameError("not_found", "No such spin.", 404)
+        raise DomainError(404, "not_found", "No such spin.")
     r = secrets.SystemRandom().random() if random_value is None else random_value
-    index, prize = draw(r)
+    prizes = game_numbers.current(session).prizes()
+    index, prize = draw(r, prizes)
     record = {
         "random": r,
         "index": index,
         "points": prize.points,
-        "table": [{"code": p.code, "weight": p.weight} for p in PRIZES],
+        "table": [{"code": p.code, "weight": p.weight} for p in prizes],
         "rule": "the prize whose cumulative weight first exceeds random × total weight",
     }
     claimed = session.execute(
@@ -509,7 +517,7 @@ def spend_spin(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise GameError("spin_used", "This spin was used already.", 409)
+        raise DomainError(409, "spin_used", "This spin was used already.")
     session.refresh(spin)
     if prize.points:
         awards.award_points(
@@ -563,6 +571,7 @@ def achievements(session: Session, limit: int = 12) -> list[dict[str, Any]]:
     out = []
     for a, name in rows:
         item = {"id": a.id, **achievement_payload(a, name)}  # ``id`` as every list has
+        item["refunded"] = bool(a.refunded)  # the claim that set it off was refunded
         item["reactions"] = [
             {"emoji": e, "count": len(s), "seller_ids": s} for e, s in reactions[a.id].items()
         ]

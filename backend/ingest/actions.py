@@ -45,6 +45,7 @@ from backend.models import IngestRecord, QueueItem, SubscriptionMetrics
 from backend.rules import dedupe, intake, money
 from backend.schemas.common import fraction
 from backend.schemas.common import money as money_str
+from backend.schemas.queue import jackpot_payload
 
 log = logging.getLogger(__name__)
 
@@ -270,16 +271,6 @@ def queue_new_payload(item: dict[str, Any]) -> dict[str, Any]:
             "created_at": item["sale_created_at"].isoformat(),
             "queued_at": item["created_at"].isoformat(),
         }
-    }
-
-
-def jackpot_payload(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "queue_id": item["id"],
-        "subscription_id": item["subscription_id"],
-        "revenue_usd": money_str(item["revenue_usd"]),
-        "customer_name": item["customer_name"],
-        "campaign_name": item["campaign_name"],
     }
 
 

@@ -38,12 +38,11 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend.actions.installments import announce_overdue
 from backend.core.adapter import CoreDatabase
 from backend.db.types import utcnow
 from backend.models import (
     CacheKV,
-    Installment,
-    InstallmentPayment,
     JobRun,
     LeadAssignmentDaily,
     Seller,
@@ -184,20 +183,11 @@ def aggregate_leads(
 
 
 def mark_overdue_installments(session: Session, today: date) -> int:
-    """Pending payments past ``due_date`` + their plan's tolerance become ``overdue``."""
-    q = (
-        select(InstallmentPayment, Installment.tolerance_days)
-        .join(Installment, Installment.id == InstallmentPayment.installment_id)
-        .where(InstallmentPayment.status == "pending", InstallmentPayment.due_date < today)
-        .where(Installment.status == "active")
-    )
-    n = 0
-    for payment, tolerance in session.execute(q):
-        if payment.due_date + timedelta(days=tolerance or 0) < today:
-            payment.status = "overdue"
-            n += 1
-    session.flush()
-    return n
+    """The plans with a payment that turned overdue today (``backend.rules.installments``:
+    not confirmed by the end of ``due_on + tolerance_days``) get their
+    ``installment.changed``; overdue itself is computed on every read, never stored."""
+
+    return announce_overdue(session, today)
 
 
 def clean_cache(session: Session, now: datetime) -> int:

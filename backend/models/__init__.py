@@ -4,6 +4,7 @@ Importing this package registers every table on ``Base.metadata``.
 """
 
 from backend.db.base import Base
+from backend.models.admin import Clawback, ClosedPeriod, DevicePairing, GameSetting
 from backend.models.claims import (
     Attribution,
     AttributionShareEntry,
@@ -54,9 +55,13 @@ __all__ = [
     "ChatWarning",
     "Claim",
     "ClaimAdjustment",
+    "Clawback",
+    "ClosedPeriod",
+    "DevicePairing",
     "DeviceToken",
     "Event",
     "Exclusion",
+    "GameSetting",
     "IngestRecord",
     "IngestState",
     "Installment",

@@ -17,6 +17,13 @@ def created_at() -> Mapped[datetime]:
     return mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
+def version_column() -> Mapped[int]:
+    """``version`` of an object the admin API edits: every write increments it
+    (CONTRACT §4a; ``backend.actions.versions.bump`` checks and raises it). Only a server
+    default: the hot paths' hand-built INSERTs need not name it."""
+    return mapped_column(Integer, server_default="1", nullable=False)
+
+
 def one_of(column: str, values: tuple[str, ...], name: str | None = None) -> CheckConstraint:
     """CHECK (column IN (...)) with a stable name."""
     quoted = ", ".join(f"'{v}'" for v in values)

@@ -30,6 +30,7 @@ from backend.models._common import (
     BigId,
     created_at,
     one_of,
+    version_column,
 )
 
 
@@ -56,6 +57,8 @@ class Claim(Base):
     )
     refunded: Mapped[bool] = mapped_column(Boolean, default=False)
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = version_column()
     claimed_at: Mapped[datetime] = created_at()
 
 
@@ -150,6 +153,7 @@ class Objection(Base):
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = version_column()
     created_at: Mapped[datetime] = created_at()
 
 
@@ -171,6 +175,7 @@ class Installment(Base):
     status: Mapped[str] = mapped_column(String(10), default="active")
     tolerance_days: Mapped[int] = mapped_column(Integer, default=3)
     note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = version_column()
     created_by: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at()
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Connection,
     Date,
     ForeignKey,
     Index,
@@ -16,8 +17,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Mapped, mapped_column, object_session
 
 from backend.db.base import Base
 from backend.db.types import JSONText, Micros, UTCDateTime
@@ -28,6 +31,7 @@ from backend.models._common import (
     BigId,
     created_at,
     one_of,
+    version_column,
 )
 
 
@@ -47,6 +51,8 @@ class SalesGoal(Base):
     target_type: Mapped[str] = mapped_column(String(8))
     target: Mapped[Decimal] = mapped_column(Micros())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = version_column()
     created_by: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at()
 
@@ -68,8 +74,37 @@ class PersonalGoal(Base):
     target_type: Mapped[str] = mapped_column(String(8))
     target: Mapped[Decimal] = mapped_column(Micros())
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = version_column()
     created_by: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at()
+
+
+_GOAL_ID_LOCK = 0x57520007  # "WR" + 7: PostgreSQL advisory lock of goal id allocation
+_LAST_ID = "winroom_goal_last_id"
+
+
+@sa_event.listens_for(SalesGoal, "before_insert")
+@sa_event.listens_for(PersonalGoal, "before_insert")
+def _allocate_goal_id(_mapper: Any, connection: Connection, target: Any) -> None:
+    """Team and personal goals share one id space (``/api/admin/goals/{id}``): a new goal
+    gets the next id above both tables (PostgreSQL: under an advisory lock held to the
+    commit; SQLite writers are serialized already)."""
+    if target.id is not None:
+        return
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _GOAL_ID_LOCK})
+    top = connection.execute(
+        text(
+            "SELECT max(m) FROM (SELECT max(id) AS m FROM sales_goals UNION ALL "
+            "SELECT max(id) FROM personal_goals) AS both_tables"
+        )
+    ).scalar()
+    session = object_session(target)
+    last = session.info.get(_LAST_ID, 0) if session is not None else 0
+    target.id = max(int(top or 0), int(last)) + 1
+    if session is not None:
+        session.info[_LAST_ID] = target.id
 
 
 class ProgressCache(Base):
@@ -107,6 +142,8 @@ class Achievement(Base):
     period_key: Mapped[str | None] = mapped_column(String(32))
     dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
+    # the claim that set it off was refunded: TVs and sellers show that on the story
+    refunded: Mapped[bool] = mapped_column(Boolean, server_default="0")
     created_at: Mapped[datetime] = created_at()
 
 
@@ -190,9 +227,14 @@ class Challenge(Base):
     target: Mapped[Decimal] = mapped_column(Micros())
     reward_points: Mapped[int] = mapped_column(Integer, default=0)
     awards_spin: Mapped[bool] = mapped_column(Boolean, default=True)
+    # a test run (False): computed, shown in the admin window only
+    visible: Mapped[bool] = mapped_column(Boolean, server_default="1")
+    claim_type: Mapped[str | None] = mapped_column(String(16))  # count only this type
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = version_column()
     created_by: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at()
 

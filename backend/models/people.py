@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base
 from backend.db.types import JSONText, UTCDateTime
-from backend.models._common import ROLES, BigId, created_at, one_of
+from backend.models._common import ROLES, BigId, created_at, one_of, version_column
 
 
 class Seller(Base):
@@ -26,6 +26,9 @@ class Seller(Base):
     password_hash: Mapped[str] = mapped_column(String(100))
     color: Mapped[str] = mapped_column(String(9), default="#4C8DFF")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # TVs show a hidden seller as "A teammate"; they still play and see everything
+    hidden_from_tv: Mapped[bool] = mapped_column(Boolean, server_default="0")
+    version: Mapped[int] = version_column()
     created_at: Mapped[datetime] = created_at()
 
 

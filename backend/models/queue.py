@@ -27,6 +27,7 @@ from backend.models._common import (
     BigId,
     created_at,
     one_of,
+    version_column,
 )
 
 INGEST_OUTCOMES = ("queued", "duplicate", "trial", "rejected", "waiting", "skipped")
@@ -45,6 +46,9 @@ class QueueItem(Base):
         CheckConstraint("revenue_usd IS NULL OR revenue_usd >= 0", name="revenue_non_negative"),
         CheckConstraint("cost_usd IS NULL OR cost_usd >= 0", name="cost_non_negative"),
         Index("ix_queue_status_id", "status", "id"),
+        # the admin claims list sorted by money (keyset on value, id)
+        Index("ix_queue_revenue_id", "revenue_usd", "id"),
+        Index("ix_queue_margin_id", "margin_amount_usd", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -70,6 +74,7 @@ class QueueItem(Base):
     tts_days: Mapped[int | None] = mapped_column(Integer)
     sale_created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = version_column()
     created_by: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at()
 

@@ -10,7 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base
 from backend.db.types import JSONText, UTCDateTime
-from backend.models._common import PROMOTION_VARIANTS, REACTION_TARGETS, BigId, created_at, one_of
+from backend.models._common import (
+    PROMOTION_VARIANTS,
+    REACTION_TARGETS,
+    BigId,
+    created_at,
+    one_of,
+    version_column,
+)
 
 
 class Reaction(Base):
@@ -76,5 +83,7 @@ class Promotion(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = version_column()
     created_by: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from backend.auth import Principal
+from backend.hidden_sellers import mask_hidden
 from backend.models import Event
 from backend.schemas.common import mask_emails
 
@@ -24,8 +26,9 @@ def envelope(ev: Event) -> dict[str, Any]:
     }
 
 
-def tv_copy(env: dict[str, Any]) -> dict[str, Any]:
-    return {**env, "payload": mask_emails(env["payload"])}
+def tv_copy(env: dict[str, Any], hidden: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """A TV's copy: customer emails masked, sellers hidden from the TV as "A teammate"."""
+    return {**env, "payload": mask_hidden(mask_emails(env["payload"]), hidden or {})}
 
 
 def may_see(principal: Principal, room: str) -> bool:

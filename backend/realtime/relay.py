@@ -35,7 +35,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -49,6 +49,7 @@ from backend import metrics
 from backend.auth import Principal
 from backend.db.types import utcnow
 from backend.eventlog import NOTIFY_CHANNEL, PROCESS_TOKEN, add_commit_waker
+from backend.hidden_sellers import HiddenSellers
 from backend.models import Event
 from backend.realtime.envelopes import EVERYONE, STAFF, TV, envelope, mask_emails, tv_copy
 from backend.realtime.retention import pruned_through
@@ -115,9 +116,11 @@ class EventRelay:
         self._recent: deque[StoredEvent] = deque()  # the last events sent, in id order
         self._recent_floor = 0  # every event in (floor, cursor] is in _recent
         self._slots = asyncio.Semaphore(REPLAY_SLOTS)
-        self._encoded: OrderedDict[tuple[int, bool], list[Any]] = OrderedDict()
+        self._encoded: OrderedDict[tuple[int, bool, int], list[Any]] = OrderedDict()
         self._executors: dict[str, ThreadPoolExecutor] = {}
         self._replayed: Counter[str] = Counter()  # sid → events replayed so far (metrics)
+        # sellers TVs show as "A teammate" (the app's cache; reloaded by this loop)
+        self.hidden: HiddenSellers | None = None
 
     # ---- lifecycle ------------------------------------------------------------------
     async def start(self) -> None:
@@ -188,6 +191,8 @@ class EventRelay:
                 self._read_wanted = True  # the safety-net poll
             self._wake.clear()
             try:
+                if self.hidden is not None and self.hidden.stale():
+                    await self._read(self.hidden.refresh)
                 await self.pump(read=self._read_wanted)
             except asyncio.CancelledError:
                 raise
@@ -257,6 +262,9 @@ class EventRelay:
             self.on_sent()
         return sent
 
+    def _hidden(self) -> Mapping[int, str]:
+        return self.hidden.names if self.hidden is not None else {}
+
     def _remember(self, ev: StoredEvent) -> None:
         """Keep ``ev`` (about to become the cursor) among the last ``RECENT`` sent."""
         if not self._recent:
@@ -272,13 +280,13 @@ class EventRelay:
     async def _broadcast(self, ev: StoredEvent) -> None:
         name = ev.env["type"]
         if ev.room == EVERYONE:
-            masked = tv_copy(ev.env)
+            masked = tv_copy(ev.env, self._hidden())
             if masked["payload"] != ev.env["payload"]:
                 await self.sio.emit(name, ev.env, to=STAFF, ignore_queue=True)
                 await self.sio.emit(name, masked, to=TV, ignore_queue=True)
                 return
         elif ev.room == TV:
-            await self.sio.emit(name, tv_copy(ev.env), to=TV, ignore_queue=True)
+            await self.sio.emit(name, tv_copy(ev.env, self._hidden()), to=TV, ignore_queue=True)
             return
         await self.sio.emit(name, ev.env, to=ev.room, ignore_queue=True)
 
@@ -375,12 +383,12 @@ class EventRelay:
     def _replay_packets(self, ev: StoredEvent, for_tv: bool) -> list[Any]:
         """``ev`` as Socket.IO packets for a TV (masked) or staff, kept for the next
         replay of the same event (bounded: :data:`ENCODED_KEEP` events)."""
-        key = (ev.id, for_tv)
+        key = (ev.id, for_tv, self.hidden.version if for_tv and self.hidden else 0)
         packets = self._encoded.get(key)
         if packets is not None:
             self._encoded.move_to_end(key)
             return packets
-        env = tv_copy(ev.env) if for_tv else ev.env
+        env = tv_copy(ev.env, self._hidden()) if for_tv else ev.env
         encoded = self.sio.packet_class(
             sio_packet.EVENT, namespace="/", data=[env["type"], env]
         ).encode()

@@ -16,12 +16,15 @@ A connection lives only as long as its token would be accepted: every ``REVALIDA
 server checks, in one read for all open sockets, that the TV tokens are not revoked and the
 sellers still exist and are active, and disconnects the sockets whose token was revoked,
 whose seller was removed or deactivated, or whose JWT has expired (their client's reconnect
-is then refused at connect, like any bad token).
+is then refused at connect, like any bad token). A revoke through this process's API asks
+for the check at once (:meth:`SocketServer.recheck_soon`). The same pass stamps the TVs'
+``last_seen_at`` (the admin list's ``connected``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import time
@@ -31,8 +34,11 @@ import socketio
 from socketio import packet as sio_packet
 from sqlalchemy import select
 
+from backend.accounts import DEVICE_TOKEN_PREFIX, hash_device_token
+from backend.actions import devices
 from backend.auth import AuthError, Principal, resolve_token
-from backend.models import DeviceToken, Seller
+from backend.db.types import utcnow
+from backend.models import Seller
 from backend.realtime import extensions
 from backend.realtime.extensions import SocketContext
 from backend.realtime.fanout import make_manager
@@ -41,7 +47,7 @@ from backend.realtime.relay import EventRelay
 
 log = logging.getLogger(__name__)
 CONNECT_WAIT_S = 10.0
-REVALIDATE_S = 10.0
+REVALIDATE_S = 5.0  # a token revoked on another instance: its sockets close within this
 
 
 class WinRoomSocketIO(SocketIOServer):
@@ -143,7 +149,10 @@ class SocketServer:
         self.relay = relay
         self._tasks: set[asyncio.Task[None]] = set()
         self._live: dict[str, Principal] = {}
+        self._tv_hashes: dict[str, str] = {}  # sid -> the TV token's hash
         self._watcher: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.revalidate_s = REVALIDATE_S
         relay.replay_max = ctx.settings.replay_max
         sio.on("connect", self.on_connect)
@@ -168,6 +177,9 @@ class SocketServer:
             raise _refused(exc.code, exc.message) from None
         await self.sio.save_session(sid, {"principal": principal})
         self._live[sid] = principal
+        if principal.is_tv and token.strip().startswith(DEVICE_TOKEN_PREFIX):
+            self._tv_hashes[sid] = hash_device_token(token.strip())
+            await asyncio.to_thread(self._mark_seen, [self._tv_hashes[sid]])
         task = asyncio.create_task(self._start(sid, principal, since))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -196,6 +208,7 @@ class SocketServer:
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self._live.pop(sid, None)
+        self._tv_hashes.pop(sid, None)
         try:
             session = await self.sio.get_session(sid)
         except KeyError:
@@ -231,11 +244,21 @@ class SocketServer:
     # ---- tokens revoked while connected -------------------------------------------------
     def start(self) -> None:
         if self._watcher is None:
+            self._loop = asyncio.get_running_loop()
+            self._wake = asyncio.Event()
             self._watcher = asyncio.create_task(self._watch(), name="socket-token-watch")
 
+    def recheck_soon(self) -> None:
+        """Check the open sockets' tokens now rather than at the next tick (thread-safe)."""
+        if self._loop is not None and self._wake is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+
     async def _watch(self) -> None:
+        assert self._wake is not None
         while True:
-            await asyncio.sleep(self.revalidate_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.revalidate_s)
+            self._wake.clear()
             try:
                 await self.revalidate()
             except asyncio.CancelledError:
@@ -248,45 +271,49 @@ class SocketServer:
         live = dict(self._live)
         if not live:
             return []
-        devices = {p.device_id for p in live.values() if p.device_id is not None}
+        tv_hashes = {sid: self._tv_hashes.get(sid, "") for sid, p in live.items() if p.is_tv}
         sellers = {p.seller_id for p in live.values() if p.seller_id is not None}
-        revoked, gone = await asyncio.to_thread(self._refused, devices, sellers)
+        active, gone = await asyncio.to_thread(self._refused, set(tv_hashes.values()), sellers)
         now = time.time()
         ended = [
             sid
             for sid, p in live.items()
-            if p.device_id in revoked
+            if (sid in tv_hashes and tv_hashes[sid] not in active)
             or p.seller_id in gone
             or (p.expires is not None and p.expires <= now)
         ]
         for sid in ended:
             self._live.pop(sid, None)
+            self._tv_hashes.pop(sid, None)
             await self.sio.disconnect(sid)
         if ended:
             log.info("disconnected %d socket(s) whose token is no longer valid", len(ended))
         return ended
 
-    def _refused(self, devices: set[int], sellers: set[int]) -> tuple[set[int], set[int]]:
-        """(revoked device token ids, seller ids that are gone or inactive): one read."""
+    def _mark_seen(self, hashes: list[str]) -> None:
+        try:
+            with self.ctx.db.transaction() as s:
+                devices.mark_seen(s, hashes, utcnow())
+        except Exception:  # housekeeping: never the reason a TV is not served
+            log.warning("could not stamp the TVs' last_seen_at", exc_info=True)
+
+    def _refused(self, tv_hashes: set[str], sellers: set[int]) -> tuple[set[str], set[int]]:
+        """(the TV token hashes still valid, seller ids that are gone or inactive): one
+        read; the TVs still valid are stamped seen. A hash, not the device id: a revoked
+        name issued again keeps its id, and its old token must still end."""
         with self.ctx.db.read() as s:
-            revoked: set[int] = set()
-            if devices:
-                revoked = set(
-                    s.scalars(
-                        select(DeviceToken.id).where(
-                            DeviceToken.id.in_(devices), DeviceToken.revoked_at.is_not(None)
-                        )
-                    )
-                )
+            active = devices.active_token_hashes(s, tv_hashes)
             gone: set[int] = set()
             if sellers:
-                active = set(
+                active_sellers = set(
                     s.scalars(
                         select(Seller.id).where(Seller.id.in_(sellers), Seller.is_active.is_(True))
                     )
                 )
-                gone = sellers - active
-        return revoked, gone
+                gone = sellers - active_sellers
+        if active:
+            self._mark_seen(sorted(active))
+        return active, gone
 
     async def stop(self) -> None:
         if self._watcher is not None:

@@ -71,6 +71,7 @@ class AchievementPayload(Payload):
     emoji: str
     value: str | None
     created_at: str | None = None
+    refunded: bool = False  # the claim that set it off was refunded (CONTRACT §4a)
 
 
 class LeaderboardRefresh(Payload):
@@ -123,10 +124,56 @@ class ResyncRequired(Payload):
     latest_id: int
 
 
-class Changed(Payload):
-    """Admin-batch events: the changed item or claim, free-form until that batch lands."""
+class QueueChanged(Payload):
+    """``queue.excluded``, ``queue.updated``, ``finance.status_changed``: the item as in
+    ``GET /api/queue`` (masked for TVs), and the reason where there is one."""
 
-    model_config = ConfigDict(extra="allow")
+    queue_id: int
+    item: dict[str, Any]
+    reason: str | None = None
+    finance_status: str | None = None  # the new status (finance.status_changed)
+    previous_status: str | None = None
+    claim_id: int | None = None  # the claim whose status changed, when it was a claim's
+
+
+ClaimChange = Literal["adjustment", "shares", "reassigned", "refund", "objection"]
+
+
+class ClaimChanged(Payload):
+    """``claim.adjusted``, ``refund.applied``, ``objection.resolved``: what changed on one
+    claim and every seller whose numbers moved (``leaderboard:refresh`` follows)."""
+
+    claim_id: int
+    queue_id: int
+    change: ClaimChange
+    seller_ids: list[int]
+    seller_id: int | None = None  # the closer after the change
+    seller_name: str | None = None
+    previous_seller_id: int | None = None
+    adjustment_id: int | None = None
+    refund_id: int | None = None
+    amount_usd: str | None = None
+    reason: str | None = None
+    shares: list[dict[str, Any]] | None = None
+    achievement_ids: list[int] | None = None  # marked refunded
+    objection_id: int | None = None
+    status: str | None = None  # the objection's, after the ruling
+    resolution: str | None = None
+
+
+class Hint(Payload):
+    """``goals.changed``, ``challenges.changed``, ``promotions.changed``: refetch over HTTP;
+    ``sellers.changed`` (beyond CONTRACT §5): a seller's name, TV visibility or activity
+    changed, so screens reload what names sellers (recent claims, stories)."""
+
+    id: int | None = None
+    action: str | None = None  # created, updated, ended
+
+
+class InstallmentChanged(Payload):
+    plan_id: int
+    status: str
+    seller_id: int | None = None  # the seller of the plan's claim
 
 
 PAYLOADS: dict[str, type[Payload]] = {
@@ -146,20 +193,28 @@ PAYLOADS: dict[str, type[Payload]] = {
     "emoji.removed": EmojiChanged,
     "presence.changed": PresenceChanged,
     "typing": Typing,
-    "queue.excluded": Changed,
-    "refund.applied": Changed,
-    "objection.resolved": Changed,
-    "claim.adjusted": Changed,
-    "finance.status_changed": Changed,
+    "queue.excluded": QueueChanged,
+    "queue.updated": QueueChanged,
+    "finance.status_changed": QueueChanged,
+    "claim.adjusted": ClaimChanged,
+    "refund.applied": ClaimChanged,
+    "objection.resolved": ClaimChanged,
+    "goals.changed": Hint,
+    "challenges.changed": Hint,
+    "promotions.changed": Hint,
+    "sellers.changed": Hint,
+    "installment.changed": InstallmentChanged,
 }
 
 # Where a type goes when the appender does not say: "everyone" (TVs included),
-# "staff" (sellers, finance, admin: not TVs), "tv-display", or "user:{id}" (given per event).
+# "staff" (sellers, finance, admin: not TVs), "finance" (finance and admin), "tv-display",
+# or "user:{id}" (given per event).
 ROOMS: dict[str, str] = {
     "chat.message": "staff",
     "presence.changed": "staff",
     "typing": "staff",
     "achievement:celebration": "tv-display",
+    "installment.changed": "finance",  # and a copy to user:{seller_id} of the plan's claim
 }
 
 EventType = Literal[
@@ -180,10 +235,16 @@ EventType = Literal[
     "presence.changed",
     "typing",
     "queue.excluded",
+    "queue.updated",
+    "finance.status_changed",
+    "claim.adjusted",
     "refund.applied",
     "objection.resolved",
-    "claim.adjusted",
-    "finance.status_changed",
+    "goals.changed",
+    "challenges.changed",
+    "promotions.changed",
+    "sellers.changed",
+    "installment.changed",
 ]
 
 

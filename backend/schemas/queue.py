@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
 from backend.models import QueueItem
@@ -71,3 +73,15 @@ def queue_item_out(item: object) -> QueueItemOut:
         created_at=item.sale_created_at.isoformat(),
         queued_at=item.created_at.isoformat(),
     )
+
+
+def jackpot_payload(item: dict[str, Any]) -> dict[str, Any]:
+    """The ``jackpot`` event's payload of a new queue item (the ingest worker's and a
+    manual entry's alike)."""
+    return {
+        "queue_id": item["id"],
+        "subscription_id": item["subscription_id"],
+        "revenue_usd": money(item["revenue_usd"]),
+        "customer_name": item["customer_name"],
+        "campaign_name": item["campaign_name"],
+    }

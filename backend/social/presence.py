@@ -1,4 +1,5 @@
-"""Presence and typing rules (CONTRACT §6): plain Python, no I/O, one instance per server.
+"""Presence and typing rules (CONTRACT §6): plain Python, no I/O, one book per server
+process (``shared_presence`` merges the books of several instances).
 
 - A person is ``online`` while at least one of their app windows is connected and they
   gave input within the last 5 minutes, ``away`` when connected but idle that long, and
@@ -45,6 +46,17 @@ class TypingChange:
 Change = PresenceChange | TypingChange
 
 
+@dataclass(frozen=True)
+class SocketEntry:
+    """One connected socket as the book knows it (shared between instances)."""
+
+    sid: str
+    seller_id: int
+    name: str
+    last_input: datetime
+    typing_until: datetime | None
+
+
 @dataclass
 class _Person:
     name: str
@@ -83,6 +95,14 @@ class PresenceBook:
 
     def knows(self, sid: str) -> bool:
         return sid in self._sid_owner
+
+    def entries(self) -> list[SocketEntry]:
+        """Every connected socket of this book, with its person's input and typing."""
+        return [
+            SocketEntry(sid, seller_id, p.name, at, p.typing_until)
+            for seller_id, p in self._people.items()
+            for sid, at in p.inputs.items()
+        ]
 
     def typing_now(self, now: datetime) -> list[int]:
         return [

@@ -2,7 +2,9 @@
 
 Loaded by the Socket.IO server through ``backend.realtime.extensions``. One
 :class:`~backend.social.presence.PresenceBook` per API context (so per server process)
-holds who is connected; its changes are written as ``presence.changed`` / ``typing`` events
+holds who is connected here; with Redis (several instances, CONTRACT §7) every book is
+merged there (``shared_presence``) and each change is reported by one instance only. The
+changes are written as ``presence.changed`` / ``typing`` events
 through the event log (room ``staff``: TVs never see them), so they reach every client in
 order and replay after a reconnect like every other event.
 
@@ -38,6 +40,7 @@ from backend.eventlog import defer_events
 from backend.realtime import extensions
 from backend.social.actions import record_presence
 from backend.social.presence import Change, PresenceBook, Status
+from backend.social.shared_presence import SharedPresence, namespace_for
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 1.0
@@ -55,9 +58,14 @@ class SocialLive:
     # sockets that left before their join was applied (the join must not add them then);
     # entries older than LEFT_EARLY_S are dropped, so the map stays small
     left_early: dict[str, float] = field(default_factory=dict)
+    shared: SharedPresence | None = None  # with Redis: every instance's books merged
 
     def statuses(self) -> tuple[dict[int, Status], list[int]]:
         now = utcnow()
+        if self.shared is not None:
+            merged = self.shared.snapshot(now)
+            if merged is not None:
+                return merged.statuses, merged.typing
         with self.lock:  # read only: the sweeper reports the timed transitions as events
             return self.book.snapshot(now), self.book.typing_now(now)
 
@@ -71,6 +79,10 @@ def live_for(ctx: Any) -> SocialLive:
         live = getattr(ctx, "_social_live", None)
         if live is None:
             live = SocialLive()
+            settings = getattr(ctx, "settings", None)
+            url = getattr(settings, "redis_url", None)
+            if isinstance(url, str) and url:
+                live.shared = SharedPresence(url, namespace_for(settings.db_url))  # type: ignore[union-attr]
             ctx._social_live = live
         return live
 
@@ -84,6 +96,11 @@ async def _apply(sctx: extensions.SocketContext, fn: Any) -> list[Change]:
         now = utcnow()
         with live.lock:
             changes = list(fn(live.book, now)) + live.book.sweep(now)
+            entries = live.book.entries()
+        if live.shared is not None:
+            shared = await anyio.to_thread.run_sync(live.shared.sync, entries, now)
+            if shared is not None:  # else Redis is down: this book's own changes
+                changes = shared
         if changes:
             await anyio.to_thread.run_sync(_write, sctx.ctx, changes)
     return changes
@@ -117,6 +134,12 @@ async def stopped(ctx: Any) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await live.sweeper
         live.sweeper = None
+    if live.shared is not None:  # this instance's sockets leave the shared view
+        changes = await anyio.to_thread.run_sync(live.shared.leave, utcnow())
+        if changes:
+            await anyio.to_thread.run_sync(_write, ctx, changes)
+        live.shared.close()
+        live.shared = None
 
 
 def _write(ctx: Any, changes: list[Change]) -> None:

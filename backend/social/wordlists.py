@@ -17,7 +17,7 @@ SHIPPED = (
 )
 EXTRA_NAME = "profanity_extra.txt"
 
-_cache: dict[tuple[tuple[str, float], ...], WordList] = {}
+_cache: dict[tuple[tuple[tuple[str, float], ...], tuple[str, ...]], WordList] = {}
 _lock = threading.Lock()
 
 
@@ -31,8 +31,8 @@ def _stamp(paths: tuple[Path, ...]) -> tuple[tuple[str, float], ...]:
     return tuple(out)
 
 
-def _read(paths: tuple[Path, ...]) -> WordList:
-    lines: list[str] = []
+def _read(paths: tuple[Path, ...], extra: tuple[str, ...] = ()) -> WordList:
+    lines: list[str] = list(extra)
     for p in paths:
         try:
             lines += p.read_text(encoding="utf-8").splitlines()
@@ -41,14 +41,15 @@ def _read(paths: tuple[Path, ...]) -> WordList:
     return compile_word_list(lines)
 
 
-def word_list(data_dir: Path | None) -> WordList:
-    """The current list: shipped files plus ``data_dir``'s extra file (cached by mtime)."""
+def word_list(data_dir: Path | None, extra: tuple[str, ...] = ()) -> WordList:
+    """The current list: shipped files plus ``data_dir``'s extra file (cached by mtime) plus
+    ``extra`` (the words admins add with ``PATCH /api/admin/game``)."""
     paths = SHIPPED + ((Path(data_dir) / EXTRA_NAME,) if data_dir is not None else ())
-    key = _stamp(paths)
+    key = (_stamp(paths), extra)
     with _lock:
         found = _cache.get(key)
         if found is None:
             if len(_cache) > 8:
                 _cache.clear()
-            found = _cache[key] = _read(paths)
+            found = _cache[key] = _read(paths, extra)
         return found

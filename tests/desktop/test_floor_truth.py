@@ -56,7 +56,8 @@ def test_the_open_count_is_every_pending_sale_not_the_card_cap() -> None:
     # claims of the oldest items (never cards) and of the newest (cards) both count
     events = [_claimed(1, 1), _claimed(2, 2), _claimed(3, total)]
     events.append(_env(4, "queue.new", {"item": queue_item(total + 1, T0, id=total + 1)}))
-    events.append(_env(5, "queue.excluded", {"queue_id": 3, "reason": "test"}))
+    gone = queue_item(3, T0, id=3, status="excluded")
+    events.append(_env(5, "queue.excluded", {"queue_id": 3, "item": gone, "reason": "test"}))
     state = apply_all(state, events)
     assert state.open_count == total - 4 + 1
     # the same claim again changes nothing (replay after a reconnect)
@@ -88,7 +89,8 @@ def test_events_keep_the_open_count_equal_to_the_servers(start: int, ops: list) 
                 if op == "claim":
                     events.append(_claimed(n, qid))
                 else:
-                    events.append(_env(n, "queue.excluded", {"queue_id": qid}))
+                    item = queue_item(qid, T0, id=qid, status="excluded")
+                    events.append(_env(n, "queue.excluded", {"queue_id": qid, "item": item}))
         replayed = apply_all(state, events)
         fresh = snapshot_from_http({QUEUE: _queue(pending)})
     assert replayed.open_count == fresh.open_count == len(pending)

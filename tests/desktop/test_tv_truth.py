@@ -191,3 +191,25 @@ def test_each_screen_keeps_its_own_journal_and_settings(tmp_path: Any, monkeypat
     assert load_settings(a1).playlist == "revenue/month"
     assert load_settings(a0).playlist == "wins/today"
     assert load_settings(a2).playlist == "wins/today"
+
+
+def test_admin_hints_reload_what_they_name(tv: Any, qtbot: Any) -> None:
+    """A goal, challenge or promotion made in the admin window reaches the wall at once:
+    the hint events reload their endpoint (CONTRACT §5), a refund its claims and stories."""
+    from winroom_desktop.state.snapshot import ACHIEVEMENTS, CHALLENGES, CLAIMS, GOALS, PROMOTIONS
+
+    tv.feed.snapshot(sample_responses(NOW))
+    tv.feed.go("connected", NOW)
+    for i, (kind, want) in enumerate(
+        [
+            ("goals.changed", [GOALS]),
+            ("challenges.changed", [CHALLENGES]),
+            ("promotions.changed", [PROMOTIONS]),
+        ],
+        start=1,
+    ):
+        tv.feed.send(_env(i, kind, {"id": 7, "action": "created"}))
+        assert tv.feed.refreshed[-1] == want
+    refund = {"claim_id": 1, "queue_id": 1, "change": "refund", "seller_ids": [1]}
+    tv.feed.send(_env(9, "refund.applied", refund))
+    assert tv.feed.refreshed[-1] == [CLAIMS, ACHIEVEMENTS]

@@ -311,3 +311,31 @@ def test_the_picture_behind_an_overlay_follows_the_connection(tv: Any, qtbot: An
     assert not layer.busy
     tv.feed.go("reconnecting", NOW)  # no overlay playing: nothing to grab
     assert grabs == [True, False]
+
+
+def test_a_refund_marks_the_story_it_set_off(tv: Any, qtbot: Any) -> None:
+    """refund.applied names the achievements its claim set off: their stories stay, marked
+    "Refunded" (CONTRACT §4a), the others keep their time."""
+    responses = sample_responses(NOW, queue_size=1)
+    stories = responses["/api/achievements?limit=12"]["achievements"]
+    first, second = stories[0]["achievement_id"], stories[1]["achievement_id"]
+    tv.feed.snapshot(responses)
+    tv.feed.go("connected", NOW)
+    assert "Refunded" not in painted(tv.window.stories)
+    tv.feed.send(
+        {
+            "id": 10_000,
+            "type": "refund.applied",
+            "payload": {
+                "claim_id": 1,
+                "queue_id": 1,
+                "change": "refund",
+                "seller_ids": [1],
+                "achievement_ids": [first],
+            },
+            "created_at": NOW.isoformat(),
+        }
+    )
+    marked = {a.id: a.refunded for a in tv.store.state.achievements}
+    assert marked[first] is True and marked[second] is False
+    assert painted(tv.window.stories).count("Refunded") == 1

@@ -12,6 +12,11 @@ Run it with ``feed.start()`` once a qasync loop is running; ``await feed.stop()`
 
 The backoff is ``min(cap, base·2^attempt)`` scaled by a random factor in [0.5, 1.0] so a
 room of TVs does not reconnect in lock-step after a backend restart.
+
+A token the server refuses (at connect: ``invalid_token``, ``token_revoked``,
+``token_expired``, ``not_authenticated``; or a 401 over HTTP) ends the loop instead:
+``unauthorized(code)`` is emitted once and the feed stays stopped until ``start()`` again
+(a TV then goes back to pairing).
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONNECTING = "connecting"
+# connect refusals that no retry with the same token can cure
+AUTH_REFUSALS = frozenset({"invalid_token", "token_revoked", "token_expired", "not_authenticated"})
 CONNECTED = "connected"
 RECONNECTING = "reconnecting"
 
@@ -53,6 +60,7 @@ class LiveFeed(QObject):
     connection_changed = Signal(str, object)
     snapshot_loaded = Signal(dict, object)
     resync_needed = Signal(int)
+    unauthorized = Signal(str)  # the token was refused (its error code)
 
     def __init__(
         self,
@@ -80,11 +88,14 @@ class LiveFeed(QObject):
         self._holding: list[dict[str, Any]] | None = None
         self._hold_depth = 0
         self._stopping = False
+        self._refused: str | None = None
+        self._connect_error: Any = None
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
-        if self._task is None:
+        if self._task is None or self._task.done():
             self._stopping = False
+            self._refused = None
             self._task = asyncio.get_event_loop().create_task(self._run())
 
     async def stop(self) -> None:
@@ -114,7 +125,16 @@ class LiveFeed(QObject):
                 await self._session()
             except asyncio.CancelledError:
                 raise
+            except ApiError as exc:
+                if exc.status == 401:
+                    self._auth_refused(exc.code)
+                    break
+                log.info("live feed: %s", str(exc).splitlines()[0] if str(exc) else exc)
             except Exception as exc:  # any failure: log one line, back off, try again
+                code = self._refusal_code()
+                if code is not None:
+                    self._auth_refused(code)
+                    break
                 log.info("live feed: %s", str(exc).splitlines()[0] if str(exc) else exc)
             if self._stopping:
                 break
@@ -131,6 +151,8 @@ class LiveFeed(QObject):
         )
         self._sio = sio
         sio.on("*", self._on_any)
+        self._connect_error = None
+        sio.on("connect_error", self._on_connect_error)
         since = self.since_provider()
         self.last_id = since
         try:
@@ -174,9 +196,33 @@ class LiveFeed(QObject):
             responses = await self.api.load(paths)
         except (ServerUnreachable, ApiError) as exc:
             log.info("refresh failed: %s", exc)
+            if isinstance(exc, ApiError) and exc.status == 401:
+                self._auth_refused(exc.code)
+                if self._sio is not None:
+                    with contextlib.suppress(Exception):
+                        await self._sio.disconnect()
             return
         if responses:
             self.snapshot_loaded.emit(responses, None)
+
+    # -- a refused token ---------------------------------------------------------------
+    async def _on_connect_error(self, data: Any = None) -> None:
+        self._connect_error = data
+
+    def _refusal_code(self) -> str | None:
+        """The connect refusal's code when it is about the token (``AUTH_REFUSALS``)."""
+        data = self._connect_error
+        inner = data.get("data") if isinstance(data, dict) else None
+        code = inner.get("code") if isinstance(inner, dict) else None
+        return code if code in AUTH_REFUSALS else None
+
+    def _auth_refused(self, code: str) -> None:
+        if self._refused is not None:
+            return
+        self._refused = code
+        self._stopping = True
+        log.warning("live feed: the server refused the token (%s)", code)
+        self.unauthorized.emit(code)
 
     # -- incoming events -------------------------------------------------------------
     async def _on_any(self, name: str, data: Any = None) -> None:

@@ -17,6 +17,7 @@ class OfflineFeed(QObject):
     connection_changed = Signal(str, object)
     snapshot_loaded = Signal(dict, object)
     resync_needed = Signal(int)
+    unauthorized = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -16,6 +16,13 @@ from typing import Any
 from winroom_desktop.state.format import money_card, parse_time
 from winroom_desktop.state.models import Goal, RoomState
 from winroom_desktop.state.overlays import DURATIONS, Overlay
+from winroom_desktop.state.snapshot import (
+    ACHIEVEMENTS,
+    CHALLENGES,
+    CLAIMS,
+    GOALS,
+    PROMOTIONS,
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,26 @@ class RefetchBoards:
     boards: tuple[str, ...]
 
 
-Effect = Overlay | Sound | CardEnter | CardLeave | RefetchBoards
+@dataclass(frozen=True)
+class Refetch:
+    """Reload these endpoints: the event says they changed, HTTP has the new answer."""
+
+    paths: tuple[str, ...]
+
+
+Effect = Overlay | Sound | CardEnter | CardLeave | RefetchBoards | Refetch
+
+# the admin batch's hints (CONTRACT §5) and what each means a screen reloads; a claim's
+# adjustment, refund or ruling may rename or drop one of the recent claims
+REFETCH: dict[str, tuple[str, ...]] = {
+    "goals.changed": (GOALS,),
+    "challenges.changed": (CHALLENGES,),
+    "promotions.changed": (PROMOTIONS,),
+    "claim.adjusted": (CLAIMS,),
+    "refund.applied": (CLAIMS, ACHIEVEMENTS),
+    "objection.resolved": (CLAIMS,),
+    "sellers.changed": (CLAIMS, ACHIEVEMENTS),
+}
 
 
 def _created(env: dict[str, Any]) -> datetime:
@@ -191,4 +217,6 @@ def effects_for(old: RoomState, env: dict[str, Any], new: RoomState) -> list[Eff
         return [spin_overlay(p["seller_name"], p.get("prize") or {}, f"spin:{env['id']}", at)]
     if t == "leaderboard:refresh":
         return [RefetchBoards(tuple(p.get("boards") or ()))]
+    if t in REFETCH:
+        return [Refetch(REFETCH[t])]
     return []

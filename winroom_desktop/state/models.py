@@ -287,6 +287,7 @@ class Achievement:
     value: str | None = None
     created_at: str | None = None
     reactions: tuple[Reaction, ...] = ()
+    refunded: bool = False  # the claim that set it off was refunded (CONTRACT §4a)
 
     @classmethod
     def from_api(cls, d: dict[str, Any]) -> Achievement:
@@ -301,6 +302,7 @@ class Achievement:
             value=_str(d.get("value")),
             created_at=_str(d.get("created_at")),
             reactions=tuple(Reaction.from_api(r) for r in d.get("reactions") or ()),
+            refunded=bool(d.get("refunded")),
         )
 
     def to_api(self) -> dict[str, Any]:

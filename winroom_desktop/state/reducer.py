@@ -227,9 +227,25 @@ def _emoji(state: RoomState, env: dict[str, Any]) -> RoomState:
     )
 
 
+def _refunded(state: RoomState, ids: Any) -> RoomState:
+    """A refund's achievements stay on the strip, marked refunded."""
+    marked = {int(i) for i in ids or ()}
+    if not marked or not any(a.id in marked for a in state.achievements):
+        return state
+    return replace(
+        state,
+        achievements=tuple(
+            replace(a, refunded=True) if a.id in marked else a for a in state.achievements
+        ),
+    )
+
+
 def _changed(state: RoomState, env: dict[str, Any]) -> RoomState:
-    """Admin-batch events (free-form until that batch lands): best effort on the queue."""
+    """The admin batch's events: items leave or change on the queue; a refund marks the
+    achievements its claim set off."""
     p = env["payload"]
+    if env["type"] == "refund.applied":
+        state = _refunded(state, p.get("achievement_ids"))
     item = p.get("item")
     if isinstance(item, dict) and "id" in item:
         if item.get("status", "pending") == "pending":
@@ -258,6 +274,7 @@ REDUCERS: dict[str, Reducer] = {
     "emoji.added": _emoji,
     "emoji.removed": _emoji,
     "queue.excluded": _changed,
+    "queue.updated": _changed,
     "refund.applied": _changed,
     "claim.adjusted": _changed,
     "finance.status_changed": _changed,

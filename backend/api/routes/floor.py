@@ -41,7 +41,9 @@ def active_promotions(principal: PrincipalDep, ctx: CtxDep) -> PromotionsOut:
     with ctx.db.read() as s:
         rows = s.scalars(
             select(Promotion)
-            .where(Promotion.starts_at <= now, Promotion.ends_at > now)
+            .where(
+                Promotion.ended_at.is_(None), Promotion.starts_at <= now, Promotion.ends_at > now
+            )
             .order_by(Promotion.starts_at.desc(), Promotion.id.desc())
             .limit(20)
         )

@@ -88,7 +88,8 @@ def my_badges(seller: SellerDep, ctx: CtxDep) -> BadgesOut:
 def challenges(principal: PrincipalDep, ctx: CtxDep) -> ChallengesOut:
     seller_id = principal.seller_id if principal.role in ("sales", "sales_lead", "admin") else None
     with ctx.db.read() as s:
-        out = ChallengesOut(challenges=game.challenges(s, seller_id, ctx.settings))
+        rows = game.challenges(s, seller_id, ctx.settings, include_tests=principal.role == "admin")
+        out = ChallengesOut(challenges=rows)
     return tv_masked(out, principal)
 
 

@@ -40,6 +40,7 @@ from backend.api.schemas import (
     ReactionAddedOut,
     ReactionRemovedOut,
 )
+from backend.game import numbers as game_numbers
 from backend.social import actions
 from backend.social.moderation import MAX_LENGTH, REASON_MESSAGES
 from backend.social.realtime import live_for
@@ -95,9 +96,10 @@ def post_chat(
     body: ChatIn, principal: SellerDep, db: DbDep, settings: SettingsDep
 ) -> dict[str, Any]:
     assert principal.seller_id is not None
-    words = word_list(settings.data_dir)
     try:
         with db.transaction() as s:
+            extra = game_numbers.current(s).moderation_words  # cached: no query as a rule
+            words = word_list(settings.data_dir, extra)
             outcome = actions.post_chat(
                 s, seller_id=principal.seller_id, text=body.message, words=words
             )

@@ -24,20 +24,28 @@ class Award:
     reason: str
 
 
-def claim_awards(is_jackpot: bool, streak_count: int, streak_fires: bool) -> list[Award]:
+def claim_awards(
+    is_jackpot: bool,
+    streak_count: int,
+    streak_fires: bool,
+    *,
+    claim_points: int = CLAIM_POINTS,
+    jackpot_bonus: int = JACKPOT_BONUS,
+    multiplier: Decimal = STREAK_MULTIPLIER,
+) -> list[Award]:
     """Base points of a claim, the jackpot bonus, and the streak multiplier's extra
-    (×1.5 on the claim's points from the 3rd consecutive claim on)."""
-    awards = [Award(CLAIM_POINTS, "claim", "Claimed a sale")]
+    (×1.5 on the claim's points from the 3rd consecutive claim on, by default; the numbers
+    admins set come in as the keyword arguments)."""
+    awards = [Award(claim_points, "claim", "Claimed a sale")]
     if is_jackpot:
-        awards.append(Award(JACKPOT_BONUS, "jackpot_bonus", "Jackpot sale bonus"))
+        awards.append(Award(jackpot_bonus, "jackpot_bonus", "Jackpot sale bonus"))
     if streak_fires:
         base = sum(a.points for a in awards)
-        extra = int((base * (STREAK_MULTIPLIER - 1)).to_integral_value(ROUND_HALF_UP))
-        awards.append(
-            Award(
-                extra, "streak_multiplier", f"Streak ×{STREAK_MULTIPLIER} ({streak_count} in a row)"
+        extra = int((base * (multiplier - 1)).to_integral_value(ROUND_HALF_UP))
+        if extra:
+            awards.append(
+                Award(extra, "streak_multiplier", f"Streak ×{multiplier} ({streak_count} in a row)")
             )
-        )
     return awards
 
 

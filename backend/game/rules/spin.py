@@ -35,4 +35,5 @@ def draw(random_value: float, prizes: tuple[Prize, ...] = PRIZES) -> tuple[int, 
         cumulative += prize.weight
         if point < cumulative:
             return i, prize
-    return len(prizes) - 1, prizes[-1]  # pragma: no cover - float edge at 1.0 - ε
+    last = max(i for i, p in enumerate(prizes) if p.weight > 0)  # pragma: no cover
+    return last, prizes[last]  # pragma: no cover - float edge at 1.0 - ε

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from backend.db.batch import pipeline_connection, prebuilt
 from backend.eventlog import append_event
-from backend.game.rules import points as prules
+from backend.game import numbers as game_numbers
 from backend.game.rules.milestones import BADGES
 from backend.game.writer import batched
 from backend.game.writer import statements as st
@@ -82,6 +82,7 @@ def fire_all(
     entries: list[Entry] = []
     given: set[tuple[int, int]] = set()
     plan: list[tuple[Candidate, Entry | None, Entry | None]] = []
+    numbers = game_numbers.current(session)  # the admins' milestone and badge points
     for c in new:
         m, seller = c.milestone, c.seller
         points_e = badge_e = None
@@ -89,7 +90,7 @@ def fire_all(
             if c.milestone_points:
                 points_e = Entry(
                     seller.id,
-                    prules.MILESTONE_POINTS,
+                    numbers.milestone_points,
                     f"Milestone: {m.title}",
                     "milestone",
                     f"milestone:{m.dedupe_key}",
@@ -103,7 +104,7 @@ def fire_all(
                     given.add((seller.id, badge_id))
                     badge_e = Entry(
                         seller.id,
-                        prules.BADGE_POINTS,
+                        numbers.badge_points,
                         f"Badge: {badge_name}",
                         "badge",
                         f"badge:{m.badge}:seller:{seller.id}",

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
+from backend.actions import finance
 from backend.actions.claims import claim_item
-from backend.game import actions, daystats, read
+from backend.game import daystats, read
 from backend.game.read import BOARDS, PERIODS
 from backend.models import (
     Attribution,
@@ -236,11 +237,11 @@ def test_ten_thousand_claims_equal_a_naive_recomputation(db: Database, istanbul:
     with db.transaction() as s:
         some = list(s.scalars(select(Claim).order_by(Claim.id).limit(40)))
         for c in some[:20]:
-            actions.add_adjustment(
+            finance.add_adjustment(
                 s, c, Decimal(rnd.randint(1, 5000)) / 100, "commission", settings=istanbul, now=NOW
             )
         for c in some[20:30]:
-            actions.apply_refund(s, c, settings=istanbul, amount=None, reason="test", now=NOW)
+            finance.apply_refund(s, c, settings=istanbul, amount=None, reason="test", now=NOW)
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Claim)) == bulk + on_top
         # the bulk rows are what the claim path writes

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from backend import eventlog
-from backend.game import actions, daystats
+from backend.actions import goals
+from backend.game import daystats
 from backend.game.rules import points as prules
 from backend.game.rules.periods import DayRange, local_day, utc_bounds
 from backend.models import Badge, Event, PointsEntry, SellerBadge
@@ -103,7 +104,7 @@ def test_claim_path_keeps_boards_points_and_badges_exact(db: Database, settings:
     stored numbers against what the base rows say."""
     with db.transaction() as s:
         ayse, burak = add_seller(s, "Ayse"), add_seller(s, "Burak")
-        actions.create_personal_goal(
+        goals.create_personal_goal(
             s,
             seller_id=ayse.id,
             title="Five",
@@ -319,7 +320,11 @@ def test_a_badge_worth_no_points_is_still_granted_with_no_entry(
 ) -> None:
     """Game numbers may change: with badges worth 0 points, the claim's badges are granted
     and no badge entry or ``points.awarded`` is written for them."""
-    monkeypatch.setattr(prules, "BADGE_POINTS", 0)
+    from backend.game import numbers as game_numbers
+
+    monkeypatch.setattr(
+        game_numbers, "current", lambda _s: game_numbers.GameNumbers(badge_points=0)
+    )
     with db.transaction() as s:
         ayse = add_seller(s, "Ayse")
         item = add_item(s, "100000", "20000", at=NOW)

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from backend.game import actions, awards, daystats, jobs, read
+from backend.actions import finance, goals, installments
+from backend.game import awards, daystats, jobs, read
 from backend.game.hooks import NumbersChanged, on_numbers_changed
 from backend.game.read import GameError
 from backend.game.rules import milestones
@@ -127,8 +128,8 @@ def test_excluding_a_claimed_item_takes_it_off_the_boards(db: Database, settings
     with db.transaction() as s:
         claim(s, a.id, item.id, settings, NOW)
     with db.transaction() as s:
-        actions.exclude_item(s, s.get_one(type(item), item.id), "fraud", settings=settings, now=NOW)
-        actions.exclude_item(
+        finance.exclude_item(s, s.get_one(type(item), item.id), "fraud", settings=settings, now=NOW)
+        finance.exclude_item(
             s, s.get_one(type(item), pending.id), "test", settings=settings, now=NOW
         )
     with db.transaction() as s:
@@ -140,9 +141,9 @@ def test_excluding_a_claimed_item_takes_it_off_the_boards(db: Database, settings
         # claim 10 + day streak 5 + top-3 milestone 25 + badge 50 - reversal 10: milestones stay
         assert read.points(s, a.id)["points"] == 80
         with pytest.raises(GameError):
-            actions.exclude_item(s, s.get_one(type(item), item.id), "again", settings=settings)
+            finance.exclude_item(s, s.get_one(type(item), item.id), "again", settings=settings)
         with pytest.raises(GameError):
-            actions.exclude_item(s, add_item(s, "1", "1", at=NOW), " ", settings=settings)
+            finance.exclude_item(s, add_item(s, "1", "1", at=NOW), " ", settings=settings)
         assert len(events(s, types=("queue.excluded",))) == 2
 
 
@@ -161,9 +162,9 @@ def test_actions_validate_their_input(db: Database, settings: Settings) -> None:
         for bad in bad_goals:
             kw = dict(title="G", period="day", target_type="count", target=Decimal(1)) | bad
             with pytest.raises(GameError):
-                actions.create_goal(s, **kw)  # type: ignore[arg-type]
+                goals.create_goal(s, **kw)  # type: ignore[arg-type]
         with pytest.raises(GameError) as err:
-            actions.create_personal_goal(
+            goals.create_personal_goal(
                 s, seller_id=999, title="G", period="day", target_type="count", target=Decimal(1)
             )
         assert err.value.status == 404
@@ -185,15 +186,15 @@ def test_actions_validate_their_input(db: Database, settings: Settings) -> None:
                 | bad
             )
             with pytest.raises(GameError):
-                actions.create_challenge(s, **kw)  # type: ignore[arg-type]
+                goals.create_challenge(s, **kw)  # type: ignore[arg-type]
         for sched, qid in (
             ([], None),
             ([(date(2026, 12, 1), Decimal(-1))], None),
             ([(date(2026, 12, 1), Decimal(1))], 999),
         ):
             with pytest.raises(GameError):
-                actions.create_installment_plan(s, schedule=sched, queue_id=qid)
-        plan = actions.create_installment_plan(
+                installments.create_installment_plan(s, schedule=sched, queue_id=qid)
+        plan = installments.create_installment_plan(
             s,
             schedule=[(date(2027, 1, 1), Decimal(300)), (date(2026, 12, 1), Decimal(300))],
             queue_id=item.id,
@@ -221,16 +222,16 @@ def test_actions_validate_their_input(db: Database, settings: Settings) -> None:
             ),
         ):
             with pytest.raises(GameError):
-                actions.set_share_split(s, claim_row, settings=settings, **kw)  # type: ignore[arg-type]
+                finance.set_share_split(s, claim_row, settings=settings, **kw)  # type: ignore[arg-type]
         with pytest.raises(GameError):
-            actions.add_adjustment(s, claim_row, Decimal(-1), "commission", settings=settings)
+            finance.add_adjustment(s, claim_row, Decimal(-1), "commission", settings=settings)
         with pytest.raises(GameError):
-            actions.add_adjustment(s, claim_row, Decimal(1), "mood", settings=settings)
+            finance.add_adjustment(s, claim_row, Decimal(1), "mood", settings=settings)
         assert (
-            actions.reassign_claim(s, claim_row, s.get_one(Seller, a.id), settings=settings)
+            finance.reassign_claim(s, claim_row, s.get_one(Seller, a.id), settings=settings)
             is claim_row
         )
-        actions.set_share_split(
+        finance.set_share_split(
             s,
             claim_row,
             closer_share=Decimal("0.7"),
@@ -240,12 +241,12 @@ def test_actions_validate_their_input(db: Database, settings: Settings) -> None:
             now=NOW,
         )
         # reassigning to the assisting seller makes them the sole closer
-        actions.reassign_claim(s, claim_row, s.get_one(Seller, b.id), settings=settings, now=NOW)
+        finance.reassign_claim(s, claim_row, s.get_one(Seller, b.id), settings=settings, now=NOW)
         board = read.leaderboard(s, "revenue", "today", settings, NOW)["entries"]
         assert [(e["name"], e["value"]) for e in board] == [("Burak", "1000.00"), ("Ayse", "0.00")]
-        actions.apply_refund(s, claim_row, settings=settings, now=NOW)
+        finance.apply_refund(s, claim_row, settings=settings, now=NOW)
         with pytest.raises(GameError):
-            actions.apply_refund(s, claim_row, settings=settings)
+            finance.apply_refund(s, claim_row, settings=settings)
         # the claim's own points are taken back; what stays is what the share split and the
         # reassignment earned Burak on the month's board (moving to #2, then #1), which a
         # refund does not undo (as for a claim's milestones)
@@ -302,7 +303,7 @@ def test_sweep_rebuilds_for_a_new_time_zone(sqlite_db: Database, data_dir: Path)
 def test_team_challenge_rewards_every_contributor(db: Database, settings: Settings) -> None:
     with db.transaction() as s:
         a, b = add_seller(s, "Ayse"), add_seller(s, "Burak")
-        actions.create_challenge(
+        goals.create_challenge(
             s,
             title="Team: $1,000 by noon",
             metric="revenue",
@@ -312,7 +313,7 @@ def test_team_challenge_rewards_every_contributor(db: Database, settings: Settin
             starts_at=NOW - timedelta(hours=1),
             ends_at=NOW + timedelta(hours=3),
         )
-        actions.create_challenge(
+        goals.create_challenge(
             s,
             title="Later",
             metric="wins",
@@ -342,7 +343,7 @@ def test_team_challenge_rewards_every_contributor(db: Database, settings: Settin
 def test_reactions_and_personal_goals_read(db: Database, settings: Settings) -> None:
     with db.transaction() as s:
         a, b = add_seller(s, "Ayse"), add_seller(s, "Burak")
-        actions.create_personal_goal(
+        goals.create_personal_goal(
             s,
             seller_id=a.id,
             title="Month margin",
@@ -428,14 +429,14 @@ def test_reassignment_and_share_split_move_the_gainer_into_the_top_3(
     with db.read() as s:
         start = max(ev.id for ev in events(s))
     with db.transaction() as s:  # c's $3,000 sale goes to d: d 4,000 → #2, c out of the top 3
-        actions.reassign_claim(
+        finance.reassign_claim(
             s, s.get_one(Claim, cl[2].id), s.get_one(Seller, ids["d"]), settings=settings, now=NOW
         )
     with db.read() as s:
         assert _rank_moves(s, start) == [(ids["d"], "Top 3 Achieved!")]
         start = max(ev.id for ev in events(s))
     with db.transaction() as s:  # e gets 60 % of b's $4,000: e 2,400 → #3 (b 1,600, #4)
-        actions.set_share_split(
+        finance.set_share_split(
             s,
             s.get_one(Claim, cl[1].id),
             closer_share=Decimal("0.4"),
@@ -448,9 +449,9 @@ def test_reassignment_and_share_split_move_the_gainer_into_the_top_3(
         assert _rank_moves(s, start) == [(ids["e"], "Top 3 Achieved!")]
         start = max(ev.id for ev in events(s))
     with db.transaction() as s:  # a's $5,000 refunded: d, e and b move up, none by own sales
-        actions.apply_refund(s, s.get_one(Claim, cl[0].id), settings=settings, now=NOW)
+        finance.apply_refund(s, s.get_one(Claim, cl[0].id), settings=settings, now=NOW)
     with db.transaction() as s:  # d's own $1,000 sale refunded: nobody gains, nobody fires
-        actions.apply_refund(s, s.get_one(Claim, d_claim), settings=settings, now=NOW)
+        finance.apply_refund(s, s.get_one(Claim, d_claim), settings=settings, now=NOW)
     with db.read() as s:
         assert _rank_moves(s, start) == []
         ranks = s.scalars(

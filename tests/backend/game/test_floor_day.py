@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from backend.game import actions, jobs, read
+from backend.actions import finance, goals
+from backend.game import jobs, read
 from backend.game.read import BOARDS, PERIODS
 from backend.models import (
     Achievement,
@@ -47,7 +48,7 @@ def run_day(db: Database, st: Settings) -> dict[str, int]:
         ayse, burak, cem, deniz = (add_seller(s, n) for n in ("Ayse", "Burak", "Cem", "Deniz"))
         add_seller(s, "Fatma Finance", role="finance")
         ids = {"ayse": ayse.id, "burak": burak.id, "cem": cem.id, "deniz": deniz.id}
-        actions.create_goal(
+        goals.create_goal(
             s,
             title="Team day",
             period="day",
@@ -55,7 +56,7 @@ def run_day(db: Database, st: Settings) -> dict[str, int]:
             target=Decimal(20000),
             now=t(1, 0),
         )
-        actions.create_personal_goal(
+        goals.create_personal_goal(
             s,
             seller_id=ayse.id,
             title="3 a day",
@@ -64,7 +65,7 @@ def run_day(db: Database, st: Settings) -> dict[str, int]:
             target=Decimal(3),
             now=t(1, 0),
         )
-        actions.create_challenge(
+        goals.create_challenge(
             s,
             title="2 wins before 18:00",
             metric="wins",
@@ -101,7 +102,7 @@ def run_day(db: Database, st: Settings) -> dict[str, int]:
     with db.transaction() as s:
         c = s.get(Claim, cem_split)
         assert c is not None
-        actions.set_share_split(
+        finance.set_share_split(
             s,
             c,
             closer_share=Decimal("0.6"),
@@ -114,21 +115,21 @@ def run_day(db: Database, st: Settings) -> dict[str, int]:
     with db.transaction() as s:
         c = s.get(Claim, ayse_2)
         assert c is not None
-        actions.apply_refund(
+        finance.apply_refund(
             s, c, settings=st, amount=Decimal(1500), reason="cancelled", now=t(26, 9, 30)
         )
     claim_at("ayse", "1200", "500", t(26, 10))  # back over $4,000: no second 4K Form
     with db.transaction() as s:
         c = s.get(Claim, jackpot)
         assert c is not None
-        actions.add_adjustment(
+        finance.add_adjustment(
             s, c, Decimal("300.10"), "commission", settings=st, now=t(26, 10, 30)
         )
         c = s.get(Claim, cem_25)
         assert c is not None
-        actions.reassign_claim(s, c, s.get_one(Seller, ids["burak"]), settings=st, now=t(26, 11))
+        finance.reassign_claim(s, c, s.get_one(Seller, ids["burak"]), settings=st, now=t(26, 11))
         pending = add_item(s, "999", "100", at=t(26, 11))
-        actions.exclude_item(s, pending, "test sale", settings=st, now=t(26, 11, 5))
+        finance.exclude_item(s, pending, "test sale", settings=st, now=t(26, 11, 5))
     return ids
 
 

@@ -13,13 +13,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from backend.actions import finance
 from backend.db.engine import make_engine
 from backend.db.migrate import downgrade, upgrade
-from backend.game import actions, daystats, jobs
-from backend.models import Achievement, Claim, Seller
+from backend.game import daystats, jobs
+from backend.models import Achievement, Claim
 from backend.models.game import SellerDayStats, SellerMonthStats
 from backend.runtime import Database
 from backend.settings import Settings, load_settings
@@ -97,7 +98,7 @@ def test_a_refunded_only_claim_leaves_no_month_row(db: Database, settings: Setti
         }
     with db.transaction() as s:
         got = s.get_one(Claim, c.id)
-        actions.apply_refund(s, got, settings=settings, amount=Decimal(100), reason="x", now=now)
+        finance.apply_refund(s, got, settings=settings, amount=Decimal(100), reason="x", now=now)
     with db.read() as s:
         assert month_rows(s) == {(date(2026, 11, 1), b.id): (2, Decimal("290.50"), Decimal(24))}
         assert month_rows(s) == day_row_sums(s)
@@ -151,17 +152,14 @@ def test_the_migration_builds_month_rows_from_the_day_rows(empty_url: str) -> No
     try:
         with engine.begin() as conn:
             for sid in (1, 2):
+                # the sellers table as it was at 0005 (the model has columns of later ones)
                 conn.execute(
-                    insert(Seller.__table__).values(
-                        id=sid,
-                        email=f"s{sid}@example.com",
-                        name=f"S{sid}",
-                        role="sales",
-                        password_hash="x",
-                        color="#4C8DFF",
-                        is_active=True,
-                        created_at=at,
-                    )
+                    text(
+                        "INSERT INTO sellers (id, email, name, role, password_hash, color,"
+                        " is_active, created_at) VALUES (:i, :e, :n, 'sales', 'x', '#4C8DFF',"
+                        " :a, :c)"
+                    ),
+                    {"i": sid, "e": f"s{sid}@example.com", "n": f"S{sid}", "a": True, "c": at},
                 )
             for day, sid, wins, rev, mar in days:
                 conn.execute(

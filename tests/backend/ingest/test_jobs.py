@@ -20,6 +20,7 @@ from backend.ingest.jobs import (
 )
 from backend.models import (
     CacheKV,
+    Event,
     Installment,
     InstallmentPayment,
     JobRun,
@@ -151,11 +152,16 @@ def test_overdue_installments_respect_tolerance(db: Database) -> None:
                     status=status,
                 )
             )
-    with db.transaction() as s:
+    with db.transaction() as s:  # seq 1 turned overdue today: announced, not stored
         assert mark_overdue_installments(s, today) == 1
+    with db.transaction() as s:  # seq 2 turns overdue tomorrow; then nothing new
+        assert mark_overdue_installments(s, today + timedelta(days=1)) == 1
+        assert mark_overdue_installments(s, today + timedelta(days=2)) == 0
     with db.read() as s:
         statuses = dict(s.execute(select(InstallmentPayment.seq, InstallmentPayment.status)).all())
-    assert statuses == {1: "overdue", 2: "pending", 3: "confirmed"}
+        changed = s.scalars(select(Event.payload).where(Event.type == "installment.changed")).all()
+    assert statuses == {1: "pending", 2: "pending", 3: "confirmed"}
+    assert [p["status"] for p in changed] == ["overdue", "overdue"]
 
 
 def test_cache_cleanup(db: Database) -> None:

@@ -12,12 +12,14 @@ from winroom_desktop.state import format as fmt
 from winroom_desktop.state.models import Achievement
 from winroom_desktop.views.frameclock import FrameClock, ease_in_out, now_ms
 from winroom_desktop.views.theme import (
+    DIM,
     JACKPOT,
     MILESTONE,
     MUTED,
     PANEL_HI,
     STREAK,
     TEXT,
+    WARNING,
     Scale,
 )
 from winroom_desktop.views.tv.paint import (
@@ -130,7 +132,7 @@ class StoriesStrip(TvWidget):
         grad.setColorAt(0.0, JACKPOT)
         grad.setColorAt(0.5, STREAK)
         grad.setColorAt(1.0, MILESTONE)
-        pen = QPen(grad, s.pxf(6))
+        pen = QPen(DIM, s.pxf(6)) if a.refunded else QPen(grad, s.pxf(6))
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawEllipse(QPointF(cx, cy), ring / 2 - s.pxf(3), ring / 2 - s.pxf(3))
@@ -165,7 +167,7 @@ class StoriesStrip(TvWidget):
         else:
             text(p, s, QRectF(x, y, tw, line), "The team", 28, MUTED)
         y += line
-        when = fmt.ago(a.created_at)
+        when = "Refunded" if a.refunded else fmt.ago(a.created_at)
         fm = s.metrics(28)
         when_w = fm.horizontalAdvance(when) + s.px(4)
         room = tw - when_w - s.px(8)
@@ -178,4 +180,5 @@ class StoriesStrip(TvWidget):
                 break
         if reactions:
             text(p, s, QRectF(x, y, room, line), reactions, 28, TEXT)
-        text(p, s, QRectF(x + tw - when_w, y, when_w, line), when, 28, MUTED, align=RIGHT)
+        when_color = WARNING if a.refunded else MUTED
+        text(p, s, QRectF(x + tw - when_w, y, when_w, line), when, 28, when_color, align=RIGHT)

@@ -1,0 +1,1 @@
+"""Read models of the admin API: queries that never write (CONTRACT §4a)."""
