@@ -44,6 +44,7 @@ def achievement_rows(todo: Sequence[Candidate], now: Any) -> list[dict[str, Any]
             "period_key": c.milestone.period_key,
             "dedupe_key": c.milestone.dedupe_key,
             "claim_id": c.claim_id,
+            "refunded": False,
             "created_at": now,
         }
         for c in todo
