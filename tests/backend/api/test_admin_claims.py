@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from backend.db.types import utcnow
 from backend.models import Achievement, AuditLog, Event, PointsEntry
+from backend.reads import claims as reads
 from backend.runtime import Database
 from backend.settings import Settings
 from tests.backend.api.finance_support import claim_at, seller
@@ -447,3 +448,35 @@ def test_detail_tells_the_whole_story(
         "objection",
     ]
     assert detail["timeline"][2]["actor"] == {"id": people.ids["finance"], "name": "Finance"}
+
+
+def test_typed_answers_carry_every_field_the_reads_build(
+    client: TestClient, people: People, floor: dict[str, int], db: Database
+) -> None:
+    """The response models drop nothing: each answer is the read's dict, whole."""
+    h = people.headers("finance")
+    url = f"{BASE}/{floor['c1']}"
+    adjusted = client.post(f"{url}/adjustment", headers=h, json={"reason": "other", "amount": 1})
+    client.post(
+        "/api/objections",
+        headers=people.headers("sales"),
+        json={"claim_id": floor["c1"], "reason": "wrong_owner", "details": "mine"},
+    )
+    refunded = client.post(f"{url}/refund", headers=h, json={"reason": "cancelled"})
+    listed = client.get(BASE, headers=h).json()
+    detail = client.get(url, headers=h).json()["claim"]
+    with db.read() as s:
+        rows, _ = reads.rows_after(s, reads.ClaimFilters(), reads.DEFAULT_SORT, None, 100)
+        assert listed["claims"] == reads.shape_rows(s, rows)
+        assert detail == reads.claim_detail(s, floor["c1"])
+        assert refunded.json()["claim"] == reads.claim_shape(s, floor["c1"])
+    assert detail["refund"] is not None and detail["objections"]
+    assert set(adjusted.json()["adjustment"]) == {
+        "id",
+        "claim_id",
+        "reason",
+        "amount_usd",
+        "note",
+        "created_at",
+    }
+    assert set(refunded.json()["refund"]) == set(detail["refund"])

@@ -116,6 +116,10 @@ def test_close_freezes_and_later_changes_are_clawbacks(
     assert client.post(f"/api/admin/periods/{last}/reopen", headers=adm, json={}).status_code == 422
     r = client.post(f"/api/admin/periods/{last}/reopen", headers=adm, json={"reason": "fix"})
     assert r.status_code == 200 and r.json()["period"]["status"] == "open"
+    listed = client.get("/api/admin/periods", headers=fin).json()["periods"]
+    assert r.json()["period"] == next(p for p in listed if p["month"] == last)
+    assert r.json()["period"]["reopened_by"] == {"id": people.ids["admin"], "name": "Admin"}
+    assert r.json()["period"]["closed_at"] is None and r.json()["period"]["version"] >= 1
     r = client.post(f"/api/admin/periods/{last}/reopen", headers=adm, json={"reason": "again"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_closed"
     assert _statement(client, people, last) != frozen
