@@ -377,6 +377,43 @@ def test_reassign_moves_win_revenue_margin_and_points(
     assert len(_events(db, "claim.adjusted")) == 2
 
 
+def test_reassign_moves_the_points_of_the_game_numbers_the_claim_earned(
+    client: TestClient, people: People, db: Database, api_settings: Settings, floor: dict[str, int]
+) -> None:
+    """A PATCHed claim-points value applies to a claim made after it, and a reassignment
+    moves those points (not the §6 default); a later change does not rewrite old claims."""
+    adm = people.headers("admin")
+
+    def earned(claim_id: int, sid: int) -> int:
+        with db.read() as s:
+            return sum(
+                s.scalars(
+                    select(PointsEntry.points).where(
+                        PointsEntry.seller_id == sid,
+                        PointsEntry.ref_type == "claim",
+                        PointsEntry.ref_id == claim_id,
+                    )
+                )
+            )
+
+    r = client.patch("/api/admin/game", headers=adm, json={"claim_points": 25})
+    assert r.status_code == 200, r.text
+    cem, _ = seller(db, api_settings, "Cem")
+    fresh = claim_at(db, api_settings, cem)
+    assert earned(fresh, cem) == 25
+    assert (
+        client.patch("/api/admin/game", headers=adm, json={"claim_points": 40}).status_code == 200
+    )
+    h = people.headers("finance")
+    r = client.post(f"{BASE}/{fresh}/reassign", headers=h, json={"seller_id": floor["a"]})
+    assert r.status_code == 200, r.text
+    assert earned(fresh, floor["a"]) == 25 and earned(fresh, cem) == 0
+    # a claim of before the change moves what it earned then (the default 10)
+    r = client.post(f"{BASE}/{floor['c3']}/reassign", headers=h, json={"seller_id": cem})
+    assert r.status_code == 200, r.text
+    assert earned(floor["c3"], cem) == 10 and earned(floor["c3"], floor["b"]) == 0
+
+
 def test_refund_leaves_the_boards_takes_points_and_marks_achievements(
     client: TestClient, people: People, db: Database, api_settings: Settings
 ) -> None:
