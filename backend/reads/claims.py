@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import func, literal, literal_column, select, tuple_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -152,20 +152,26 @@ _COLUMNS = (
 )
 
 
-def _conditions(f: ClaimFilters) -> list[ColumnElement[bool]]:
+def _unindexed(col: Any) -> Any:
+    """``+claims.col``: the same value, but SQLite will not use an index for the term."""
+    return literal_column(f"+{col.table.name}.{col.name}", col.type)
+
+
+def _conditions(f: ClaimFilters, *, unindexed: bool = False) -> list[ColumnElement[bool]]:
+    c = _unindexed if unindexed else (lambda col: col)
     out: list[ColumnElement[bool]] = []
     if f.start is not None:
-        out.append(Claim.claimed_at >= f.start)
+        out.append(c(Claim.claimed_at) >= f.start)
     if f.end is not None:
-        out.append(Claim.claimed_at < f.end)
+        out.append(c(Claim.claimed_at) < f.end)
     if f.seller_id is not None:
-        out.append(Claim.claimed_by == f.seller_id)
+        out.append(c(Claim.claimed_by) == f.seller_id)
     if f.finance_status is not None:
-        out.append(Claim.finance_status == f.finance_status)
+        out.append(c(Claim.finance_status) == f.finance_status)
     if f.claim_type is not None:
-        out.append(Claim.claim_type == f.claim_type)
+        out.append(c(Claim.claim_type) == f.claim_type)
     if f.refunded is not None:
-        out.append(Claim.refunded.is_(f.refunded))
+        out.append(c(Claim.refunded).is_(f.refunded))
     if f.q is not None:
         out.append(
             QueueItem.customer_email.icontains(f.q, autoescape=True)
@@ -199,7 +205,24 @@ def order_of(sort: str) -> Order:
     if name == "claimed_at":
         return Order(Claim.claimed_at, Claim.id, desc, False)
     col = QueueItem.revenue_usd if name == "revenue_usd" else QueueItem.margin_amount_usd
-    return Order(col, QueueItem.id, desc, True)
+    return Order(col, QueueItem.id, desc, True)  # ix_queue_revenue_id, ix_queue_margin_id
+
+
+def _walk_the_sort_index(
+    session: Session, f: ClaimFilters, order: Order, total: int | None, want: int
+) -> bool:
+    """Whether to read a money sort by walking the queue's (value, id) index, checking the
+    filters on each row, rather than reading every selected claim and sorting them. SQLite's
+    planner takes the filter's index whenever there is one (a month: 80,000 rows sorted for
+    a page of 100); the walk finds ``want`` rows after about ``want × claims / total`` index
+    entries, so it wins when ``total² > 4 × want × claims``. The filters' terms are then
+    written so that SQLite cannot use their indexes. PostgreSQL weighs this itself."""
+    if not order.nullable or total is None or session.get_bind().dialect.name != "sqlite":
+        return False
+    if f == ClaimFilters():
+        return False  # nothing to filter: the planner walks the index already
+    claims = session.scalar(select(func.max(Claim.id))) or 0  # ids: about the count, O(1)
+    return total * total >= 4 * want * claims
 
 
 def _segment(base: Any, order: Order, after: Sequence[Any] | None, nulls: bool, limit: int) -> Any:
@@ -227,13 +250,24 @@ def _key(order: Order, row: Any) -> list[Any]:
 
 
 def rows_after(
-    session: Session, f: ClaimFilters, sort: str, after: Sequence[Any] | None, limit: int
+    session: Session,
+    f: ClaimFilters,
+    sort: str,
+    after: Sequence[Any] | None,
+    limit: int,
+    total: int | None = None,
 ) -> tuple[list[Any], list[Any] | None]:
     """Up to ``limit`` rows after the key ``after`` (None: from the start), and the key of
-    the last row when more follow (None at the end)."""
+    the last row when more follow (None at the end). ``total`` (what :func:`count` says
+    for ``f``) lets a money sort choose its plan."""
     order = order_of(sort)
-    base = select(*_COLUMNS).join(QueueItem, QueueItem.id == Claim.queue_id).where(*_conditions(f))
     want = limit + 1
+    walk = _walk_the_sort_index(session, f, order, total, want)
+    base = (
+        select(*_COLUMNS)
+        .join(QueueItem, QueueItem.id == Claim.queue_id)
+        .where(*_conditions(f, unindexed=walk))
+    )
     rows: list[Any] = []
     in_nulls = order.nullable and after is not None and after[0] is None
     if not in_nulls:

@@ -117,6 +117,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("refunded", sa.Boolean(), server_default="0", nullable=False)
         )
+        batch_op.create_index("ix_achievements_claim_id", ["claim_id"], unique=False)
 
     with op.batch_alter_table("challenges", schema=None) as batch_op:
         batch_op.add_column(sa.Column("visible", sa.Boolean(), server_default="1", nullable=False))
@@ -127,6 +128,17 @@ def upgrade() -> None:
     with op.batch_alter_table("claims", schema=None) as batch_op:
         batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
+        batch_op.create_index(
+            "ix_claims_finance_status_claimed_at",
+            ["finance_status", "claimed_at", "id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_claims_type_claimed_at", ["claim_type", "claimed_at", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_claims_refunded_claimed_at", ["refunded", "claimed_at", "id"], unique=False
+        )
 
     with op.batch_alter_table("installments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
@@ -235,6 +247,9 @@ def downgrade() -> None:
         batch_op.drop_column("version")
 
     with op.batch_alter_table("claims", schema=None) as batch_op:
+        batch_op.drop_index("ix_claims_refunded_claimed_at")
+        batch_op.drop_index("ix_claims_type_claimed_at")
+        batch_op.drop_index("ix_claims_finance_status_claimed_at")
         batch_op.drop_column("version")
         batch_op.drop_column("note")
 
@@ -245,6 +260,7 @@ def downgrade() -> None:
         batch_op.drop_column("visible")
 
     with op.batch_alter_table("achievements", schema=None) as batch_op:
+        batch_op.drop_index("ix_achievements_claim_id")
         batch_op.drop_column("refunded")
 
     with op.batch_alter_table("clawbacks", schema=None) as batch_op:

@@ -5,13 +5,14 @@ reassignment, refund) with its version, audit row, events and boards."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from backend.db.types import utcnow
-from backend.models import Achievement, AuditLog, Event, PointsEntry
+from backend.models import Achievement, AuditLog, Claim, Event, PointsEntry
 from backend.reads import claims as reads
 from backend.runtime import Database
 from backend.settings import Settings
@@ -144,6 +145,53 @@ def test_cursor_pages_visit_every_claim_once(
             break
     assert sorted(seen) == sorted([floor["c1"], floor["c2"], floor["c3"]])
     assert len(seen) == 3
+
+
+@pytest.mark.parametrize("sort", ["-revenue_usd", "revenue_usd", "-margin_amount_usd"])
+def test_money_sorts_of_a_filtered_list_read_by_the_index_walk_keep_their_order(
+    client: TestClient, people: People, db: Database, api_settings: Settings, sort: str
+) -> None:
+    """A filter selecting most claims with a money sort: SQLite walks the sort's index
+    (filters checked per row); the pages are the same order, NULLs last, ties by item."""
+    a, _ = seller(db, api_settings, "Ayse")
+    now = utcnow()
+    figures = [("100", "10"), ("300", None), ("100", "10"), ("50", "40"), ("700", "5")] * 2
+    ids = [
+        claim_at(db, api_settings, a, rev, mar, now - timedelta(minutes=i))
+        for i, (rev, mar) in enumerate(figures)
+    ]
+    day = now.astimezone(api_settings.tz).date()
+    query = f"from={day - timedelta(days=1)}&to={day}&seller_id={a}&sort={sort}&limit=1"
+    with db.read() as s:
+        f = reads.parse_filters(s, api_settings.tz, from_=str(day - timedelta(days=1)), to=str(day))
+        walks = reads._walk_the_sort_index(s, f, reads.order_of(sort), len(ids), 2)
+    assert walks == (db.engine.dialect.name == "sqlite")
+    seen: list[int] = []
+    cursor = None
+    while True:
+        r = client.get(
+            f"{BASE}?{query}" + (f"&cursor={cursor}" if cursor else ""),
+            headers=people.headers("finance"),
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["total"] == len(ids)
+        seen += [c["id"] for c in r.json()["claims"]]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            break
+    field = 0 if sort.lstrip("-") == "revenue_usd" else 1
+    with db.read() as s:
+        queue_of = {cid: qid for cid, qid in s.execute(select(Claim.id, Claim.queue_id))}
+    value = {cid: figures[i][field] for i, cid in enumerate(ids)}
+    known = sorted(
+        (c for c in ids if value[c] is not None),
+        key=lambda c: (Decimal(value[c] or 0), queue_of[c]),
+        reverse=sort.startswith("-"),
+    )
+    nulls = sorted(
+        (c for c in ids if value[c] is None), key=queue_of.__getitem__, reverse=sort.startswith("-")
+    )
+    assert seen == known + nulls
 
 
 @pytest.mark.parametrize(

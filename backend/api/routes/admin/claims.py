@@ -170,11 +170,12 @@ def list_claims(
     after = _after(order, cursor)
     with ctx.db.read() as s:
         f = filters_from(s, ctx, from_, to, seller_id, finance_status, claim_type, refunded, q)
-        rows, last = reads.rows_after(s, f, order, after, limit)
+        total = reads.count(s, f)
+        rows, last = reads.rows_after(s, f, order, after, limit, total)
         return {
             "claims": reads.shape_rows(s, rows),
             "next_cursor": None if last is None else encode_cursor(f"claims:{order}", last),
-            "total": reads.count(s, f),
+            "total": total,
         }
 
 
