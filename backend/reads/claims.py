@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, literal, literal_column, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    String,
+    func,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from backend.db.types import MICRO
 from backend.errors import DomainError, not_found
 from backend.game.rules.periods import DayRange, utc_bounds
 from backend.models import (
@@ -152,6 +162,41 @@ _COLUMNS = (
 )
 
 
+def _micros(col: Any, name: str) -> Any:
+    """A money column as its stored integer (micro-dollars), without the Decimal."""
+    return type_coerce(col, BigInteger).label(name)
+
+
+# the CSV's columns, in the order of ``backend.reads.exports.CLAIM_COLUMNS`` (money raw)
+LEAN_COLUMNS = (
+    Claim.id,
+    Claim.version,
+    Claim.queue_id,
+    Claim.subscription_id,
+    Claim.claimed_by,
+    Claim.claim_type,
+    Claim.finance_status,
+    type_coerce(Claim.claimed_at, String).label("claimed_at_raw"),  # text on SQLite
+    QueueItem.customer_email,
+    QueueItem.customer_name,
+    QueueItem.campaign_id,
+    QueueItem.campaign_name,
+    _micros(QueueItem.revenue_usd, "revenue_m"),
+    _micros(QueueItem.cost_usd, "cost_m"),
+    _micros(QueueItem.margin_amount_usd, "margin_m"),
+    Claim.refunded,
+    QueueItem.status.label("queue_status"),
+    Claim.installment_plan_id,
+    Claim.note,
+)
+
+
+def _moment(v: Any) -> datetime:
+    """A raw ``claimed_at`` (SQLite's text or the driver's datetime) as an aware UTC one."""
+    at = datetime.fromisoformat(v) if isinstance(v, str) else v
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
 def _unindexed(col: Any) -> Any:
     """``+claims.col``: the same value, but SQLite will not use an index for the term."""
     return literal_column(f"+{col.table.name}.{col.name}", col.type)
@@ -242,11 +287,16 @@ def _segment(base: Any, order: Order, after: Sequence[Any] | None, nulls: bool, 
     return stmt.order_by(*[k.desc() if order.descending else k.asc() for k in keys]).limit(limit)
 
 
-def _key(order: Order, row: Any) -> list[Any]:
+def _key(order: Order, row: Any, lean: bool = False) -> list[Any]:
     if order.tie is Claim.id:
+        if lean:
+            return [_moment(row.claimed_at_raw), row.id]
         return [row.claimed_at, row.id]
-    value = row.revenue_usd if order.value is QueueItem.revenue_usd else row.margin_amount_usd
-    return [value, row.queue_id]
+    revenue = order.value is QueueItem.revenue_usd
+    if lean:
+        m = row.revenue_m if revenue else row.margin_m
+        return [None if m is None else (Decimal(m) * MICRO).quantize(MICRO), row.queue_id]
+    return [row.revenue_usd if revenue else row.margin_amount_usd, row.queue_id]
 
 
 def rows_after(
@@ -256,27 +306,30 @@ def rows_after(
     after: Sequence[Any] | None,
     limit: int,
     total: int | None = None,
+    *,
+    lean: bool = False,
 ) -> tuple[list[Any], list[Any] | None]:
     """Up to ``limit`` rows after the key ``after`` (None: from the start), and the key of
     the last row when more follow (None at the end). ``total`` (what :func:`count` says
-    for ``f``) lets a money sort choose its plan."""
+    for ``f``) lets a money sort choose its plan. ``lean``: the rows of ``LEAN_COLUMNS``."""
     order = order_of(sort)
     want = limit + 1
     walk = _walk_the_sort_index(session, f, order, total, want)
     base = (
-        select(*_COLUMNS)
+        select(*(LEAN_COLUMNS if lean else _COLUMNS))
         .join(QueueItem, QueueItem.id == Claim.queue_id)
         .where(*_conditions(f, unindexed=walk))
     )
     rows: list[Any] = []
+    run = session.connection().execute  # Core rows: no ORM loading for plain columns
     in_nulls = order.nullable and after is not None and after[0] is None
     if not in_nulls:
-        rows = list(session.execute(_segment(base, order, after, False, want)))
+        rows = list(run(_segment(base, order, after, False, want)))
     if order.nullable and len(rows) < want:
-        rows += list(session.execute(_segment(base, order, after, True, want - len(rows))))
+        rows += list(run(_segment(base, order, after, True, want - len(rows))))
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (_key(order, rows[-1]) if more and rows else None)
+    return rows, (_key(order, rows[-1], lean) if more and rows else None)
 
 
 # ---- the claim's API shape -------------------------------------------------------------
@@ -549,16 +602,3 @@ def _plan(session: Session, plan_id: int | None) -> dict[str, Any] | None:
             for p in payments
         ],
     }
-
-
-def iter_shaped(
-    session: Session, f: ClaimFilters, sort: str, page_size: int = 2000
-) -> Iterator[list[dict[str, Any]]]:
-    """Every claim the filters select, a keyset page at a time (flat memory: the CSV)."""
-    after: list[Any] | None = None
-    while True:
-        rows, after = rows_after(session, f, sort, after, page_size)
-        if rows:
-            yield shape_rows(session, rows)
-        if after is None:
-            return
