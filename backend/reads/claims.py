@@ -197,13 +197,14 @@ def _moment(v: Any) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
-def _unindexed(col: Any) -> Any:
-    """``+claims.col``: the same value, but SQLite will not use an index for the term."""
+def unindexed(col: Any) -> Any:
+    """``+claims.col``: the same value, but SQLite will not use an index for the term
+    (SQLite only: PostgreSQL has no unary ``+`` for every type)."""
     return literal_column(f"+{col.table.name}.{col.name}", col.type)
 
 
-def _conditions(f: ClaimFilters, *, unindexed: bool = False) -> list[ColumnElement[bool]]:
-    c = _unindexed if unindexed else (lambda col: col)
+def _conditions(f: ClaimFilters, *, plain: bool = False) -> list[ColumnElement[bool]]:
+    c = unindexed if plain else (lambda col: col)
     out: list[ColumnElement[bool]] = []
     if f.start is not None:
         out.append(c(Claim.claimed_at) >= f.start)
@@ -318,7 +319,7 @@ def rows_after(
     base = (
         select(*(LEAN_COLUMNS if lean else _COLUMNS))
         .join(QueueItem, QueueItem.id == Claim.queue_id)
-        .where(*_conditions(f, unindexed=walk))
+        .where(*_conditions(f, plain=walk))
     )
     rows: list[Any] = []
     run = session.connection().execute  # Core rows: no ORM loading for plain columns
