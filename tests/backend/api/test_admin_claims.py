@@ -164,8 +164,8 @@ def test_money_sorts_of_a_filtered_list_read_by_the_index_walk_keep_their_order(
     query = f"from={day - timedelta(days=1)}&to={day}&seller_id={a}&sort={sort}&limit=1"
     with db.read() as s:
         f = reads.parse_filters(s, api_settings.tz, from_=str(day - timedelta(days=1)), to=str(day))
-        walks = reads._walk_the_sort_index(s, f, reads.order_of(sort), len(ids), 2)
-    assert walks == (db.engine.dialect.name == "sqlite")
+        plan = reads.read_plan(s, f, reads.order_of(sort), len(ids), 2)
+    assert plan == ("walk" if db.engine.dialect.name == "sqlite" else None)
     seen: list[int] = []
     cursor = None
     while True:
@@ -192,6 +192,42 @@ def test_money_sorts_of_a_filtered_list_read_by_the_index_walk_keep_their_order(
         (c for c in ids if value[c] is None), key=queue_of.__getitem__, reverse=sort.startswith("-")
     )
     assert seen == known + nulls
+
+
+@pytest.mark.parametrize("sort", ["-claimed_at", "claimed_at", "-revenue_usd", "margin_amount_usd"])
+def test_a_rare_q_read_by_sorting_the_few_keeps_the_order(
+    client: TestClient, people: People, db: Database, api_settings: Settings, sort: str
+) -> None:
+    """``q`` selecting few of many: SQLite reads the claims once and sorts what matches
+    (the sort's index is not walked); pages and order are the list's."""
+    a, _ = seller(db, api_settings, "Ayse")
+    now = utcnow()
+    ids = [
+        claim_at(db, api_settings, a, "10", "1", now - timedelta(minutes=i), email=f"c{i}@x.io")
+        for i in range(12)
+    ]
+    rare = [
+        claim_at(db, api_settings, a, rev, mar, now - timedelta(seconds=30 + i), name="Zeynep Q")
+        for i, (rev, mar) in enumerate([("5", None), ("7", "3"), ("5", "2")])
+    ]
+    with db.read() as s:
+        f = reads.parse_filters(s, api_settings.tz, q="zeynep q")
+        plan = reads.read_plan(s, f, reads.order_of(sort), len(rare), 2)
+    assert plan == ("sort" if db.engine.dialect.name == "sqlite" else None)
+    seen: list[int] = []
+    cursor = None
+    while True:
+        url = f"{BASE}?q=ZEYNEP%20q&sort={sort}&limit=1" + (f"&cursor={cursor}" if cursor else "")
+        r = client.get(url, headers=people.headers("finance"))
+        assert r.status_code == 200, r.text
+        assert r.json()["total"] == len(rare)
+        seen += [c["id"] for c in r.json()["claims"]]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            break
+    listed = client.get(f"{BASE}?sort={sort}&limit=500", headers=people.headers("finance"))
+    assert seen == [c["id"] for c in listed.json()["claims"] if c["id"] in rare]
+    assert len(ids) == 12 and sorted(seen) == sorted(rare)
 
 
 @pytest.mark.parametrize(
