@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.actions import audit, finance
-from backend.actions.claims import claim_out
 from backend.actions.errors import ActionError
 from backend.actions.versions import bump
 from backend.db.types import utcnow
@@ -17,6 +16,7 @@ from backend.errors import DomainError, not_found
 from backend.eventlog import append_event
 from backend.game.engine import ALL_BOARDS
 from backend.models import AttributionShareEntry, Claim, Objection, QueueItem, Seller
+from backend.reads.claims import claim_shape
 from backend.settings import Settings
 
 
@@ -90,16 +90,9 @@ def admin_objection_out(session: Session, o: Objection) -> dict[str, Any]:
 
 
 def claim_summary(session: Session, claim: Claim) -> dict[str, Any]:
-    """The claim as the ruling leaves it (the claims list has the full shape)."""
-    item = session.get(QueueItem, claim.queue_id)
-    seller = session.get(Seller, claim.claimed_by)
-    return {
-        **claim_out(claim, item),
-        "version": claim.version,
-        "seller": {"id": claim.claimed_by, "name": seller.name if seller else ""},
-        "refunded": claim.refunded,
-        "excluded": item is not None and item.status == "excluded",
-    }
+    """The claim as the ruling leaves it: the admin claims list's shape (§4a)."""
+    session.flush()
+    return claim_shape(session, claim.id)
 
 
 def resolve_objection(

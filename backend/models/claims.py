@@ -44,6 +44,10 @@ class Claim(Base):
         UniqueConstraint("claimed_by", "idempotency_key"),
         Index("ix_claims_claimed_at", "claimed_at"),
         Index("ix_claims_seller_claimed_at", "claimed_by", "claimed_at"),
+        # the admin list's filters, newest first, and their total (CONTRACT §4a)
+        Index("ix_claims_finance_status_claimed_at", "finance_status", "claimed_at", "id"),
+        Index("ix_claims_type_claimed_at", "claim_type", "claimed_at", "id"),
+        Index("ix_claims_refunded_claimed_at", "refunded", "claimed_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -130,7 +130,10 @@ class Achievement(Base):
     """A celebrated moment. ``dedupe_key`` makes each milestone fire once per period."""
 
     __tablename__ = "achievements"
-    __table_args__ = (Index("ix_achievements_created", "created_at"),)
+    __table_args__ = (
+        Index("ix_achievements_created", "created_at"),
+        Index("ix_achievements_claim_id", "claim_id"),  # a refund marks its claim's
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))

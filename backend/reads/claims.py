@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    String,
+    func,
+    literal,
+    literal_column,
+    select,
+    tuple_,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from backend.db.types import MICRO
 from backend.errors import DomainError, not_found
 from backend.game.rules.periods import DayRange, utc_bounds
 from backend.models import (
@@ -152,20 +162,62 @@ _COLUMNS = (
 )
 
 
-def _conditions(f: ClaimFilters) -> list[ColumnElement[bool]]:
+def _micros(col: Any, name: str) -> Any:
+    """A money column as its stored integer (micro-dollars), without the Decimal."""
+    return type_coerce(col, BigInteger).label(name)
+
+
+# the CSV's columns, in the order of ``backend.reads.exports.CLAIM_COLUMNS`` (money raw)
+LEAN_COLUMNS = (
+    Claim.id,
+    Claim.version,
+    Claim.queue_id,
+    Claim.subscription_id,
+    Claim.claimed_by,
+    Claim.claim_type,
+    Claim.finance_status,
+    type_coerce(Claim.claimed_at, String).label("claimed_at_raw"),  # text on SQLite
+    QueueItem.customer_email,
+    QueueItem.customer_name,
+    QueueItem.campaign_id,
+    QueueItem.campaign_name,
+    _micros(QueueItem.revenue_usd, "revenue_m"),
+    _micros(QueueItem.cost_usd, "cost_m"),
+    _micros(QueueItem.margin_amount_usd, "margin_m"),
+    Claim.refunded,
+    QueueItem.status.label("queue_status"),
+    Claim.installment_plan_id,
+    Claim.note,
+)
+
+
+def _moment(v: Any) -> datetime:
+    """A raw ``claimed_at`` (SQLite's text or the driver's datetime) as an aware UTC one."""
+    at = datetime.fromisoformat(v) if isinstance(v, str) else v
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def unindexed(col: Any) -> Any:
+    """``+claims.col``: the same value, but SQLite will not use an index for the term
+    (SQLite only: PostgreSQL has no unary ``+`` for every type)."""
+    return literal_column(f"+{col.table.name}.{col.name}", col.type)
+
+
+def _conditions(f: ClaimFilters, *, plain: bool = False) -> list[ColumnElement[bool]]:
+    c = unindexed if plain else (lambda col: col)
     out: list[ColumnElement[bool]] = []
     if f.start is not None:
-        out.append(Claim.claimed_at >= f.start)
+        out.append(c(Claim.claimed_at) >= f.start)
     if f.end is not None:
-        out.append(Claim.claimed_at < f.end)
+        out.append(c(Claim.claimed_at) < f.end)
     if f.seller_id is not None:
-        out.append(Claim.claimed_by == f.seller_id)
+        out.append(c(Claim.claimed_by) == f.seller_id)
     if f.finance_status is not None:
-        out.append(Claim.finance_status == f.finance_status)
+        out.append(c(Claim.finance_status) == f.finance_status)
     if f.claim_type is not None:
-        out.append(Claim.claim_type == f.claim_type)
+        out.append(c(Claim.claim_type) == f.claim_type)
     if f.refunded is not None:
-        out.append(Claim.refunded.is_(f.refunded))
+        out.append(c(Claim.refunded).is_(f.refunded))
     if f.q is not None:
         out.append(
             QueueItem.customer_email.icontains(f.q, autoescape=True)
@@ -199,7 +251,30 @@ def order_of(sort: str) -> Order:
     if name == "claimed_at":
         return Order(Claim.claimed_at, Claim.id, desc, False)
     col = QueueItem.revenue_usd if name == "revenue_usd" else QueueItem.margin_amount_usd
-    return Order(col, QueueItem.id, desc, True)
+    return Order(col, QueueItem.id, desc, True)  # ix_queue_revenue_id, ix_queue_margin_id
+
+
+def read_plan(
+    session: Session, f: ClaimFilters, order: Order, total: int | None, want: int
+) -> str | None:
+    """How SQLite should read a page, when its planner's choice is known to be bad (None:
+    let it choose; PostgreSQL weighs this itself). The planner walks the sort's index and
+    checks the filters on each row when no filter has an index (``q``), and reads through
+    a filter's index and sorts when one has (a month). The walk finds ``want`` rows after
+    about ``want × claims / total`` entries, so it wins when ``total² > 4 × want × claims``:
+    - ``"walk"``: a money sort that selects that many: the filters' terms are written so that
+      SQLite cannot use their indexes;
+    - ``"sort"``: ``q`` selecting few: the sort's terms are written so, and SQLite reads the
+      claims once and sorts the few it keeps (a rare ``q``: 1.5 s, not 6 s or more)."""
+    if total is None or session.get_bind().dialect.name != "sqlite" or f == ClaimFilters():
+        return None
+    claims = session.scalar(select(func.max(Claim.id))) or 0  # ids: about the count, O(1)
+    many = total * total >= 4 * want * claims
+    if order.nullable and many:
+        return "walk"
+    if f.q is not None and not many:
+        return "sort"
+    return None
 
 
 def _segment(base: Any, order: Order, after: Sequence[Any] | None, nulls: bool, limit: int) -> Any:
@@ -219,30 +294,52 @@ def _segment(base: Any, order: Order, after: Sequence[Any] | None, nulls: bool, 
     return stmt.order_by(*[k.desc() if order.descending else k.asc() for k in keys]).limit(limit)
 
 
-def _key(order: Order, row: Any) -> list[Any]:
+def _key(order: Order, row: Any, lean: bool = False) -> list[Any]:
     if order.tie is Claim.id:
+        if lean:
+            return [_moment(row.claimed_at_raw), row.id]
         return [row.claimed_at, row.id]
-    value = row.revenue_usd if order.value is QueueItem.revenue_usd else row.margin_amount_usd
-    return [value, row.queue_id]
+    revenue = order.value is QueueItem.revenue_usd
+    if lean:
+        m = row.revenue_m if revenue else row.margin_m
+        return [None if m is None else (Decimal(m) * MICRO).quantize(MICRO), row.queue_id]
+    return [row.revenue_usd if revenue else row.margin_amount_usd, row.queue_id]
 
 
 def rows_after(
-    session: Session, f: ClaimFilters, sort: str, after: Sequence[Any] | None, limit: int
+    session: Session,
+    f: ClaimFilters,
+    sort: str,
+    after: Sequence[Any] | None,
+    limit: int,
+    total: int | None = None,
+    *,
+    lean: bool = False,
 ) -> tuple[list[Any], list[Any] | None]:
     """Up to ``limit`` rows after the key ``after`` (None: from the start), and the key of
-    the last row when more follow (None at the end)."""
+    the last row when more follow (None at the end). ``total`` (what :func:`count` says
+    for ``f``) lets a money sort choose its plan. ``lean``: the rows of ``LEAN_COLUMNS``."""
     order = order_of(sort)
-    base = select(*_COLUMNS).join(QueueItem, QueueItem.id == Claim.queue_id).where(*_conditions(f))
     want = limit + 1
+    plan = read_plan(session, f, order, total, want)
+    base = (
+        select(*(LEAN_COLUMNS if lean else _COLUMNS))
+        .join(QueueItem, QueueItem.id == Claim.queue_id)
+        .where(*_conditions(f, plain=plan == "walk"))
+    )
+    by = order
+    if plan == "sort":
+        by = Order(unindexed(order.value), unindexed(order.tie), order.descending, order.nullable)
     rows: list[Any] = []
+    run = session.connection().execute  # Core rows: no ORM loading for plain columns
     in_nulls = order.nullable and after is not None and after[0] is None
     if not in_nulls:
-        rows = list(session.execute(_segment(base, order, after, False, want)))
+        rows = list(run(_segment(base, by, after, False, want)))
     if order.nullable and len(rows) < want:
-        rows += list(session.execute(_segment(base, order, after, True, want - len(rows))))
+        rows += list(run(_segment(base, by, after, True, want - len(rows))))
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (_key(order, rows[-1]) if more and rows else None)
+    return rows, (_key(order, rows[-1], lean) if more and rows else None)
 
 
 # ---- the claim's API shape -------------------------------------------------------------
@@ -515,16 +612,3 @@ def _plan(session: Session, plan_id: int | None) -> dict[str, Any] | None:
             for p in payments
         ],
     }
-
-
-def iter_shaped(
-    session: Session, f: ClaimFilters, sort: str, page_size: int = 2000
-) -> Iterator[list[dict[str, Any]]]:
-    """Every claim the filters select, a keyset page at a time (flat memory: the CSV)."""
-    after: list[Any] | None = None
-    while True:
-        rows, after = rows_after(session, f, sort, after, page_size)
-        if rows:
-            yield shape_rows(session, rows)
-        if after is None:
-            return

@@ -5,13 +5,15 @@ reassignment, refund) with its version, audit row, events and boards."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from backend.db.types import utcnow
-from backend.models import Achievement, AuditLog, Event, PointsEntry
+from backend.models import Achievement, AuditLog, Claim, Event, PointsEntry
+from backend.reads import claims as reads
 from backend.runtime import Database
 from backend.settings import Settings
 from tests.backend.api.finance_support import claim_at, seller
@@ -143,6 +145,89 @@ def test_cursor_pages_visit_every_claim_once(
             break
     assert sorted(seen) == sorted([floor["c1"], floor["c2"], floor["c3"]])
     assert len(seen) == 3
+
+
+@pytest.mark.parametrize("sort", ["-revenue_usd", "revenue_usd", "-margin_amount_usd"])
+def test_money_sorts_of_a_filtered_list_read_by_the_index_walk_keep_their_order(
+    client: TestClient, people: People, db: Database, api_settings: Settings, sort: str
+) -> None:
+    """A filter selecting most claims with a money sort: SQLite walks the sort's index
+    (filters checked per row); the pages are the same order, NULLs last, ties by item."""
+    a, _ = seller(db, api_settings, "Ayse")
+    now = utcnow()
+    figures = [("100", "10"), ("300", None), ("100", "10"), ("50", "40"), ("700", "5")] * 2
+    ids = [
+        claim_at(db, api_settings, a, rev, mar, now - timedelta(minutes=i))
+        for i, (rev, mar) in enumerate(figures)
+    ]
+    day = now.astimezone(api_settings.tz).date()
+    query = f"from={day - timedelta(days=1)}&to={day}&seller_id={a}&sort={sort}&limit=1"
+    with db.read() as s:
+        f = reads.parse_filters(s, api_settings.tz, from_=str(day - timedelta(days=1)), to=str(day))
+        plan = reads.read_plan(s, f, reads.order_of(sort), len(ids), 2)
+    assert plan == ("walk" if db.engine.dialect.name == "sqlite" else None)
+    seen: list[int] = []
+    cursor = None
+    while True:
+        r = client.get(
+            f"{BASE}?{query}" + (f"&cursor={cursor}" if cursor else ""),
+            headers=people.headers("finance"),
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["total"] == len(ids)
+        seen += [c["id"] for c in r.json()["claims"]]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            break
+    field = 0 if sort.lstrip("-") == "revenue_usd" else 1
+    with db.read() as s:
+        queue_of = {cid: qid for cid, qid in s.execute(select(Claim.id, Claim.queue_id))}
+    value = {cid: figures[i][field] for i, cid in enumerate(ids)}
+    known = sorted(
+        (c for c in ids if value[c] is not None),
+        key=lambda c: (Decimal(value[c] or 0), queue_of[c]),
+        reverse=sort.startswith("-"),
+    )
+    nulls = sorted(
+        (c for c in ids if value[c] is None), key=queue_of.__getitem__, reverse=sort.startswith("-")
+    )
+    assert seen == known + nulls
+
+
+@pytest.mark.parametrize("sort", ["-claimed_at", "claimed_at", "-revenue_usd", "margin_amount_usd"])
+def test_a_rare_q_read_by_sorting_the_few_keeps_the_order(
+    client: TestClient, people: People, db: Database, api_settings: Settings, sort: str
+) -> None:
+    """``q`` selecting few of many: SQLite reads the claims once and sorts what matches
+    (the sort's index is not walked); pages and order are the list's."""
+    a, _ = seller(db, api_settings, "Ayse")
+    now = utcnow()
+    ids = [
+        claim_at(db, api_settings, a, "10", "1", now - timedelta(minutes=i), email=f"c{i}@x.io")
+        for i in range(12)
+    ]
+    rare = [
+        claim_at(db, api_settings, a, rev, mar, now - timedelta(seconds=30 + i), name="Zeynep Q")
+        for i, (rev, mar) in enumerate([("5", None), ("7", "3"), ("5", "2")])
+    ]
+    with db.read() as s:
+        f = reads.parse_filters(s, api_settings.tz, q="zeynep q")
+        plan = reads.read_plan(s, f, reads.order_of(sort), len(rare), 2)
+    assert plan == ("sort" if db.engine.dialect.name == "sqlite" else None)
+    seen: list[int] = []
+    cursor = None
+    while True:
+        url = f"{BASE}?q=ZEYNEP%20q&sort={sort}&limit=1" + (f"&cursor={cursor}" if cursor else "")
+        r = client.get(url, headers=people.headers("finance"))
+        assert r.status_code == 200, r.text
+        assert r.json()["total"] == len(rare)
+        seen += [c["id"] for c in r.json()["claims"]]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            break
+    listed = client.get(f"{BASE}?sort={sort}&limit=500", headers=people.headers("finance"))
+    assert seen == [c["id"] for c in listed.json()["claims"] if c["id"] in rare]
+    assert len(ids) == 12 and sorted(seen) == sorted(rare)
 
 
 @pytest.mark.parametrize(
@@ -376,6 +461,43 @@ def test_reassign_moves_win_revenue_margin_and_points(
     assert len(_events(db, "claim.adjusted")) == 2
 
 
+def test_reassign_moves_the_points_of_the_game_numbers_the_claim_earned(
+    client: TestClient, people: People, db: Database, api_settings: Settings, floor: dict[str, int]
+) -> None:
+    """A PATCHed claim-points value applies to a claim made after it, and a reassignment
+    moves those points (not the §6 default); a later change does not rewrite old claims."""
+    adm = people.headers("admin")
+
+    def earned(claim_id: int, sid: int) -> int:
+        with db.read() as s:
+            return sum(
+                s.scalars(
+                    select(PointsEntry.points).where(
+                        PointsEntry.seller_id == sid,
+                        PointsEntry.ref_type == "claim",
+                        PointsEntry.ref_id == claim_id,
+                    )
+                )
+            )
+
+    r = client.patch("/api/admin/game", headers=adm, json={"claim_points": 25})
+    assert r.status_code == 200, r.text
+    cem, _ = seller(db, api_settings, "Cem")
+    fresh = claim_at(db, api_settings, cem)
+    assert earned(fresh, cem) == 25
+    assert (
+        client.patch("/api/admin/game", headers=adm, json={"claim_points": 40}).status_code == 200
+    )
+    h = people.headers("finance")
+    r = client.post(f"{BASE}/{fresh}/reassign", headers=h, json={"seller_id": floor["a"]})
+    assert r.status_code == 200, r.text
+    assert earned(fresh, floor["a"]) == 25 and earned(fresh, cem) == 0
+    # a claim of before the change moves what it earned then (the default 10)
+    r = client.post(f"{BASE}/{floor['c3']}/reassign", headers=h, json={"seller_id": cem})
+    assert r.status_code == 200, r.text
+    assert earned(floor["c3"], cem) == 10 and earned(floor["c3"], floor["b"]) == 0
+
+
 def test_refund_leaves_the_boards_takes_points_and_marks_achievements(
     client: TestClient, people: People, db: Database, api_settings: Settings
 ) -> None:
@@ -447,3 +569,35 @@ def test_detail_tells_the_whole_story(
         "objection",
     ]
     assert detail["timeline"][2]["actor"] == {"id": people.ids["finance"], "name": "Finance"}
+
+
+def test_typed_answers_carry_every_field_the_reads_build(
+    client: TestClient, people: People, floor: dict[str, int], db: Database
+) -> None:
+    """The response models drop nothing: each answer is the read's dict, whole."""
+    h = people.headers("finance")
+    url = f"{BASE}/{floor['c1']}"
+    adjusted = client.post(f"{url}/adjustment", headers=h, json={"reason": "other", "amount": 1})
+    client.post(
+        "/api/objections",
+        headers=people.headers("sales"),
+        json={"claim_id": floor["c1"], "reason": "wrong_owner", "details": "mine"},
+    )
+    refunded = client.post(f"{url}/refund", headers=h, json={"reason": "cancelled"})
+    listed = client.get(BASE, headers=h).json()
+    detail = client.get(url, headers=h).json()["claim"]
+    with db.read() as s:
+        rows, _ = reads.rows_after(s, reads.ClaimFilters(), reads.DEFAULT_SORT, None, 100)
+        assert listed["claims"] == reads.shape_rows(s, rows)
+        assert detail == reads.claim_detail(s, floor["c1"])
+        assert refunded.json()["claim"] == reads.claim_shape(s, floor["c1"])
+    assert detail["refund"] is not None and detail["objections"]
+    assert set(adjusted.json()["adjustment"]) == {
+        "id",
+        "claim_id",
+        "reason",
+        "amount_usd",
+        "note",
+        "created_at",
+    }
+    assert set(refunded.json()["refund"]) == set(detail["refund"])

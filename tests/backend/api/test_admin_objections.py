@@ -83,6 +83,14 @@ def test_accept_with_reassign_moves_the_claim(
     assert r.status_code == 200, r.text
     assert r.json()["claim"]["seller"]["id"] == people.ids["sales"]
     assert r.json()["objection"]["status"] == "accepted"
+    # the claim as the claims list has it, whole (shares, money, version ...)
+    listed = client.get("/api/admin/claims", headers=people.headers("finance")).json()
+    [same] = [x for x in listed["claims"] if x["id"] == c["id"]]
+    assert r.json()["claim"] == same
+    assert same["shares"] == [
+        {"seller_id": people.ids["sales"], "name": "Sales", "share": "1.0000"}
+    ]
+    assert same["version"] >= 2 and "adjusted_margin_usd" in same
     types = [t for t, _r, _p in events(db)]
     assert "claim.adjusted" in types and types[-2:] == ["objection.resolved", "leaderboard:refresh"]
     payload = events(db, "objection.resolved")[-1][2]

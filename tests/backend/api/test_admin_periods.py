@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +16,8 @@ from backend.cli import main
 from backend.db.types import utcnow
 from backend.models import AuditLog
 from backend.models.admin import Clawback
+from backend.reads import claims as claim_reads
+from backend.reads import exports
 from backend.runtime import Database
 from backend.settings import Settings
 from tests.backend.api.finance_support import claim_at, seller
@@ -116,6 +119,10 @@ def test_close_freezes_and_later_changes_are_clawbacks(
     assert client.post(f"/api/admin/periods/{last}/reopen", headers=adm, json={}).status_code == 422
     r = client.post(f"/api/admin/periods/{last}/reopen", headers=adm, json={"reason": "fix"})
     assert r.status_code == 200 and r.json()["period"]["status"] == "open"
+    listed = client.get("/api/admin/periods", headers=fin).json()["periods"]
+    assert r.json()["period"] == next(p for p in listed if p["month"] == last)
+    assert r.json()["period"]["reopened_by"] == {"id": people.ids["admin"], "name": "Admin"}
+    assert r.json()["period"]["closed_at"] is None and r.json()["period"]["version"] >= 1
     r = client.post(f"/api/admin/periods/{last}/reopen", headers=adm, json={"reason": "again"})
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_closed"
     assert _statement(client, people, last) != frozen
@@ -201,3 +208,74 @@ def test_cli_close_period_and_export(
     assert main(["export", "claims", "--finance-status", "paid"]) == 2
     assert "finance_status" in capsys.readouterr().err
     assert main(["export", "statement"]) == 2
+
+
+def _flat(c: dict[str, Any]) -> dict[str, str]:
+    """A claim of the list as its CSV row should read."""
+
+    def cell(v: Any) -> str:
+        return "" if v is None else ("true" if v is True else "false" if v is False else str(v))
+
+    return {
+        **{k: cell(c[k]) for k in ("id", "version", "queue_id", "subscription_id")},
+        "seller_id": cell(c["seller"]["id"]),
+        "seller_name": cell(c["seller"]["name"]),
+        **{k: cell(c[k]) for k in ("claim_type", "finance_status", "claimed_at")},
+        "customer_email": cell(c["customer"]["email"]),
+        "customer_name": cell(c["customer"]["name"]),
+        "campaign_id": cell(c["campaign"]["id"]),
+        "campaign_name": cell(c["campaign"]["name"]),
+        **{
+            k: cell(c[k])
+            for k in (
+                "revenue_usd",
+                "cost_usd",
+                "margin_amount_usd",
+                "adjustments_usd",
+                "adjusted_margin_usd",
+                "refunded",
+                "excluded",
+            )
+        },
+        "shares": ";".join(f"{e['name'] or ''}:{e['share']}" for e in c["shares"]),
+        "installment_plan_id": cell(c["installment_plan_id"]),
+        "note": cell(c["note"]),
+    }
+
+
+@pytest.mark.parametrize("sort", ["-claimed_at", "claimed_at", "-revenue_usd", "margin_amount_usd"])
+def test_claims_csv_rows_are_the_lists_claims_page_after_page(
+    client: TestClient, people: People, db: Database, api_settings: Settings, sort: str
+) -> None:
+    """The CSV builds its rows from the query's tuples: each row still says what the list
+    says (half-cents, a negative adjusted margin, the closer first, whole seconds)."""
+    a, _ = seller(db, api_settings, "Ayşe")
+    b, _ = seller(db, api_settings, "Bora")
+    c, _ = seller(db, api_settings, "Cem")
+    fin = people.headers("finance")
+    now = utcnow().replace(microsecond=0)
+    ids = [
+        claim_at(db, api_settings, a, "100.005", "0.015", now - timedelta(seconds=1)),
+        claim_at(db, api_settings, a, "7.00", None, now - timedelta(minutes=1, microseconds=500)),
+        claim_at(db, api_settings, b, "55.555", "20.00", now - timedelta(minutes=2)),
+        claim_at(db, api_settings, a, "55.555", "20.00", now - timedelta(minutes=3)),
+        claim_at(db, api_settings, b, "1.00", "0.50", now - timedelta(minutes=4)),
+    ]
+    url = f"/api/admin/claims/{ids[0]}"
+    body = {"shares": [{"seller_id": a, "share": "0.3333"}, {"seller_id": b, "share": "0.6667"}]}
+    assert client.post(f"{url}/shares", headers=fin, json=body).status_code == 200
+    assert client.post(f"{url}/reassign", headers=fin, json={"seller_id": c}).status_code == 200
+    adj = {"reason": "chargeback", "amount": "3.00", "note": 'said "no",\r\nthen yes'}
+    assert client.post(f"/api/admin/claims/{ids[4]}/adjustment", headers=fin, json=adj).status_code
+    patch = {"note": 'a "note", here'}
+    assert client.patch(f"/api/admin/claims/{ids[2]}", headers=fin, json=patch).status_code == 200
+    listed = client.get(f"/api/admin/claims?sort={sort}&limit=500", headers=fin).json()["claims"]
+    assert listed[[c["id"] for c in listed].index(ids[4])]["adjusted_margin_usd"] == "-2.50"
+    with db.read() as s:
+        f = claim_reads.parse_filters(s, api_settings.tz)
+    raw = b"".join(exports.claims_csv(db.read, f, sort, page_size=2))
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert rows == [_flat(c) for c in listed]
+    assert rows[[int(r["id"]) for r in rows].index(ids[0])]["shares"] == "Cem:0.3333;Bora:0.6667"
+    served = client.get(f"/api/admin/export/claims.csv?sort={sort}", headers=fin)
+    assert served.content == raw

@@ -15,6 +15,13 @@ from backend.actions import finance
 from backend.api.deps import CtxDep, PrincipalDep
 from backend.api.lists import CursorQuery, LimitQuery, bad_cursor, decode_cursor, encode_cursor
 from backend.api.routes.admin._common import IdPath
+from backend.api.routes.admin.claims_out import (
+    AdjustmentEnvelope,
+    AdminClaimEnvelope,
+    AdminClaimList,
+    ClaimDetailEnvelope,
+    RefundEnvelope,
+)
 from backend.api.schemas import MAX_ID, Amount, Body
 from backend.errors import DomainError, not_found
 from backend.models import Claim, ClaimAdjustment, Seller
@@ -28,6 +35,8 @@ FinanceStatus = Literal["waiting", "approved", "installment", "problem"]
 assert set(FinanceStatus.__args__) == set(FINANCE_STATUSES)  # type: ignore[attr-defined]
 Version = Annotated[int | None, Field(default=None, ge=1, le=2**31)]
 SellerId = Annotated[int, Field(ge=1, le=MAX_ID)]
+UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"description": "not_found: no such claim"}}
+WRITE: dict[int | str, dict[str, Any]] = {**UNKNOWN, 409: {"description": "stale"}}
 
 
 class ClaimPatchIn(Body):
@@ -137,7 +146,11 @@ TextQuery = Annotated[str | None, Query(max_length=40)]
 QQuery = Annotated[str | None, Query(max_length=reads.MAX_Q)]
 
 
-@router.get("/claims")
+@router.get(
+    "/claims",
+    response_model=AdminClaimList,
+    responses={422: {"description": "invalid_filter (field names it), bad cursor"}},
+)
 def list_claims(
     principal: PrincipalDep,
     ctx: CtxDep,
@@ -151,30 +164,29 @@ def list_claims(
     sort: TextQuery = None,
     limit: LimitQuery = 100,
     cursor: CursorQuery = None,
-) -> dict[str, Any]:
+) -> Any:
     """Claims newest first (or by ``sort``), a keyset page at a time, with ``total``."""
     order = reads.parse_sort(sort)
     after = _after(order, cursor)
     with ctx.db.read() as s:
         f = filters_from(s, ctx, from_, to, seller_id, finance_status, claim_type, refunded, q)
-        rows, last = reads.rows_after(s, f, order, after, limit)
+        total = reads.count(s, f)
+        rows, last = reads.rows_after(s, f, order, after, limit, total)
         return {
             "claims": reads.shape_rows(s, rows),
             "next_cursor": None if last is None else encode_cursor(f"claims:{order}", last),
-            "total": reads.count(s, f),
+            "total": total,
         }
 
 
-@router.get("/claims/{claim_id}")
-def get_claim(claim_id: IdPath, principal: PrincipalDep, ctx: CtxDep) -> dict[str, Any]:
+@router.get("/claims/{claim_id}", response_model=ClaimDetailEnvelope, responses=UNKNOWN)
+def get_claim(claim_id: IdPath, principal: PrincipalDep, ctx: CtxDep) -> Any:
     with ctx.db.read() as s:
         return {"claim": reads.claim_detail(s, claim_id)}
 
 
-@router.patch("/claims/{claim_id}")
-def update_claim(
-    claim_id: IdPath, body: ClaimPatchIn, principal: PrincipalDep, ctx: CtxDep
-) -> dict[str, Any]:
+@router.patch("/claims/{claim_id}", response_model=AdminClaimEnvelope, responses=WRITE)
+def update_claim(claim_id: IdPath, body: ClaimPatchIn, principal: PrincipalDep, ctx: CtxDep) -> Any:
     with ctx.db.transaction() as s:
         shape = finance.update_claim(
             s,
@@ -189,10 +201,15 @@ def update_claim(
         return {"claim": shape}
 
 
-@router.post("/claims/{claim_id}/adjustment", status_code=201)
+@router.post(
+    "/claims/{claim_id}/adjustment",
+    status_code=201,
+    response_model=AdjustmentEnvelope,
+    responses=WRITE,
+)
 def add_adjustment(
     claim_id: IdPath, body: AdjustmentIn, principal: PrincipalDep, ctx: CtxDep
-) -> dict[str, Any]:
+) -> Any:
     with ctx.db.transaction() as s:
         adj: ClaimAdjustment = finance.add_adjustment(
             s,
@@ -217,10 +234,8 @@ def add_adjustment(
         }
 
 
-@router.post("/claims/{claim_id}/shares")
-def set_shares(
-    claim_id: IdPath, body: SharesIn, principal: PrincipalDep, ctx: CtxDep
-) -> dict[str, Any]:
+@router.post("/claims/{claim_id}/shares", response_model=AdminClaimEnvelope, responses=WRITE)
+def set_shares(claim_id: IdPath, body: SharesIn, principal: PrincipalDep, ctx: CtxDep) -> Any:
     shares = [(e.seller_id, _share(e.share)) for e in body.shares]
     with ctx.db.transaction() as s:
         finance.set_shares(
@@ -234,10 +249,8 @@ def set_shares(
         return {"claim": reads.claim_shape(s, claim_id)}
 
 
-@router.post("/claims/{claim_id}/reassign")
-def reassign_claim(
-    claim_id: IdPath, body: ReassignIn, principal: PrincipalDep, ctx: CtxDep
-) -> dict[str, Any]:
+@router.post("/claims/{claim_id}/reassign", response_model=AdminClaimEnvelope, responses=WRITE)
+def reassign_claim(claim_id: IdPath, body: ReassignIn, principal: PrincipalDep, ctx: CtxDep) -> Any:
     with ctx.db.transaction() as s:
         claim = _claim(s, claim_id)
         seller = s.get(Seller, body.seller_id)
@@ -255,10 +268,13 @@ def reassign_claim(
         return {"claim": reads.claim_shape(s, claim_id)}
 
 
-@router.post("/claims/{claim_id}/refund", status_code=201)
-def refund_claim(
-    claim_id: IdPath, body: RefundIn, principal: PrincipalDep, ctx: CtxDep
-) -> dict[str, Any]:
+@router.post(
+    "/claims/{claim_id}/refund",
+    status_code=201,
+    response_model=RefundEnvelope,
+    responses={**WRITE, 409: {"description": "already_refunded, stale"}},
+)
+def refund_claim(claim_id: IdPath, body: RefundIn, principal: PrincipalDep, ctx: CtxDep) -> Any:
     with ctx.db.transaction() as s:
         refund = finance.apply_refund(
             s,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -13,6 +13,7 @@ from backend.api.deps import CtxDep, PrincipalDep
 from backend.api.lists import CursorQuery, Key, Keyset, LimitQuery, listing, page
 from backend.api.routes.admin._common import IdPath
 from backend.api.routes.admin._fields import MAX_VERSION
+from backend.api.routes.admin.claims_out import AdminClaimOut
 from backend.api.schemas import MAX_ID, Body
 from backend.models import Objection
 
@@ -42,7 +43,7 @@ class ObjectionList(BaseModel):
 
 class RulingOut(BaseModel):
     objection: AdminObjectionOut
-    claim: dict[str, Any]
+    claim: AdminClaimOut = Field(description="as GET /api/admin/claims lists it")
 
 
 class RulingIn(Body):
@@ -100,5 +101,5 @@ def resolve_objection(
         )
         return RulingOut(
             objection=AdminObjectionOut(**rulings.admin_objection_out(s, obj)),
-            claim=rulings.claim_summary(s, claim),
+            claim=AdminClaimOut(**rulings.claim_summary(s, claim)),
         )

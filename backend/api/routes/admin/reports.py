@@ -23,6 +23,7 @@ from backend.api.routes.admin.claims import (
     ToQuery,
     filters_from,
 )
+from backend.api.routes.admin.claims_out import PeriodEnvelope, PeriodList
 from backend.api.routes.admin.overview_out import OverviewOut
 from backend.api.schemas import Body
 from backend.models.admin import ClosedPeriod
@@ -31,6 +32,12 @@ from backend.reads import exports, statement
 from backend.reads.overview import overview as read_overview
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
+
+# the exports answer CSV (UTF-8 with a byte-order mark), not JSON
+CSV_ANSWER: dict[str, Any] = {
+    "description": "CSV, UTF-8 with a byte-order mark, RFC 4180, CRLF",
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+}
 
 
 @router.get("/overview", response_model=OverviewOut)
@@ -47,7 +54,7 @@ def overview(
         return read_overview(s, month, ctx.settings)
 
 
-@router.get("/export/claims.csv", response_class=StreamingResponse)
+@router.get("/export/claims.csv", response_class=StreamingResponse, responses={200: CSV_ANSWER})
 def export_claims(
     principal: PrincipalDep,
     ctx: CtxDep,
@@ -71,7 +78,7 @@ def export_claims(
     )
 
 
-@router.get("/export/statement.csv", response_class=Response)
+@router.get("/export/statement.csv", response_class=Response, responses={200: CSV_ANSWER})
 def export_statement(principal: PrincipalDep, ctx: CtxDep, month: TextQuery = None) -> Response:
     """A closed month: the bytes frozen at close; an open one: computed now."""
     first = statement.parse_month(month)
@@ -86,10 +93,10 @@ def export_statement(principal: PrincipalDep, ctx: CtxDep, month: TextQuery = No
     )
 
 
-@router.get("/periods")
+@router.get("/periods", response_model=PeriodList)
 def list_periods(
     principal: PrincipalDep, ctx: CtxDep, limit: LimitQuery = 100, cursor: CursorQuery = None
-) -> dict[str, Any]:
+) -> Any:
     """Months newest first (with claims, or closed), ``open`` or ``closed``."""
     after = None
     if cursor:
@@ -110,8 +117,12 @@ def list_periods(
     }
 
 
-@router.post("/periods/{month}/close")
-def close_period(month: MonthPath, principal: PrincipalDep, ctx: CtxDep) -> dict[str, Any]:
+@router.post(
+    "/periods/{month}/close",
+    response_model=PeriodEnvelope,
+    responses={409: {"description": "month_not_over, already_closed"}},
+)
+def close_period(month: MonthPath, principal: PrincipalDep, ctx: CtxDep) -> Any:
     """Freeze a past month's statement (409 ``month_not_over``, ``already_closed``)."""
     with ctx.db.transaction() as s:
         row = period_actions.close_period(
@@ -124,10 +135,12 @@ class ReopenIn(Body):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-@router.post("/periods/{month}/reopen")
-def reopen_period(
-    month: MonthPath, body: ReopenIn, principal: PrincipalDep, ctx: CtxDep
-) -> dict[str, Any]:
+@router.post(
+    "/periods/{month}/reopen",
+    response_model=PeriodEnvelope,
+    responses={409: {"description": "not_closed"}},
+)
+def reopen_period(month: MonthPath, body: ReopenIn, principal: PrincipalDep, ctx: CtxDep) -> Any:
     """Serve a closed month live again (admin; 409 ``not_closed``)."""
     with ctx.db.transaction() as s:
         row = period_actions.reopen_period(
