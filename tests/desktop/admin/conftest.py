@@ -4,6 +4,7 @@ transport), a stub live feed and a scripted asker instead of dialogs."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,14 @@ import pytest
 import qasync
 
 from tests.desktop.admin.fake_api import FakeAdmin
+
+
+@pytest.fixture(autouse=True)
+def _heap_thawed() -> Iterator[None]:
+    """The admin window freezes its start-up heap (``settle_heap``); in a test process that
+    would outlive the test and change what later tests see of the collector."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture
