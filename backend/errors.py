@@ -15,6 +15,11 @@ class DomainError(Exception):
         self.extra = extra
 
 
+def invalid(field: str, code: str, message: str) -> DomainError:
+    """422 naming the ``field`` a client sent wrong (CONTRACT §4a)."""
+    return DomainError(422, code, message, field=field)
+
+
 def not_found(what: str) -> DomainError:
     """404 for an unknown id: ``what`` names it ("claim", "queue item", ...)."""
     return DomainError(404, "not_found", f"There is no such {what}.")

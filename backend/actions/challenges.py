@@ -15,7 +15,7 @@ from backend.actions import audit
 from backend.actions.goals import check_target, create_challenge
 from backend.actions.versions import bump
 from backend.db.types import utcnow
-from backend.errors import DomainError, not_found
+from backend.errors import DomainError, invalid, not_found
 from backend.eventlog import append_event
 from backend.game.daystats import DayNumbers
 from backend.game.progress import (
@@ -30,10 +30,6 @@ from backend.models._common import CLAIM_TYPES
 API_METRICS = {"count": "wins", "revenue": "revenue", "margin_amount": "margin"}
 STORED_METRICS = {v: k for k, v in API_METRICS.items()}
 MAX_REWARD = 100_000
-
-
-def _bad(field: str, code: str, message: str) -> DomainError:
-    return DomainError(422, code, message, field=field)
 
 
 def _room(ch: Challenge) -> str | None:
@@ -125,15 +121,15 @@ def _check(
 ) -> tuple[str, Decimal]:
     stored = API_METRICS.get(metric)
     if stored is None:
-        raise _bad("metric", "invalid_metric", "metric is count, revenue or margin_amount.")
+        raise invalid("metric", "invalid_metric", "metric is count, revenue or margin_amount.")
     if not title.strip():
-        raise _bad("title", "invalid_title", "A challenge needs a title.")
+        raise invalid("title", "invalid_title", "A challenge needs a title.")
     if claim_type is not None and claim_type not in CLAIM_TYPES:
-        raise _bad("claim_type", "invalid_claim_type", f"claim_type is one of {CLAIM_TYPES}.")
+        raise invalid("claim_type", "invalid_claim_type", f"claim_type is one of {CLAIM_TYPES}.")
     if isinstance(reward_points, bool) or not 0 <= reward_points <= MAX_REWARD:
-        raise _bad("reward_points", "invalid_reward", f"reward_points is 0 to {MAX_REWARD}.")
+        raise invalid("reward_points", "invalid_reward", f"reward_points is 0 to {MAX_REWARD}.")
     if ends_at <= starts_at:
-        raise _bad("ends_at", "invalid_window", "A challenge must end after it starts.")
+        raise invalid("ends_at", "invalid_window", "A challenge must end after it starts.")
     return stored, check_target(metric, target)
 
 
@@ -229,7 +225,7 @@ def admin_update_challenge(
     before = challenge_out(ch)
     metric = changes.get("metric", STORED_METRICS.get(ch.metric, ch.metric))
     if "target" not in changes and "metric" in changes and API_METRICS.get(metric) != ch.metric:
-        raise _bad("target", "target_required", "A new metric needs its target.")
+        raise invalid("target", "target_required", "A new metric needs its target.")
     target = changes.get("target", format_value(ch.target, ch.metric))
     stored, amount = _check(
         title=changes.get("title", ch.title),

@@ -3,7 +3,6 @@ each action writes its audit row in the caller's transaction."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -11,10 +10,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backend.actions import audit
-from backend.actions.queue_manual import amount_problem
+from backend.actions.queue_manual import parse_amount
 from backend.actions.versions import bump
 from backend.db.types import utcnow
-from backend.errors import DomainError, not_found
+from backend.errors import DomainError, invalid, not_found
 from backend.eventlog import append_event
 from backend.game.daystats import DayNumbers
 from backend.game.progress import PeriodSums, evaluate_goal, format_value, metric_value, percent_of
@@ -239,44 +238,25 @@ def goal_progress(goal: SalesGoal | PersonalGoal, sums: PeriodSums) -> dict[str,
     }
 
 
-def _bad(field: str, code: str, message: str) -> DomainError:
-    return DomainError(422, code, message, field=field)
-
-
 def check_target(target_type: str, target: Any) -> Decimal:
     """An API target (a count: a whole number; money: at most two decimals), as stored."""
     if target_type == "count":
         if isinstance(target, bool) or not isinstance(target, int | str):
-            raise _bad("target", "invalid_target", "A count target is a whole number.")
+            raise invalid("target", "invalid_target", "A count target is a whole number.")
         text_value = str(target).strip()
         if not text_value.isascii() or not text_value.isdigit():
-            raise _bad("target", "invalid_target", "A count target is a whole number.")
+            raise invalid("target", "invalid_target", "A count target is a whole number.")
         n = int(text_value)
         if not 0 < n <= MAX_COUNT_TARGET:
-            raise _bad("target", "invalid_target", f"A count target is 1 to {MAX_COUNT_TARGET}.")
+            raise invalid("target", "invalid_target", f"A count target is 1 to {MAX_COUNT_TARGET}.")
         return Decimal(n)
     try:
-        amount = parse_money(target)
+        amount = parse_amount(target)
+        if amount <= 0:
+            raise ValueError("must be above 0")
     except ValueError as exc:
-        raise _bad("target", "invalid_target", f"The target {exc}.") from None
+        raise invalid("target", "invalid_target", f"The target {exc}.") from None
     return amount
-
-
-def parse_money(v: Any) -> Decimal:
-    """Money from a client: a number or a decimal string of ASCII digits, 0 < amount <=
-    10,000,000, whole cents (CONTRACT §4a); ValueError says what is wrong."""
-    if isinstance(v, bool) or not isinstance(v, int | float | str):
-        raise ValueError("must be a number or a decimal string")
-    text_value = v.strip() if isinstance(v, str) else repr(v)
-    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?", text_value):
-        raise ValueError("must be digits with at most two decimals, such as 120.50")
-    d = Decimal(text_value)
-    problem = amount_problem(d)
-    if problem is not None:
-        raise ValueError(problem)
-    if d <= 0:
-        raise ValueError("must be above 0")
-    return d
 
 
 def _hint(
@@ -317,14 +297,14 @@ def admin_create_goal(
     now = now or utcnow()
     stored_type = API_TARGET_TYPES.get(target_type)
     if stored_type is None:
-        raise _bad(
+        raise invalid(
             "target_type", "invalid_target_type", "target_type is count, revenue or margin_amount."
         )
     amount = check_target(target_type, target)
     goal: SalesGoal | PersonalGoal
     if scope == "team":
         if seller_id is not None:
-            raise _bad("seller_id", "invalid_scope", "A team goal has no seller_id.")
+            raise invalid("seller_id", "invalid_scope", "A team goal has no seller_id.")
         goal = create_goal(
             session,
             title=title,
@@ -336,12 +316,12 @@ def admin_create_goal(
         )
     elif scope == "personal":
         if seller_id is None:
-            raise _bad("seller_id", "seller_required", "A personal goal needs a seller_id.")
+            raise invalid("seller_id", "seller_required", "A personal goal needs a seller_id.")
         seller = session.get(Seller, seller_id)
         if seller is None:
             raise not_found("seller")
         if not seller.is_active:
-            raise _bad("seller_id", "inactive_seller", "That seller is deactivated.")
+            raise invalid("seller_id", "inactive_seller", "That seller is deactivated.")
         goal = create_personal_goal(
             session,
             seller_id=seller_id,
@@ -353,7 +333,7 @@ def admin_create_goal(
             now=now,
         )
     else:
-        raise _bad("scope", "invalid_scope", "scope is team or personal.")
+        raise invalid("scope", "invalid_scope", "scope is team or personal.")
     _hint(session, "goals.changed", goal.id, "created", actor_id=actor_id)
     _reevaluate(session, goal, settings, now)
     return goal
@@ -381,13 +361,13 @@ def admin_update_goal(
     )
     stored_type = API_TARGET_TYPES.get(api_type)
     if stored_type is None:
-        raise _bad(
+        raise invalid(
             "target_type", "invalid_target_type", "target_type is count, revenue or margin_amount."
         )
     if "target" in changes:
         target = check_target(api_type, changes["target"])
     elif "target_type" in changes and stored_type != goal.target_type:
-        raise _bad("target", "target_required", "A new target_type needs its target.")
+        raise invalid("target", "target_required", "A new target_type needs its target.")
     else:
         target = goal.target
     title = changes.get("title", goal.title)

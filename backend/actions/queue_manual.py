@@ -21,8 +21,10 @@ adapter looks customers up by id.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -104,6 +106,31 @@ def amount_problem(amount: Decimal) -> str | None:
     if amount != amount.quantize(CENT):  # money is NUMERIC(12,2) in the core database
         return "must have at most 2 decimal places"
     return None
+
+
+_AMOUNT_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def parse_amount(v: Any) -> Decimal:
+    """An amount of money from a request: a JSON number, or a decimal string in ASCII digits
+    (``"120.50"``), checked by the action's own rule (:func:`amount_problem`: 0 to
+    MAX_AMOUNT, whole cents). The one parser of money from clients: use :data:`Amount`."""
+    if isinstance(v, bool) or not isinstance(v, str | int | float):
+        raise ValueError("must be a number or a decimal string")
+    if isinstance(v, str):
+        text = v.strip()
+        if not _AMOUNT_TEXT.fullmatch(text):
+            raise ValueError("must be a number or a decimal string of digits 0-9, such as 120.50")
+        d = Decimal(text)
+    else:
+        try:
+            d = Decimal(repr(v))
+        except InvalidOperation:  # pragma: no cover - repr of an int or float always parses
+            raise ValueError("must be a number or a decimal string") from None
+    problem = amount_problem(d)  # "1e-30" as a number: fractions of a cent
+    if problem is not None:
+        raise ValueError(problem)
+    return d
 
 
 def add_manual_item(

@@ -6,8 +6,7 @@ response models of the game side allow extra fields so the game engine can add d
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -20,7 +19,7 @@ from pydantic import (
 )
 
 from backend.accounts import AccountError, normalize_email
-from backend.actions.queue_manual import MAX_AMOUNT, amount_problem
+from backend.actions.queue_manual import MAX_AMOUNT, parse_amount
 from backend.auth import Principal
 from backend.hidden_sellers import mask_hidden
 from backend.schemas.common import mask_emails
@@ -137,31 +136,6 @@ AMOUNT_SCHEMA: dict[str, Any] = {
 
 # Decimal()'s own syntax with ASCII digits only: Decimal() alone also reads "١٢٣"
 # (Arabic-Indic), "１２３" (full width) and "1_000"
-_AMOUNT_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
-
-
-def parse_amount(v: Any) -> Decimal:
-    """An amount of money from a request: a JSON number, or a decimal string in ASCII digits
-    (``"120.50"``), checked by the action's own rule (:func:`amount_problem`: 0 to
-    MAX_AMOUNT, whole cents). The one parser of money from clients: use :data:`Amount`."""
-    if isinstance(v, bool) or not isinstance(v, str | int | float):
-        raise ValueError("must be a number or a decimal string")
-    if isinstance(v, str):
-        text = v.strip()
-        if not _AMOUNT_TEXT.fullmatch(text):
-            raise ValueError("must be a number or a decimal string of digits 0-9, such as 120.50")
-        d = Decimal(text)
-    else:
-        try:
-            d = Decimal(repr(v))
-        except InvalidOperation:  # pragma: no cover - repr of an int or float always parses
-            raise ValueError("must be a number or a decimal string") from None
-    problem = amount_problem(d)  # "1e-30" as a number: fractions of a cent
-    if problem is not None:
-        raise ValueError(problem)
-    return d
-
-
 Amount = Annotated[Decimal, BeforeValidator(parse_amount), WithJsonSchema(AMOUNT_SCHEMA)]
 
 
