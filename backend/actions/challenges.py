@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.actions import audit
-from backend.actions.goals import check_target, create_challenge
+from backend.actions.goals import check_target
 from backend.actions.versions import bump
 from backend.db.types import utcnow
 from backend.errors import DomainError, invalid, not_found
@@ -30,6 +30,66 @@ from backend.models._common import CLAIM_TYPES
 API_METRICS = {"count": "wins", "revenue": "revenue", "margin_amount": "margin"}
 STORED_METRICS = {v: k for k, v in API_METRICS.items()}
 MAX_REWARD = 100_000
+
+
+def create_challenge(
+    session: Session,
+    *,
+    title: str,
+    metric: str,
+    target: Decimal,
+    reward_points: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    description: str = "",
+    scope: str = "individual",
+    awards_spin: bool = True,
+    actor_id: int | None = None,
+    now: datetime | None = None,
+) -> Challenge:
+    """A time-boxed challenge, e.g. "3 wins before 18:00" (metric wins/revenue/margin)."""
+    now = now or utcnow()
+    if metric not in ("wins", "revenue", "margin"):
+        raise DomainError(422, "invalid_metric", "A challenge counts wins, revenue or margin.")
+    if scope not in ("individual", "team"):
+        raise DomainError(422, "invalid_scope", "A challenge is individual or team.")
+    if Decimal(target) <= 0 or reward_points < 0:
+        raise DomainError(422, "invalid_target", "Target must be positive, reward not negative.")
+    if ends_at <= starts_at:
+        raise DomainError(422, "invalid_window", "A challenge must end after it starts.")
+    ch = Challenge(
+        title=title.strip(),
+        description=description,
+        metric=metric,
+        scope=scope,
+        target=Decimal(target),
+        reward_points=reward_points,
+        awards_spin=awards_spin,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        active=True,
+        created_by=actor_id,
+        created_at=now,
+    )
+    session.add(ch)
+    session.flush()
+    audit.record(
+        session,
+        actor_id,
+        "challenge.create",
+        "challenge",
+        ch.id,
+        {
+            "title": ch.title,
+            "metric": metric,
+            "target": str(target),
+            "reward_points": reward_points,
+            "starts_at": starts_at.isoformat(),
+            "ends_at": ends_at.isoformat(),
+        },
+        now,
+    )
+    return ch
 
 
 def _room(ch: Challenge) -> str | None:

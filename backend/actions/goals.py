@@ -18,7 +18,7 @@ from backend.eventlog import append_event
 from backend.game.daystats import DayNumbers
 from backend.game.progress import PeriodSums, evaluate_goal, format_value, metric_value, percent_of
 from backend.game.rules.periods import local_day
-from backend.models import Challenge, PersonalGoal, SalesGoal, Seller
+from backend.models import PersonalGoal, SalesGoal, Seller
 from backend.models._common import GOAL_PERIODS, GOAL_TARGET_TYPES
 from backend.settings import Settings
 
@@ -125,66 +125,6 @@ def create_personal_goal(
         now,
     )
     return goal
-
-
-def create_challenge(
-    session: Session,
-    *,
-    title: str,
-    metric: str,
-    target: Decimal,
-    reward_points: int,
-    starts_at: datetime,
-    ends_at: datetime,
-    description: str = "",
-    scope: str = "individual",
-    awards_spin: bool = True,
-    actor_id: int | None = None,
-    now: datetime | None = None,
-) -> Challenge:
-    """A time-boxed challenge, e.g. "3 wins before 18:00" (metric wins/revenue/margin)."""
-    now = now or utcnow()
-    if metric not in ("wins", "revenue", "margin"):
-        raise DomainError(422, "invalid_metric", "A challenge counts wins, revenue or margin.")
-    if scope not in ("individual", "team"):
-        raise DomainError(422, "invalid_scope", "A challenge is individual or team.")
-    if Decimal(target) <= 0 or reward_points < 0:
-        raise DomainError(422, "invalid_target", "Target must be positive, reward not negative.")
-    if ends_at <= starts_at:
-        raise DomainError(422, "invalid_window", "A challenge must end after it starts.")
-    ch = Challenge(
-        title=title.strip(),
-        description=description,
-        metric=metric,
-        scope=scope,
-        target=Decimal(target),
-        reward_points=reward_points,
-        awards_spin=awards_spin,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        active=True,
-        created_by=actor_id,
-        created_at=now,
-    )
-    session.add(ch)
-    session.flush()
-    audit.record(
-        session,
-        actor_id,
-        "challenge.create",
-        "challenge",
-        ch.id,
-        {
-            "title": ch.title,
-            "metric": metric,
-            "target": str(target),
-            "reward_points": reward_points,
-            "starts_at": starts_at.isoformat(),
-            "ends_at": ends_at.isoformat(),
-        },
-        now,
-    )
-    return ch
 
 
 # ---- the admin API (CONTRACT §4a): one id space, API vocabulary, events ------------------

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from backend.actions import finance, goals, installments
+from backend.actions import challenges, finance, goals, installments
 from backend.game import awards, daystats, jobs, read
 from backend.game.hooks import NumbersChanged, on_numbers_changed
 from backend.game.read import GameError
@@ -186,7 +186,7 @@ def test_actions_validate_their_input(db: Database, settings: Settings) -> None:
                 | bad
             )
             with pytest.raises(GameError):
-                goals.create_challenge(s, **kw)  # type: ignore[arg-type]
+                challenges.create_challenge(s, **kw)  # type: ignore[arg-type]
         for sched, qid in (
             ([], None),
             ([(date(2026, 12, 1), Decimal(-1))], None),
@@ -303,7 +303,7 @@ def test_sweep_rebuilds_for_a_new_time_zone(sqlite_db: Database, data_dir: Path)
 def test_team_challenge_rewards_every_contributor(db: Database, settings: Settings) -> None:
     with db.transaction() as s:
         a, b = add_seller(s, "Ayse"), add_seller(s, "Burak")
-        goals.create_challenge(
+        challenges.create_challenge(
             s,
             title="Team: $1,000 by noon",
             metric="revenue",
@@ -313,7 +313,7 @@ def test_team_challenge_rewards_every_contributor(db: Database, settings: Settin
             starts_at=NOW - timedelta(hours=1),
             ends_at=NOW + timedelta(hours=3),
         )
-        goals.create_challenge(
+        challenges.create_challenge(
             s,
             title="Later",
             metric="wins",

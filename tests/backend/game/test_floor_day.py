@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from backend.actions import finance, goals
+from backend.actions import challenges, finance, goals
 from backend.game import jobs, read
 from backend.game.read import BOARDS, PERIODS
 from backend.models import (
@@ -65,7 +65,7 @@ def run_day(db: Database, st: Settings) -> dict[str, int]:
             target=Decimal(3),
             now=t(1, 0),
         )
-        goals.create_challenge(
+        challenges.create_challenge(
             s,
             title="2 wins before 18:00",
             metric="wins",
