@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from winroom_desktop.admin_app.helpers import (
+    MixinBase,
     _choices,
 )
 from winroom_desktop.state.admin import actions as act
@@ -22,13 +23,7 @@ from winroom_desktop.views.admin.dialogs import Field, FormSpec
 log = logging.getLogger(__name__)
 
 
-if TYPE_CHECKING:  # mixed into AdminController, which holds what these use
-    _Controller = Any
-else:
-    _Controller = object
-
-
-class ClaimActions(_Controller):
+class ClaimActions(MixinBase):
     window: Any
     api: Any
     asker: Any

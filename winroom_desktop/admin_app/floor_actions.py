@@ -7,9 +7,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from winroom_desktop.admin_app.helpers import (
+    MixinBase,
     _choices,
     parse_payments,
 )
@@ -29,13 +30,7 @@ from winroom_desktop.views.admin.dialogs import Field, FormSpec
 log = logging.getLogger(__name__)
 
 
-if TYPE_CHECKING:  # mixed into AdminController, which holds what these use
-    _Controller = Any
-else:
-    _Controller = object
-
-
-class FloorActions(_Controller):
+class FloorActions(MixinBase):
     window: Any
     api: Any
     asker: Any
